@@ -1,0 +1,108 @@
+"""The frozen site model that the render stage reads; templates get these, never raw dicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import SiteConfig
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """A link from a badge to a skill or competency in an external framework (OB Alignment)."""
+
+    name: str
+    url: str
+    framework: str = ""
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class Badge:
+    """One badge of the catalog, read from ``badges/<slug>.md``."""
+
+    slug: str
+    source: str  # path relative to the site root, for messages
+    name: str
+    summary: str
+    type: str
+    level: str
+    skills: tuple[str, ...]
+    requires: tuple[str, ...]
+    valid_for: str | None
+    status: str
+    issued_within: str
+    description_md: str
+    criteria_md: str
+    claim_md: str
+    description_html: str
+    criteria_html: str
+    claim_html: str
+    alignments: tuple[Alignment, ...] = ()
+    image: str | None = None  # file name inside badges/
+    image_path: Path | None = None
+    leads_to: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return f"badges/{self.slug}/"
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def image_url(self) -> str | None:
+        return f"badges/{self.slug}/{self.image}" if self.image else None
+
+
+@dataclass(frozen=True)
+class Skill:
+    """A skill and the badges that teach it (the base of the skills map)."""
+
+    name: str
+    slug: str
+    badges: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Page:
+    """An extra page from ``site_src/pages/<slug>.md``."""
+
+    slug: str
+    source: str
+    title: str
+    summary: str
+    body_html: str
+
+    @property
+    def url(self) -> str:
+        return f"{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything the site shows, validated and cross-linked."""
+
+    config: SiteConfig
+    badges: tuple[Badge, ...]
+    skills: tuple[Skill, ...]
+    pages: tuple[Page, ...]
+    by_slug: dict[str, Badge] = field(default_factory=dict, compare=False)
+
+    def badge(self, slug: str) -> Badge:
+        return self.by_slug[slug]
+
+    @property
+    def active_badges(self) -> tuple[Badge, ...]:
+        return tuple(b for b in self.badges if b.active)
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        used = {b.level for b in self.badges if b.level}
+        return tuple(x for x in self.config.levels if x in used)
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        return tuple(sorted({b.type for b in self.badges}))

@@ -1,0 +1,58 @@
+"""A local preview server on 127.0.0.1 that serves the built site like a static host does
+(pretty URLs, the site's 404 page, JSON with CORS)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files plus the behaviour of the production host (netlify.toml)."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".js": "text/javascript", ".mjs": "text/javascript",
+                      ".json": "application/json", ".jsonld": "application/ld+json",
+                      ".svg": "image/svg+xml", ".webmanifest": "application/manifest+json"}
+
+    def end_headers(self) -> None:
+        if self.path.split("?")[0].endswith((".json", ".jsonld")):
+            self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None):
+        page = Path(self.directory) / "404.html"
+        if code == 404 and page.is_file():
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return
+        super().send_error(code, message, explain)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+        if getattr(self.server, "verbose", False):
+            super().log_message(format, *args)
+
+
+def make_server(directory: Path, port: int = 8000, host: str = "127.0.0.1",
+                verbose: bool = False) -> http.server.ThreadingHTTPServer:
+    handler = functools.partial(SiteHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    server.verbose = verbose  # type: ignore[attr-defined]
+    return server
+
+
+def serve_in_thread(directory: Path, port: int = 0) -> tuple[http.server.ThreadingHTTPServer,
+                                                             str]:
+    """Start a server in a background thread; returns it and its base URL (tests use this)."""
+    server = make_server(directory, port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
