@@ -113,7 +113,7 @@ def _check_table(table: dict, schema: tuple[Option, ...], problems: Problems, pa
         if not isinstance(value, opt.type):
             want = opt.type.__name__ if isinstance(opt.type, type) else "/".join(
                 t.__name__ for t in opt.type)
-            problems.error(path, f"'{prefix}{opt.name}' must be a {_type_word(want)}, "
+            problems.error(path, f"'{prefix}{opt.name}' must be {_type_word(want)}, "
                            f"not {_type_word(type(value).__name__)}", field=prefix + opt.name,
                            hint=opt.doc)
             values[opt.name] = opt.default
@@ -123,8 +123,8 @@ def _check_table(table: dict, schema: tuple[Option, ...], problems: Problems, pa
 
 
 def _type_word(name: str) -> str:
-    return {"str": "string", "list": "list", "dict": "table", "int": "number",
-            "bool": "boolean", "float": "number"}.get(name, name)
+    return {"str": "a string", "list": "a list", "dict": "a table", "int": "a number",
+            "bool": "true/false", "float": "a number"}.get(name, name)
 
 
 def _https_url(value: str) -> bool:

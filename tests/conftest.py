@@ -1,0 +1,81 @@
+"""Shared fixtures: tiny sites copied into tmp_path, built for real, parsed with a real
+HTML parser; a local static server; headless Debian chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from generator.build import build
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+SITES = TESTS / "sites"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def copy_site(name: str, dest: Path) -> Path:
+    """A fresh copy of tests/sites/<name> (default theme from the repo)."""
+    shutil.copytree(SITES / name, dest)
+    return dest
+
+
+@pytest.fixture
+def basic_site(tmp_path: Path) -> Path:
+    return copy_site("basic", tmp_path / "site")
+
+
+@pytest.fixture
+def built_basic(basic_site: Path) -> Path:
+    build(basic_site)
+    return basic_site / "_site"
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless chromium; skipped with a reason outside CI, a failure in CI."""
+    reason = None
+    if not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} not installed (apt-get install -y chromium)"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = reason or "playwright is not installed (pip install -e '.[test]')"
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests cannot run in CI: {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def serve_dir():
+    """Serve a folder on 127.0.0.1 (random port); returns a function dir -> base URL."""
+    from generator.serve import serve_in_thread
+
+    servers = []
+
+    def start(directory: Path) -> str:
+        server, url = serve_in_thread(directory)
+        servers.append(server)
+        return url
+
+    yield start
+    for s in servers:
+        s.shutdown()
+        s.server_close()

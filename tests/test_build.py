@@ -1,0 +1,165 @@
+"""The built site, parsed: catalog, badge pages, skills, pages, JSON-LD, sitemap, links."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from conftest import soup
+
+from generator.build import build
+
+
+def test_catalog_lists_active_badges_with_card_details(built_basic: Path) -> None:
+    page = soup(built_basic / "index.html")
+    cards = page.select("#badge-list .card")
+    names = [c.select_one(".card-title").get_text(strip=True) for c in cards]
+    assert names == ["Council Leader", "Council Member", "Data Analyst"]
+    member = cards[1]
+    assert member["data-level"] == "Foundation"
+    assert member["data-type"] == "Membership"
+    assert member["data-skills"].split("|") == ["Client Advocacy", "Collaboration"]
+    assert member.select_one("img")["alt"] == "Council Member badge"
+    assert [li.get_text() for li in member.select(".skills li")] == ["Client Advocacy",
+                                                                      "Collaboration"]
+    # the retired badge is listed apart, not as a card
+    retired = page.select(".retired-list a")
+    assert [a.get_text() for a in retired] == ["Old Timer"]
+    # filter options come from the content
+    assert [o["value"] for o in page.select("#f-skill option")][1:] == [
+        "Client Advocacy", "Collaboration", "Data Analysis", "Leadership"]
+    assert [o["value"] for o in page.select("#f-level option")][1:] == [
+        "Foundation", "Intermediate", "Advanced"]
+
+
+def test_badge_page_shows_criteria_skills_prerequisites_and_leads_to(built_basic: Path) -> None:
+    leader = soup(built_basic / "badges/leader/index.html")
+    assert leader.h1.get_text() == "Council Leader"
+    criteria = leader.select_one("#criteria")
+    assert [li.get_text() for li in criteria.select("li")] == [
+        "Chair a meeting", "Mentor a member", "Publish a report", "Run a workshop"]
+    assert "Perform 3 of the following" in criteria.get_text()
+    prereq = leader.select_one(".prerequisites a")
+    assert prereq["href"] == "../member/" and "Council Member" in prereq.get_text()
+    assert [a["href"] for a in leader.select("aside .skills a")] == [
+        "../../skills/#client-advocacy", "../../skills/#leadership"]
+
+    member = soup(built_basic / "badges/member/index.html")
+    leads = member.select(".leads-to a")
+    assert [a["href"] for a in leads] == ["../leader/"]
+    assert "None: you can start here." in member.select_one(".prerequisites").get_text()
+    facts = {d.dt.get_text(): d.dd.get_text(strip=True) for d in member.select(".facts > div")}
+    assert facts["Valid for"] == "1 year"
+    assert facts["Issued within"] == "72 hours"
+    assert facts["Type"] == "Membership"
+    claim = member.select_one("#claim a")
+    assert claim["href"] == "https://forms.test.example/apply"
+    assert member.select_one(".alignments a")["href"].startswith("https://sfia-online.org/")
+
+
+def test_achievement_json_and_embedded_jsonld_agree(built_basic: Path) -> None:
+    for slug in ("member", "leader", "analyst", "old-timer"):
+        file_doc = json.loads((built_basic / f"badges/{slug}/achievement.json").read_text())
+        page = soup(built_basic / f"badges/{slug}/index.html")
+        embedded = json.loads(page.select_one('script[type="application/ld+json"]').string)
+        assert embedded == file_doc
+        assert "Achievement" in file_doc["type"]
+        assert file_doc["id"] == f"https://badges.test.example/badges/{slug}/"
+        assert file_doc["name"] and file_doc["description"]
+        assert file_doc["criteria"]["narrative"].strip()
+    member = json.loads((built_basic / "badges/member/achievement.json").read_text())
+    assert member["achievementType"] == "Membership"
+    assert member["tag"] == ["Client Advocacy", "Collaboration"]
+    assert member["alignment"][0]["targetCode"] == "CSMG"
+    assert member["image"]["id"] == "https://badges.test.example/badges/member/member.svg"
+    old = json.loads((built_basic / "badges/old-timer/achievement.json").read_text())
+    assert old["criteria"]["narrative"] == "Be around in 2019."
+
+
+def test_skills_page_lists_badges_per_skill_in_level_order(built_basic: Path) -> None:
+    page = soup(built_basic / "skills/index.html")
+    advocacy = page.select_one("#client-advocacy")
+    assert [a.get_text(strip=True) for a in advocacy.select("a")] == [
+        "Council Member", "Council Leader"]
+    assert page.select_one("#data-analysis a")["href"] == "../badges/analyst/"
+
+
+def test_extra_pages_sitemap_robots_and_404(built_basic: Path) -> None:
+    about = soup(built_basic / "about/index.html")
+    assert about.h1.get_text() == "About"
+    assert about.select_one("article strong").get_text() == "the"
+    from xml.etree import ElementTree
+
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = [e.text for e in ElementTree.parse(built_basic / "sitemap.xml").findall(".//s:loc",
+                                                                                   ns)]
+    assert "https://badges.test.example/" in locs
+    assert "https://badges.test.example/badges/leader/" in locs
+    assert "https://badges.test.example/about/" in locs
+    assert not any("404" in u for u in locs)
+    assert "Sitemap: https://badges.test.example/sitemap.xml" in (
+        built_basic / "robots.txt").read_text()
+    nf = soup(built_basic / "404.html")
+    assert nf.h1.get_text() == "Page not found"
+    assert nf.select_one(".site-header .brand")["href"] == "/"
+
+
+def test_assets_have_content_hashed_names(basic_site: Path) -> None:
+    first = build(basic_site).files
+    css = [p for p in first if p.endswith("style.css")]
+    assert len(css) == 1 and css[0].startswith("assets/")
+    theme_css = Path(__file__).resolve().parent.parent / "theme/assets/style.css"
+    assert first[css[0]] == theme_css.read_bytes()
+    # a changed asset gets a new name; an unchanged build keeps it
+    (basic_site / "theme").mkdir()
+    import shutil
+
+    shutil.copytree(theme_css.parent.parent, basic_site / "theme", dirs_exist_ok=True)
+    assert [p for p in build(basic_site).files if p.endswith("style.css")] == css
+    with open(basic_site / "theme/assets/style.css", "a") as fh:
+        fh.write("\n/* changed */\n")
+    assert [p for p in build(basic_site).files if p.endswith("style.css")] != css
+
+
+def test_every_internal_link_and_image_resolves(built_basic: Path) -> None:
+    """Walk every page: each relative href/src must name a file of the built site."""
+    missing = []
+    for html in built_basic.rglob("*.html"):
+        if html.name == "404.html":
+            continue
+        rel = html.relative_to(built_basic).as_posix()
+        for tag in soup(html).select("[href], [src]"):
+            link = tag.get("href") or tag.get("src")
+            parts = urlsplit(link)
+            if parts.scheme or link.startswith(("#", "mailto:")):
+                continue
+            target = urlsplit(urljoin("http://x/" + rel, link)).path.lstrip("/")
+            path = built_basic / target
+            if target.endswith("/") or target == "":
+                path = path / "index.html"
+            if not path.is_file():
+                missing.append(f"{rel}: {link}")
+            if parts.fragment and path.suffix == ".html":
+                ids = {t.get("id") for t in soup(path).select("[id]")}
+                if parts.fragment not in ids:
+                    missing.append(f"{rel}: {link} (no such anchor)")
+    assert missing == []
+
+
+def test_user_text_is_escaped(basic_site: Path) -> None:
+    badge = basic_site / "badges/analyst.md"
+    text = badge.read_text().replace("name: Data Analyst",
+                                     "name: \"<script>alert(1)</script> & Co\"")
+    text = text.replace("Analysts analyse.", "Analysts <img src=x onerror=alert(1)> analyse.")
+    badge.write_text(text)
+    out = build(basic_site).out_dir
+    html = (out / "badges/analyst/index.html").read_text()
+    assert "<script>alert(1)</script>" not in html
+    page = soup(out / "badges/analyst/index.html")
+    assert page.select("[onerror]") == []
+    assert [i["src"] for i in page.select(".prose img")] == ["x"]  # kept, but inert
+    assert page.h1.get_text() == "<script>alert(1)</script> & Co"
+    ld = page.select_one('script[type="application/ld+json"]').string
+    assert "<" not in ld and "&" not in ld
+    assert json.loads(ld)["name"] == "<script>alert(1)</script> & Co"

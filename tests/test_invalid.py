@@ -1,0 +1,78 @@
+"""Each folder of tests/sites/invalid/ is a bad-input case laid over the basic site: its
+files replace or add to the basic site's, and expected.txt holds the exact messages."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SITES, copy_site
+
+from generator.build import build
+from generator.cli import main
+from generator.errors import BuildError
+
+CASES = sorted(p.name for p in (SITES / "invalid").iterdir() if p.is_dir())
+
+
+def make_case(name: str, dest: Path) -> Path:
+    site = copy_site("basic", dest)
+    for f in (SITES / "invalid" / name).rglob("*"):
+        if f.is_file() and f.name != "expected.txt":
+            target = site / f.relative_to(SITES / "invalid" / name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, target)
+    return site
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_invalid_case_reports_exact_messages_and_keeps_previous_site(case: str,
+                                                                     tmp_path: Path) -> None:
+    good = copy_site("basic", tmp_path / "good")
+    out = tmp_path / "out"
+    build(good, out)
+    before = snapshot(out)
+    site = make_case(case, tmp_path / "bad")
+    with pytest.raises(BuildError) as info:
+        build(site, out)
+    expected = (SITES / "invalid" / case / "expected.txt").read_text().splitlines()
+    assert [str(p) for p in info.value.problems] == expected
+    assert snapshot(out) == before  # byte for byte, nothing added or removed
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+
+
+def test_cli_prints_every_problem_and_exits_1(tmp_path: Path) -> None:
+    site = make_case("several-files", tmp_path / "site")
+    result = CliRunner().invoke(main, ["-C", str(site), "build"])
+    assert result.exit_code == 1, result.output
+    expected = (SITES / "invalid/several-files/expected.txt").read_text().splitlines()
+    for line in expected:
+        assert f"error: {line}" in result.output
+    assert "nothing was written" in result.output
+    assert not (site / "_site").exists()
+
+
+def test_warnings_pass_unless_strict(basic_site: Path) -> None:
+    badge = basic_site / "badges/analyst.md"
+    badge.write_text(badge.read_text().replace("level: Intermediate",
+                                               "level: Intermediate\ncolour: green"))
+    result = build(basic_site)
+    assert [str(w) for w in result.warnings] == [
+        "badges/analyst.md:6: unknown front matter key 'colour' is ignored (known keys: name, "
+        "summary, image, type, level, skills, requires, valid_for, claim, alignments, status, "
+        "issued_within, criteria)"]
+    with pytest.raises(BuildError) as info:
+        build(basic_site, strict=True)
+    assert "unknown front matter key 'colour'" in str(info.value)
+    runner = CliRunner()
+    assert runner.invoke(main, ["-C", str(basic_site), "build"]).exit_code == 0
+    strict = runner.invoke(main, ["-C", str(basic_site), "build", "--strict"])
+    assert strict.exit_code == 1
+    assert "warning: badges/analyst.md:6: unknown front matter key 'colour'" in strict.output
