@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from .awards import load_awards
 from .catalog import build_catalog
 from .config import SiteConfig, load_config
 from .errors import Problem, Problems
+from .issuer import identity_documents
+from .keys import load_key_history, now_utc
 from .load import load_sources
-from .model import Catalog
+from .model import Award, Catalog
 from .render import Output, render_site
+from .safety import check_output
 from .write import write_site
 
 
@@ -22,6 +27,7 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     seconds: float
     out_dir: Path | None
+    awards: tuple[Award, ...] = ()
 
 
 def load_site(root: Path, *, strict: bool = False) -> tuple[Catalog, Problems]:
@@ -37,22 +43,30 @@ def load_site(root: Path, *, strict: bool = False) -> tuple[Catalog, Problems]:
     return catalog, problems
 
 
-def render(root: Path, *, strict: bool = False) -> tuple[Catalog, Output, Problems]:
+def render(root: Path, *, strict: bool = False, now: datetime | None = None
+           ) -> tuple[Catalog, Output, Problems, list[Award]]:
     """Everything but writing: used by ``check``, tests and the dev server."""
+    now = now or now_utc()
     catalog, problems = load_site(root, strict=strict)
-    files = render_site(catalog)
-    return catalog, files, problems
+    keys = load_key_history(root)
+    awards = load_awards(catalog, problems, now)
+    problems.raise_if_errors(strict)
+    files = render_site(catalog, awards, identity_documents(catalog.config, keys))
+    check_output(root, files, catalog)
+    return catalog, files, problems, awards
 
 
-def build(root: Path, out_dir: Path | None = None, *, strict: bool = False) -> BuildResult:
-    """Build the site at ``root`` into its output folder (or ``out_dir``), atomically."""
+def build(root: Path, out_dir: Path | None = None, *, strict: bool = False,
+          now: datetime | None = None) -> BuildResult:
+    """Build the site at ``root`` into its output folder (or ``out_dir``), atomically.
+    ``now`` is the moment credentials' dates are judged at (tests pass it explicitly)."""
     start = time.perf_counter()
     root = root.resolve()
-    catalog, files, problems = render(root, strict=strict)
+    catalog, files, problems, awards = render(root, strict=strict, now=now)
     target = out_dir or catalog.config.output_dir
     write_site(target, files)
     return BuildResult(catalog, files, tuple(problems.warnings), time.perf_counter() - start,
-                       target)
+                       target, tuple(awards))
 
 
 def config_only(root: Path) -> SiteConfig:

@@ -55,7 +55,8 @@ def build(site: Path, out: Path | None, strict: bool) -> None:
         _fail(exc)
     _print_problems(result.warnings)
     pages = sum(1 for p in result.files if p.endswith(".html"))
-    click.echo(f"built {pages} pages, {len(result.files)} files into "
+    click.echo(f"built {pages} pages ({len(result.awards)} credentials verified), "
+               f"{len(result.files)} files into "
                f"{_show(result.out_dir, site)} in {result.seconds:.2f} s")
 
 
@@ -67,12 +68,12 @@ def check(site: Path, strict: bool) -> None:
     from .build import render
 
     try:
-        catalog, files, problems = render(site, strict=strict)
+        catalog, files, problems, awards = render(site, strict=strict)
     except BuildError as exc:
         _fail(exc, "check")
     _print_problems(problems.warnings)
     click.echo(f"ok: {len(catalog.badges)} badges, {len(catalog.pages)} pages, "
-               f"{len(files)} files would be written")
+               f"{len(awards)} credentials verified, {len(files)} files would be written")
 
 
 @main.command()
@@ -105,5 +106,158 @@ def _show(path: Path | None, site: Path) -> str:
         return "?"
     try:
         return path.resolve().relative_to(site).as_posix() + "/"
+    except ValueError:
+        return str(path)
+
+
+# keys, issuing, verifying ----------------------------------------------------------------
+
+KEY_OPTION = click.option(
+    "--key", "key", type=click.Path(dir_okay=False, path_type=Path),
+    help="Private key file, outside the site folder (default: $BADGEPRESS_KEY).")
+
+
+def _key_problem(exc: Exception) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@KEY_OPTION
+@click.option("--rotate", is_flag=True,
+              help="Mark the current key(s) as expired now (old credentials keep verifying).")
+@click.pass_obj
+def keygen(site: Path, key: Path | None, rotate: bool) -> None:
+    """Make a new Ed25519 issuer key.
+
+    The private half is written to --key (or $BADGEPRESS_KEY), mode 0600, outside the site;
+    the public half is added to site_src/issuer/keys.json and published in the issuer
+    profile. Existing keys stay published, so credentials signed with them keep verifying.
+
+    \b
+    Example:
+        badgepress keygen --key ~/.config/badgepress/issuer.key
+    """
+    from .build import config_only
+    from .keys import KeyProblem, SigningKey, add_key, key_path, save_new_key
+
+    path = key_path(key)
+    if path is None:
+        raise click.UsageError("say where the private key goes: --key PATH or "
+                               "BADGEPRESS_KEY=PATH")
+    try:
+        cfg = config_only(site)
+        new = SigningKey.generate()
+        save_new_key(new, path, site)
+        keys = add_key(site, new, rotate=rotate)
+    except BuildError as exc:
+        _fail(exc, "keygen")
+    except KeyProblem as exc:
+        _key_problem(exc)
+    click.echo(f"private key written to {path} (mode 0600): keep it safe, never commit it")
+    click.echo(f"public key {new.public_multibase} added to site_src/issuer/keys.json "
+               f"({len(keys)} key{'s' if len(keys) != 1 else ''} published)")
+    click.echo(f"key id: {cfg.issuer_id}#{new.public_multibase}")
+
+
+@main.command()
+@click.option("--badge", help="Badge slug (the badge's file name without .md).")
+@click.option("--email", help="Earner's email: only its salted hash goes into the credential.")
+@click.option("--name", default="", help="Display name, only if the earner agreed to it.")
+@click.option("--evidence", default="", help="URL of evidence.")
+@click.option("--narrative", default="", help="Evidence narrative (Markdown).")
+@click.option("--date", "date_", default="", help="Date earned (ISO 8601; default now).")
+@click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Bulk: a CSV with columns badge,email[,name,evidence,narrative,date].")
+@KEY_OPTION
+@click.pass_obj
+def issue(site: Path, badge: str | None, email: str | None, name: str, evidence: str,
+          narrative: str, date_: str, csv_path: Path | None, key: Path | None) -> None:
+    """Sign Open Badges 3.0 credentials into site_src/credentials/.
+
+    \b
+    Examples:
+        badgepress issue --badge incident-responder --email ada@example.org --name "Ada L."
+        badgepress issue --csv earners.csv
+    """
+    from .credentials import IssueRequest, issue_credentials, parse_date, requests_from_csv
+    from .keys import KeyProblem, key_path, load_signing_key
+
+    if csv_path and (badge or email):
+        raise click.UsageError("use either --csv or --badge/--email, not both")
+    if not csv_path and not (badge and email):
+        raise click.UsageError("--badge and --email are required (or --csv FILE)")
+    try:
+        signing = load_signing_key(key_path(key), site)
+        if csv_path:
+            requests = requests_from_csv(csv_path, site)
+            source = str(csv_path)
+        else:
+            try:
+                when = parse_date(date_) if date_ else None
+            except ValueError as exc:
+                raise click.BadParameter(f"'{date_}' is not an ISO date",
+                                         param_hint="--date") from exc
+            requests = [(None, IssueRequest(badge or "", email or "", name, evidence,
+                                            narrative, when))]
+            source = "issue"
+        results = issue_credentials(site, requests, signing, source=source)
+    except BuildError as exc:
+        _fail(exc, "issue")
+    except KeyProblem as exc:
+        _key_problem(exc)
+    new = [r for r in results if r.new]
+    for r in results:
+        rel = _show_file(r.path, site)
+        if r.new:
+            click.echo(f"issued {r.request.badge} -> {rel}")
+        else:
+            click.echo(f"skipped {r.request.badge}: already issued to that email ({rel})")
+    click.echo(f"{len(new)} credential{'s' if len(new) != 1 else ''} issued, "
+               f"{len(results) - len(new)} skipped")
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result.")
+@click.option("--email", default=None, help="Also check that the credential is for this email.")
+@click.option("--offline", is_flag=True, help="Fetch nothing: other issuers' keys are unknown.")
+@click.option("--now", "now_", default=None, help="Judge dates at this moment (ISO 8601).")
+@click.pass_obj
+def verify(site: Path, sources: tuple[str, ...], as_json: bool, email: str | None,
+           offline: bool, now_: str | None) -> None:
+    """Verify credentials: files (JSON, baked PNG or SVG) or https URLs.
+
+    Each check is printed as pass, fail or unknown (could not check) with its reason. Inside
+    a badgepress site, that site's own issuer keys are read from its files.
+    Exit 0 only when every credential is valid.
+
+    \b
+    Example:
+        badgepress verify site_src/credentials/*.json
+    """
+    import json as jsonlib
+
+    from .verifycli import verify_sources
+
+    try:
+        results = verify_sources(site, sources, email=email, offline=offline, now=now_)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from exc
+    ok = all(r.verdict == "valid" for _, r in results)
+    if as_json:
+        out = [r.to_json() | {"source": src} for src, r in results]
+        click.echo(jsonlib.dumps(out[0] if len(out) == 1 else out, indent=2))
+    else:
+        for src, r in results:
+            click.echo(f"{src}: {r.verdict.upper()}")
+            for c in r.checks:
+                click.echo(f"  {c.status:<7} {c.check:<10} {c.message}")
+    sys.exit(0 if ok else 1)
+
+
+def _show_file(path: Path, site: Path) -> str:
+    try:
+        return path.resolve().relative_to(site).as_posix()
     except ValueError:
         return str(path)

@@ -106,3 +106,30 @@ class Catalog:
     @property
     def types(self) -> tuple[str, ...]:
         return tuple(sorted({b.type for b in self.badges}))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    url: str
+    name: str
+    narrative_html: str
+
+
+@dataclass(frozen=True)
+class Award:
+    """One signed credential of the site, loaded and verified at build time."""
+
+    uuid: str
+    source: str  # site_src/credentials/<uuid>.json
+    raw: bytes  # the exact signed bytes, published as credential.json
+    doc: dict = field(compare=False, hash=False)
+    badge_slug: str = ""
+    earner_name: str = ""  # empty: the earner did not agree to be named
+    valid_from: str = ""
+    valid_until: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    state: str = "valid"  # valid | expired | not-yet-valid | revoked (at build time)
+
+    @property
+    def url(self) -> str:
+        return f"credentials/{self.uuid}/"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -19,7 +19,7 @@ from markupsafe import Markup
 from . import ob
 from .catalog import slugify
 from .errors import BuildError, Problem
-from .model import Catalog
+from .model import Award, Catalog
 from .validate import parse_duration
 
 Output = dict[str, bytes]
@@ -145,11 +145,32 @@ def _format_date(value: datetime | str, fmt: str = "%-d %B %Y") -> str:
     return value.strftime(fmt)
 
 
-def render_site(catalog: Catalog, extra: list[Callable[[Renderer], Output]] = ()) -> Output:
-    """Every output file of the site, keyed by its path below the output folder."""
+def linkedin_url(award: Award, badge_name: str, cfg) -> str:
+    """LinkedIn's documented add-to-profile link for a certification."""
+    start = datetime.fromisoformat(award.valid_from.replace("Z", "+00:00"))
+    params = {"startTask": "CERTIFICATION_NAME", "name": badge_name,
+              "organizationName": cfg.issuer.name, "issueYear": start.year,
+              "issueMonth": start.month, "certUrl": cfg.abs_url(award.url),
+              "certId": award.uuid}
+    if award.valid_until:
+        end = datetime.fromisoformat(award.valid_until.replace("Z", "+00:00"))
+        params |= {"expirationYear": end.year, "expirationMonth": end.month}
+    return "https://www.linkedin.com/profile/add?" + urlencode(params)
+
+
+def render_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
+                identity: dict[str, Any] | None = None,
+                extra: list[Callable[[Renderer], Output]] = ()) -> Output:
+    """Every output file of the site, keyed by its path below the output folder.
+
+    ``identity`` holds the issuer documents ({site path: JSON}); ``awards`` the verified
+    credentials."""
     r = Renderer(catalog)
     cfg = catalog.config
     out: Output = {}
+    by_badge: dict[str, list[Award]] = {}
+    for a in awards:
+        by_badge.setdefault(a.badge_slug, []).append(a)
 
     def add(path: str, data: bytes, source: str) -> None:
         if path in out:
@@ -163,8 +184,12 @@ def render_site(catalog: Catalog, extra: list[Callable[[Renderer], Output]] = ()
     for badge in catalog.badges:
         base = f"badges/{badge.slug}/"
         achievement = ob.achievement(badge, cfg)
+        earned = [a for a in by_badge.get(badge.slug, []) if a.state != "revoked"]
+        named = sorted((a for a in earned if a.earner_name),
+                       key=lambda a: (a.valid_from, a.earner_name.casefold()))
         add(base + "index.html", r.page("badge.html", base + "index.html", badge=badge,
-                                         achievement=achievement), badge.source)
+                                         achievement=achievement, named_earners=named,
+                                         earner_count=len(earned)), badge.source)
         add(base + "achievement.json", json_bytes(achievement), badge.source)
         if badge.image_path:
             add(base + badge.image, badge.image_path.read_bytes(), badge.source)
@@ -172,6 +197,15 @@ def render_site(catalog: Catalog, extra: list[Callable[[Renderer], Output]] = ()
     for page in catalog.pages:
         add(page.url + "index.html", r.page("page.html", page.url + "index.html", page=page),
             page.source)
+    for award in awards:
+        badge = catalog.badge(award.badge_slug)
+        base = award.url
+        add(base + "index.html", r.page(
+            "credential.html", base + "index.html", award=award, badge=badge, baked=None,
+            linkedin_url=linkedin_url(award, badge.name, cfg)), award.source)
+        add(base + "credential.json", award.raw, award.source)
+    for path, doc in (identity or {}).items():
+        add(path, json_bytes(doc), "site_src/issuer/keys.json")
     for fn in extra:
         for path, data in fn(r).items():
             add(path, data, fn.__name__)

@@ -1,0 +1,55 @@
+"""`badgepress verify`: credentials from files (JSON or baked images) or https URLs, checked
+with the site's own issuer documents when run inside a site, over https otherwise."""
+
+from __future__ import annotations
+
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+
+from .bake import BakeError, extract
+from .keys import now_utc
+from .resolve import HttpResolver, OfflineResolver, Resolver
+from .verify import Check, Result, parse_datetime, verify_credential
+
+
+def _site_resolver(site: Path, fallback: Resolver) -> Resolver:
+    if not (site / "site_src" / "site.toml").is_file():
+        return fallback
+    from .awards import site_resolver
+    from .build import load_site
+    from .errors import BuildError
+
+    try:
+        catalog, _ = load_site(site)
+    except BuildError:
+        return fallback
+    resolver = site_resolver(catalog)
+    resolver.fallback = fallback
+    return resolver
+
+
+def _read(source: str) -> bytes:
+    if source.startswith("https://"):
+        url = source + "credential.json" if source.endswith("/") else source
+        with urllib.request.urlopen(url, timeout=15) as response:  # noqa: S310 - https only
+            return response.read(2_000_000)
+    return Path(source).read_bytes()
+
+
+def verify_sources(site: Path, sources: tuple[str, ...], *, email: str | None = None,
+                   offline: bool = False, now: str | datetime | None = None,
+                   resolver: Resolver | None = None) -> list[tuple[str, Result]]:
+    when = parse_datetime(now) if isinstance(now, str) else (now or now_utc())
+    network: Resolver = OfflineResolver() if offline else HttpResolver()
+    resolver = resolver or _site_resolver(site, network)
+    results = []
+    for src in sources:
+        try:
+            data = extract(_read(src))
+        except (OSError, BakeError, ValueError) as exc:
+            checks = (Check("format", "fail", "format.read", {"detail": str(exc)}),)
+            results.append((src, Result("invalid", checks)))
+            continue
+        results.append((src, verify_credential(data, resolver, when, email=email)))
+    return results
