@@ -6,16 +6,23 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from generator.build import build
+from generator.credentials import IssueRequest, issue_credentials
+from generator.keys import SigningKey, add_key, load_signing_key, save_new_key
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 SITES = TESTS / "sites"
+# The shared test vectors sit beside the repository (CI clones main with shared/ next to it).
+VECTORS = REPO.parent / "shared" / "vectors"
+NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)  # tests never read the clock
+DEMO_NOW = datetime(2026, 11, 1, tzinfo=UTC)  # after every demo credential, before any expiry
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
@@ -79,3 +86,19 @@ def serve_dir():
     for s in servers:
         s.shutdown()
         s.server_close()
+
+
+@pytest.fixture
+def keyed(basic_site: Path, tmp_path: Path) -> tuple[Path, SigningKey, Path]:
+    """The basic site with a published key; the private key file sits outside the site."""
+    key_file = tmp_path / "secret" / "issuer.key"
+    key = SigningKey.generate()
+    save_new_key(key, key_file, basic_site)
+    add_key(basic_site, key, now=datetime(2026, 1, 1, tzinfo=UTC))
+    return basic_site, load_signing_key(key_file, basic_site), key_file
+
+
+def issue(site: Path, key: SigningKey, *reqs: IssueRequest):
+    return issue_credentials(site, [(None, r) for r in reqs], key, now=NOW)
+
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import REPO
+from conftest import DEMO_NOW, REPO
 
 from generator.build import build
 
@@ -43,7 +43,7 @@ def test_filter_by_skill_shows_exactly_the_badges_with_that_skill(browser, serve
 
 def test_demo_catalog_filter_matches_badge_files(browser, serve_dir, tmp_path: Path) -> None:
     """On the real demo content, every skill filter shows exactly the badges with that skill."""
-    result = build(REPO, tmp_path / "demo")
+    result = build(REPO, tmp_path / "demo", now=DEMO_NOW)
     url = serve_dir(tmp_path / "demo")
     page = browser.new_page()
     page.goto(url)

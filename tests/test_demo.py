@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import REPO, soup
+from conftest import DEMO_NOW, REPO, soup
 
 from generator.build import build
 
@@ -14,7 +14,7 @@ SOURCE_BADGES = ("Client Support Council â€“ Member", "Client Support Council â€
 
 
 def test_demo_catalog(tmp_path: Path) -> None:
-    result = build(REPO, tmp_path / "out")
+    result = build(REPO, tmp_path / "out", now=DEMO_NOW)
     assert result.warnings == ()
     out = tmp_path / "out"
     cards = soup(out / "index.html").select("#badge-list .card .card-title")
@@ -37,3 +37,22 @@ def test_demo_catalog(tmp_path: Path) -> None:
         assert page.select_one(".skills li") is not None
         assert page.select_one(".hero-img")["src"].endswith(".svg")
     assert len(result.catalog.skills) >= 10
+
+
+def test_demo_credentials_verify_and_leak_no_email(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    from make_demo import EARNERS, demo_email
+
+    result = build(REPO, tmp_path / "out", now=DEMO_NOW)
+    assert len(result.awards) == len(EARNERS) >= 30
+    assert {a.state for a in result.awards} == {"valid"}
+    emails = [demo_email(i, e[1]) for i, e in enumerate(EARNERS)]
+    for f in (tmp_path / "out").rglob("*"):
+        if f.is_file():
+            text = f.read_bytes().decode("utf-8", "replace").lower()
+            leaked = [e for e in emails if e in text]
+            assert leaked == [], f
+    named = [a for a in result.awards if a.earner_name]
+    assert 0 < len(named) < len(result.awards)  # some earners chose not to be named

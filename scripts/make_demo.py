@@ -1,0 +1,103 @@
+"""Regenerate the demo site's signed credentials with a throwaway key.
+
+The private key lives only in memory while this runs and is never written anywhere, so no
+one (including us) can issue more credentials under the demo's key: exactly what the demo
+must show. Earner emails are made up (<name>@example.org) and only their salted hashes end
+up in the credentials. Usage: python scripts/make_demo.py  (replaces site_src/credentials/).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator.build import load_site  # noqa: E402
+from generator.catalog import slugify  # noqa: E402
+from generator.credentials import (  # noqa: E402
+    CREDENTIALS_DIR,
+    IssueRequest,
+    build_credential,
+    credential_bytes,
+    credential_path,
+    sign_credential,
+)
+from generator.issuer import key_id  # noqa: E402
+from generator.keys import KEYS_PATH, PublishedKey, SigningKey, iso, save_key_history  # noqa: E402
+from generator.write import atomic_write  # noqa: E402
+
+KEY_CREATED = datetime(2025, 9, 1, tzinfo=UTC)
+
+# (badge, earner display name or "" when withheld, date earned, evidence URL, narrative)
+EARNERS = [
+    ("client-support-council-member", "Amara Okafor", "2025-10-02", "", ""),
+    ("client-support-council-member", "Lukas Becker", "2025-10-02", "", ""),
+    ("client-support-council-member", "", "2025-11-14", "", ""),
+    ("client-support-council-member", "Mei Lin Tan", "2026-01-20", "", ""),
+    ("client-support-council-member", "Sofía Herrera", "2026-02-11", "", ""),
+    ("client-support-council-leader", "Amara Okafor", "2026-06-30",
+     "https://example.org/council/2026-q2-report",
+     "Chaired two council meetings, hosted a Sponsor User design session and presented the "
+     "council's findings at the spring user group."),
+    ("client-support-council-leader", "Lukas Becker", "2026-07-15", "", ""),
+    ("experienced-product-services-professional", "Priya Raman", "2025-12-05", "", ""),
+    ("experienced-product-services-professional", "Jonas Lindqvist", "2026-03-18", "", ""),
+    ("support-foundations", "Noah Williams", "2025-09-22", "", ""),
+    ("support-foundations", "", "2025-10-13", "", ""),
+    ("support-foundations", "Fatima Zahra El Idrissi", "2025-11-03", "", ""),
+    ("support-foundations", "Kenji Sato", "2026-01-08", "", ""),
+    ("incident-responder", "Noah Williams", "2026-02-26",
+     "https://example.org/incidents/review-4471",
+     "Led the response to **three Severity 2 incidents**; post-incident reviews attached."),
+    ("incident-responder", "Kenji Sato", "2026-05-04", "", ""),
+    ("major-incident-manager", "Noah Williams", "2026-09-10", "", ""),
+    ("crisis-communication-essentials", "Noah Williams", "2026-01-16", "", ""),
+    ("crisis-communication-essentials", "Grace Mensah", "2026-04-22", "", ""),
+    ("problem-management-practitioner", "Kenji Sato", "2026-08-19", "", ""),
+    ("service-level-analyst", "Fatima Zahra El Idrissi", "2026-03-30", "", ""),
+    ("knowledge-contributor", "Grace Mensah", "2025-10-28", "", ""),
+    ("knowledge-contributor", "", "2026-02-02", "", ""),
+    ("knowledge-curator", "Grace Mensah", "2026-06-12",
+     "https://example.org/kb/curation-log", ""),
+    ("customer-success-associate", "Sofía Herrera", "2025-11-20", "", ""),
+    ("customer-success-manager", "Sofía Herrera", "2026-05-27", "", ""),
+    ("client-advocate", "Sofía Herrera", "2026-10-01", "", ""),
+    ("support-mentor", "Priya Raman", "2026-04-09", "",
+     "Mentored four new support engineers through their first 90 days."),
+    ("community-forum-contributor", "Mei Lin Tan", "2025-12-18", "", ""),
+    ("community-forum-contributor", "", "2026-03-05", "", ""),
+    ("community-speaker", "Mei Lin Tan", "2026-07-23",
+     "https://example.org/talks/support-at-scale", ""),
+    ("distinguished-support-engineer", "Priya Raman", "2026-10-20", "", ""),
+]
+
+
+def demo_email(index: int, name: str) -> str:
+    """The made-up address of an earner (tests use it to prove none is published)."""
+    return f"{slugify(name) if name else f'earner-{index}'}@example.org"
+
+
+def main() -> None:
+    catalog, _ = load_site(ROOT)
+    cfg = catalog.config
+    key = SigningKey.generate()  # never written to disk
+    shutil.rmtree(ROOT / CREDENTIALS_DIR, ignore_errors=True)
+    (ROOT / CREDENTIALS_DIR).mkdir(parents=True)
+    save_key_history(ROOT, [PublishedKey(key.public_multibase, iso(KEY_CREATED))])
+    vm = key_id(cfg, key.public_multibase)
+    for i, (slug, name, day, evidence, narrative) in enumerate(EARNERS):
+        when = datetime.fromisoformat(day).replace(hour=9, tzinfo=UTC)
+        req = IssueRequest(slug, demo_email(i, name), name, evidence, narrative, when)
+        doc = build_credential(cfg, catalog.badge(slug), req, when)
+        signed = sign_credential(doc, key, vm, when + timedelta(hours=1))
+        atomic_write(credential_path(ROOT, signed), credential_bytes(signed))
+    print(f"{len(EARNERS)} demo credentials signed with a throwaway key; public key in "
+          f"{KEYS_PATH}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,348 @@
+"""Keys, issuing (single and CSV), what a credential carries, how the build and `verify`
+treat good and bad credentials."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import os
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+import base58
+import pytest
+from click.testing import CliRunner
+from conftest import NOW, issue, soup
+
+from generator import proof
+from generator.build import build
+from generator.cli import main
+from generator.credentials import IssueRequest
+from generator.errors import BuildError
+from generator.keys import (
+    KeyProblem,
+    SigningKey,
+    add_key,
+    load_key_history,
+    load_signing_key,
+    save_new_key,
+)
+from generator.ld import UnsafeDocument
+from generator.resolve import LocalResolver, OfflineResolver
+from generator.verify import email_hash, verify_credential
+
+ISSUER = "https://badges.test.example/issuer.json"
+
+
+def cred(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def test_keygen_cli_writes_private_key_outside_with_0600_and_publishes_public(
+        basic_site: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    key_file = tmp_path / "k" / "issuer.key"
+    res = runner.invoke(main, ["-C", str(basic_site), "keygen", "--key", str(key_file)])
+    assert res.exit_code == 0, res.output
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    first = load_key_history(basic_site)
+    assert len(first) == 1 and first[0].public_key_multibase.startswith("z6Mk")
+    assert "secretKeyMultibase" not in (basic_site / "site_src/issuer/keys.json").read_text()
+    # a second keygen adds a current key and keeps the old one published
+    res = runner.invoke(main, ["-C", str(basic_site), "keygen", "--key",
+                               str(tmp_path / "k" / "second.key")])
+    assert res.exit_code == 0, res.output
+    assert [k.public_key_multibase for k in load_key_history(basic_site)][0] == \
+        first[0].public_key_multibase
+    out = build(basic_site).out_dir
+    profile = json.loads((out / "issuer.json").read_text())
+    assert profile["@context"] == ["https://www.w3.org/ns/credentials/v2",
+                                   "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+                                   "https://www.w3.org/ns/cid/v1"]
+    assert profile["id"] == ISSUER and profile["type"] == ["Profile"]
+    assert len(profile["verificationMethod"]) == 2
+    for vm in profile["verificationMethod"]:
+        assert vm["type"] == "Multikey" and vm["controller"] == ISSUER
+        assert vm["id"] == f"{ISSUER}#{vm['publicKeyMultibase']}"
+        assert vm["id"] in profile["assertionMethod"]
+    # refusals: no path, inside the site, overwrite, readable by others
+    res = runner.invoke(main, ["-C", str(basic_site), "keygen"], env={"BADGEPRESS_KEY": ""})
+    assert res.exit_code == 2 and "--key PATH or BADGEPRESS_KEY" in res.output
+    res = runner.invoke(main, ["-C", str(basic_site), "keygen", "--key",
+                               str(basic_site / "issuer.key")])
+    assert res.exit_code == 1 and "must be kept outside the site folder" in res.output
+    assert not (basic_site / "issuer.key").exists()
+    res = runner.invoke(main, ["-C", str(basic_site), "keygen", "--key", str(key_file)])
+    assert res.exit_code == 1 and "refusing to overwrite" in res.output
+    os.chmod(key_file, 0o644)
+    with pytest.raises(KeyProblem, match="readable by other users"):
+        load_signing_key(key_file, basic_site)
+
+
+def test_issued_credential_content(keyed) -> None:
+    site, key, _ = keyed
+    [r] = issue(site, key, IssueRequest("member", " Ada@Example.org ", "Ada Lovelace",
+                                        "https://example.org/ada", "Chaired **5** meetings",
+                                        datetime(2026, 3, 1, tzinfo=UTC)))
+    doc = cred(r.path)
+    text = r.path.read_text()
+    assert "ada@example.org" not in text.lower()
+    assert doc["@context"] == ["https://www.w3.org/ns/credentials/v2",
+                               "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    assert doc["id"].startswith("urn:uuid:") and r.path.name == doc["id"][9:] + ".json"
+    assert doc["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert doc["issuer"]["id"] == ISSUER and doc["issuer"]["type"] == ["Profile"]
+    assert doc["validFrom"] == "2026-03-01T00:00:00Z"
+    assert doc["validUntil"] == "2027-03-01T00:00:00Z"  # member is valid_for P1Y
+    subject = doc["credentialSubject"]
+    assert subject["type"] == ["AchievementSubject"]
+    assert set(subject) == {"type", "identifier", "achievement"}  # schema: no extra keys
+    email_id, name_id = subject["identifier"]
+    assert email_id["hashed"] is True and email_id["identityType"] == "emailAddress"
+    assert email_id["identityHash"] == email_hash("ada@example.org", email_id["salt"])
+    assert name_id == {"type": "IdentityObject", "identityHash": "Ada Lovelace",
+                       "identityType": "name", "hashed": False}
+    assert subject["achievement"]["id"] == "https://badges.test.example/badges/member/"
+    assert doc["evidence"] == [{"type": ["Evidence"], "id": "https://example.org/ada",
+                                "narrative": "Chaired **5** meetings"}]
+    p = doc["proof"]
+    assert (p["type"], p["cryptosuite"], p["proofPurpose"]) == (
+        "DataIntegrityProof", "eddsa-rdfc-2022", "assertionMethod")
+    assert p["verificationMethod"] == f"{ISSUER}#{key.public_multibase}"
+
+
+def test_build_publishes_credential_pages_and_verifies_them(keyed) -> None:
+    site, key, _ = keyed
+    named, anon = issue(site, key,
+                        IssueRequest("leader", "ada@example.org", "Ada Lovelace",
+                                     narrative="Ran a <script>x()</script> *workshop*"),
+                        IssueRequest("leader", "bob@example.org"))
+    result = build(site, now=NOW)
+    out = result.out_dir
+    uuid = named.path.stem
+    page = soup(out / f"credentials/{uuid}/index.html")
+    assert page.select_one(".earner").get_text() == "Ada Lovelace"
+    assert page.select_one("h1 a")["href"] == "../../badges/leader/"
+    assert (out / f"credentials/{uuid}/credential.json").read_bytes() == named.path.read_bytes()
+    embedded = json.loads(page.select_one("#credential-data").string)
+    assert embedded == cred(named.path)
+    evidence = page.select_one(".evidence")
+    assert evidence.select_one("em").get_text() == "workshop" and not evidence.select("script")
+    assert page.select_one('meta[property="og:title"]')["content"] == \
+        "Ada Lovelace earned Council Leader"
+    linkedin = page.find("a", string="Add to LinkedIn profile")["href"]
+    assert linkedin.startswith("https://www.linkedin.com/profile/add?startTask=")
+    assert f"certId={uuid}" in linkedin
+    anon_page = soup(out / f"credentials/{anon.path.stem}/index.html")
+    assert anon_page.select_one(".earner").get_text() == "Name withheld"
+    badge_page = soup(out / "badges/leader/index.html")
+    assert [a.get_text() for a in badge_page.select("#earners a")] == ["Ada Lovelace"]
+    assert "1 more who chose not to be named" in badge_page.select_one("#earners").get_text()
+
+
+def test_csv_bulk_issue_reports_bad_rows_and_skips_duplicates(keyed, tmp_path: Path) -> None:
+    site, _, key_file = keyed
+    runner = CliRunner()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("badge,email,name\nmember,a@example.org,A\nmembr,b@example.org,\n"
+                   "leader,not-an-email,\n")
+    res = runner.invoke(main, ["-C", str(site), "issue", "--csv", str(bad), "--key",
+                               str(key_file)])
+    assert res.exit_code == 1
+    assert f"{bad}:3: badge 'membr' does not exist (did you mean 'member'?)" in res.output
+    assert f"{bad}:4: 'not-an-email' is not an email address" in res.output
+    assert not list((site / "site_src/credentials").glob("*.json"))  # nothing half-done
+    good = tmp_path / "good.csv"
+    good.write_text("badge,email,name,date\nmember,a@example.org,A,2026-02-01\n"
+                    "analyst,b@example.org,,2026-02-02\nmember,A@example.org,,2026-02-03\n")
+    args = ["-C", str(site), "issue", "--csv", str(good), "--key", str(key_file)]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "2 credentials issued, 1 skipped" in res.output
+    res = runner.invoke(main, args)
+    assert "0 credentials issued, 3 skipped" in res.output
+    assert len(list((site / "site_src/credentials").glob("*.json"))) == 2
+
+
+def test_secrets_never_reach_the_site(keyed, monkeypatch) -> None:
+    site, key, key_file = keyed
+    issue(site, key, IssueRequest("member", "secret.person@example.org", "Ada"))
+    monkeypatch.setenv("BADGEPRESS_KEY", str(key_file))
+    out = build(site, now=NOW).out_dir
+    forms = [key.seed.hex(), base58.b58encode(key.seed).decode(),
+             base64.b64encode(key.seed).decode().rstrip("="),
+             json.loads(key_file.read_text())["secretKeyMultibase"]]
+    for f in out.rglob("*"):
+        if f.is_file():
+            data = f.read_bytes().decode("utf-8", "replace")
+            assert "secret.person@example.org" not in data
+            assert not any(form in data for form in forms), f
+    # an earner name that is an email address is refused by the build
+    issue(site, key, IssueRequest("analyst", "x@example.org", "leak@example.org"))
+    with pytest.raises(BuildError, match="would publish the email address leak@example.org"):
+        build(site, now=NOW)
+
+
+def _write(site: Path, doc: dict) -> Path:
+    path = site / "site_src/credentials" / (doc["id"][9:] + ".json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2))
+    return path
+
+
+def test_tampered_credential_fails_build_and_verify(keyed) -> None:
+    site, key, _ = keyed
+    [r] = issue(site, key, IssueRequest("member", "a@example.org", "Ada"))
+    out = build(site, now=NOW).out_dir
+    before = (out / "index.html").read_bytes()
+    doc = cred(r.path)
+    doc["credentialSubject"]["identifier"][1]["identityHash"] = "Mallory"
+    r.path.write_text(json.dumps(doc, indent=2))
+    with pytest.raises(BuildError) as info:
+        build(site, now=NOW)
+    assert str(info.value.problems[0]).startswith(
+        f"site_src/credentials/{r.path.name}: signature check failed: The signature does not "
+        "match")
+    assert (out / "index.html").read_bytes() == before
+    res = CliRunner().invoke(main, ["-C", str(site), "verify", str(r.path), "--json",
+                                    "--now", "2026-06-02T00:00:00Z"])
+    assert res.exit_code == 1
+    data = json.loads(res.output)
+    assert data["verdict"] == "invalid"
+    assert [(c["check"], c["status"]) for c in data["checks"]] == [
+        ("format", "pass"), ("issuer", "pass"), ("signature", "fail"), ("dates", "pass"),
+        ("revocation", "pass")]
+
+
+def _resign(doc: dict, key: SigningKey, vm: str) -> dict:
+    unsigned = {k: v for k, v in doc.items() if k != "proof"}
+    return proof.sign(unsigned, key, vm, "2026-05-01T00:00:00Z")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d.__setitem__("foo", "bar"), "property 'foo' is not defined"),
+    (lambda d: d["credentialSubject"]["achievement"].__setitem__("id", "badges/member/"),
+     "id 'badges/member/' is relative"),
+    (lambda d: d["@context"].append("https://example.org/my-context.json"),
+     "unknown JSON-LD context 'https://example.org/my-context.json'"),
+])
+def test_undefined_relative_or_unknown_context_refused_by_sign_build_and_verify(
+        keyed, change, message) -> None:
+    site, key, _ = keyed
+    [r] = issue(site, key, IssueRequest("member", "a@example.org"))
+    doc = {k: v for k, v in cred(r.path).items() if k != "proof"}
+    change(doc)
+    with pytest.raises(UnsafeDocument, match=message):
+        proof.sign(doc, key, f"{ISSUER}#{key.public_multibase}", "2026-05-01T00:00:00Z")
+    # signed anyway by a careless tool: canonicalized without safe mode
+    doc["proof"] = cred(r.path)["proof"]
+    _write(site, doc)
+    with pytest.raises(BuildError, match="format check failed"):
+        build(site, now=NOW)
+    result = verify_credential(doc, OfflineResolver(), NOW)
+    assert result.check("format").status == "fail"
+    assert message.split("'")[1] in result.check("format").message
+    assert result.verdict == "invalid"
+
+
+def test_key_not_in_profile_refused_by_issue_build_and_verify(keyed, tmp_path: Path) -> None:
+    site, key, _ = keyed
+    stranger = SigningKey.generate()
+    save_new_key(stranger, tmp_path / "stranger.key", site)
+    with pytest.raises(KeyProblem, match="not one of the site's published keys"):
+        issue(site, load_signing_key(tmp_path / "stranger.key", site),
+              IssueRequest("member", "a@example.org"))
+    [r] = issue(site, key, IssueRequest("member", "a@example.org"))
+    forged = _resign(cred(r.path), stranger, f"{ISSUER}#{stranger.public_multibase}")
+    r.path.write_text(json.dumps(forged))
+    with pytest.raises(BuildError, match="issuer check failed: The key .* is not one of the "
+                                         "keys Test Issuer publishes"):
+        build(site, now=NOW)
+    from generator.awards import site_resolver
+    from generator.build import load_site
+
+    result = verify_credential(forged, site_resolver(load_site(site)[0]), NOW)
+    assert result.check("issuer").code == "issuer.not_listed"
+    assert result.check("signature").status == "pass"  # checked with the key it names
+    assert result.verdict == "invalid"
+
+
+def test_controller_mismatch_and_document_id_mismatch_fail(keyed) -> None:
+    site, key, _ = keyed
+    [r] = issue(site, key, IssueRequest("member", "a@example.org"))
+    doc = cred(r.path)
+    vm = doc["proof"]["verificationMethod"]
+    profile = json.loads(build(site, now=NOW).files["issuer.json"])
+    other = copy.deepcopy(profile)
+    other["verificationMethod"][0]["controller"] = "https://evil.example/issuer.json"
+    result = verify_credential(doc, LocalResolver({ISSUER: other}), NOW)
+    assert result.check("issuer").code == "issuer.controller"
+    assert "controlled by https://evil.example/issuer.json" in result.check("issuer").message
+    moved = copy.deepcopy(profile) | {"id": "https://evil.example/issuer.json"}
+    assert verify_credential(doc, LocalResolver({ISSUER: moved}), NOW).check(
+        "issuer").code == "issuer.id_mismatch"
+    unauthorised = copy.deepcopy(profile) | {"assertionMethod": []}
+    assert verify_credential(doc, LocalResolver({ISSUER: unauthorised}), NOW).check(
+        "issuer").code == "issuer.not_assertion"
+    ok = verify_credential(doc, LocalResolver({ISSUER: profile}), NOW)
+    assert ok.verdict == "valid" and vm in profile["assertionMethod"]
+
+
+def test_did_web_issuer(basic_site: Path, tmp_path: Path) -> None:
+    toml = basic_site / "site_src/site.toml"
+    toml.write_text(toml.read_text() + 'id = "did:web"\n')
+    key = SigningKey.generate()
+    save_new_key(key, tmp_path / "k.key", basic_site)
+    add_key(basic_site, key)
+    [r] = issue(basic_site, key, IssueRequest("member", "a@example.org"))
+    doc = cred(r.path)
+    assert doc["issuer"]["id"] == "did:web:badges.test.example"
+    assert doc["proof"]["verificationMethod"] == \
+        f"did:web:badges.test.example#{key.public_multibase}"
+    result = build(basic_site, now=NOW)
+    did = json.loads(result.files[".well-known/did.json"])
+    assert did["id"] == "did:web:badges.test.example"
+    assert "issuer.json" not in result.files
+    ok = verify_credential(doc, LocalResolver({
+        "https://badges.test.example/.well-known/did.json": did}), NOW)
+    assert ok.verdict == "valid", ok.to_json()
+    assert "DID document" in ok.check("issuer").message
+
+
+def test_did_key_issuer_verifies_offline() -> None:
+    key = SigningKey.generate()
+    did = f"did:key:{key.public_multibase}"
+    doc = {"@context": ["https://www.w3.org/ns/credentials/v2"],
+           "id": "urn:uuid:6b6b3a1e-5f43-4d83-9d2c-3a0f5b0e1c11",
+           "type": ["VerifiableCredential"], "issuer": did,
+           "validFrom": "2026-01-01T00:00:00Z",
+           "credentialSubject": {"id": "did:example:someone"}}
+    signed = proof.sign(doc, key, f"{did}#{key.public_multibase}", "2026-01-01T00:00:00Z")
+    result = verify_credential(signed, OfflineResolver(), NOW)
+    assert result.verdict == "valid", result.to_json()
+    assert result.check("issuer").code == "issuer.did_key"
+
+
+def test_verify_cli_human_output_and_exit_codes(keyed, tmp_path: Path) -> None:
+    site, key, _ = keyed
+    [r] = issue(site, key, IssueRequest("member", "a@example.org"))
+    runner = CliRunner()
+    res = runner.invoke(main, ["-C", str(site), "verify", str(r.path), "--now",
+                               "2026-06-02T00:00:00Z"])
+    assert res.exit_code == 0, res.output
+    assert f"{r.path}: VALID" in res.output
+    assert "pass    signature  The signature is valid" in res.output
+    res = runner.invoke(main, ["-C", str(site), "verify", str(r.path), "--now",
+                               "2027-06-02T00:00:00Z"])
+    assert res.exit_code == 1 and "fail    dates      Expired on 2027-06-01" in res.output
+    res = runner.invoke(main, ["-C", str(site), "verify", str(r.path), "--email",
+                               "A@example.org", "--now", "2026-06-02T00:00:00Z", "--json"])
+    assert json.loads(res.output)["checks"][-1] == {
+        "check": "recipient", "status": "pass", "code": "recipient.match",
+        "message": "The email address matches the credential's recipient."}
+    missing = runner.invoke(main, ["-C", str(tmp_path), "verify", str(tmp_path / "nope.json"),
+                                   "--offline"])
+    assert missing.exit_code == 1 and "Could not read a credential" in missing.output
+    assert runner.invoke(main, ["verify"]).exit_code == 2
