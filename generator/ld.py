@@ -31,7 +31,7 @@ def _index() -> dict[str, str]:
 
 
 @cache
-def _context(url: str) -> dict[str, Any]:
+def context_document(url: str) -> dict[str, Any]:
     return json.loads((_CONTEXT_DIR / _index()[url]).read_text(encoding="utf-8"))
 
 
@@ -44,7 +44,8 @@ def document_loader(url: str, options: dict | None = None) -> dict[str, Any]:
     if url not in _index():
         raise UnsafeDocument(f"unknown JSON-LD context '{url}': only pinned contexts are used, "
                              "none is fetched from the network")
-    return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(_context(url))}
+    return {"contextUrl": None, "documentUrl": url,
+            "document": copy.deepcopy(context_document(url))}
 
 
 def check_contexts(doc: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ import base64
 import gzip
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -329,11 +330,10 @@ def check_revocation(doc: dict[str, Any], resolver: Resolver, now: datetime,
                      {"detail": "only BitstringStatusListEntry is supported"})
     url = entry.get("statusListCredential")
     purpose = entry.get("statusPurpose")
-    try:
-        index = int(entry.get("statusListIndex"))
-        if not isinstance(url, str) or purpose not in ("revocation", "suspension") or index < 0:
-            raise ValueError
-    except (TypeError, ValueError):
+    raw_index = entry.get("statusListIndex")
+    digits = not isinstance(raw_index, bool) and re.fullmatch(r"\s*\d+\s*", str(raw_index))
+    index = int(str(raw_index)) if digits else -1
+    if not isinstance(url, str) or purpose not in ("revocation", "suspension") or index < 0:
         return Check("revocation", "fail", "revocation.bad_entry", {
             "detail": "it needs statusListCredential, statusPurpose and a statusListIndex"})
     params = {"url": url, "index": str(index)}
@@ -424,15 +424,13 @@ def verify_credential(data: bytes | str | dict[str, Any], resolver: Resolver, no
             doc = json.loads(data)
         except ValueError as exc:
             checks = [Check("format", "fail", "format.json", {"detail": str(exc)})]
-            checks += [Check(c, "unknown", "signature.proof", {"detail": "no credential"})
-                       for c in CHECKS[1:5]]
+            checks += [Check(c, "unknown", "none.no_credential") for c in CHECKS[1:5]]
             return Result("invalid", tuple(checks))
     else:
         doc = data
     fmt, safe = check_format(doc)
     if not isinstance(doc, dict):
-        checks = [fmt] + [Check(c, "unknown", "signature.proof", {"detail": "no credential"})
-                          for c in CHECKS[1:5]]
+        checks = [fmt] + [Check(c, "unknown", "none.no_credential") for c in CHECKS[1:5]]
         return Result("invalid", tuple(checks))
     key = check_issuer(doc, resolver, local_note)
     checks = [fmt, key.check, check_signature(doc, key, safe), check_dates(doc, now),

@@ -10,7 +10,7 @@ from pathlib import Path
 from .bake import BakeError, extract
 from .keys import now_utc
 from .resolve import HttpResolver, OfflineResolver, Resolver
-from .verify import Check, Result, parse_datetime, verify_credential
+from .verify import CHECKS, Check, Result, parse_datetime, verify_credential
 
 
 def _site_resolver(site: Path, fallback: Resolver) -> Resolver:
@@ -48,7 +48,8 @@ def verify_sources(site: Path, sources: tuple[str, ...], *, email: str | None = 
         try:
             data = extract(_read(src))
         except (OSError, BakeError, ValueError) as exc:
-            checks = (Check("format", "fail", "format.read", {"detail": str(exc)}),)
+            checks = (Check("format", "fail", "format.read", {"detail": str(exc)}),
+                      *(Check(c, "unknown", "none.no_credential") for c in CHECKS[1:5]))
             results.append((src, Result("invalid", checks)))
             continue
         results.append((src, verify_credential(data, resolver, when, email=email)))

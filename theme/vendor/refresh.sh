@@ -27,7 +27,7 @@ for arg in "$@"; do
   case "$arg" in
     --latest) MODE=latest ;;
     --check) CHECK=1 ;;
-    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "refresh.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done

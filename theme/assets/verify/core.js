@@ -1,0 +1,419 @@
+// Verification of a credential, step by step: the browser twin of generator/verify.py.
+// Same steps, same order, same codes and messages (messages.js is generated from
+// generator/messages.json); a shared test corpus runs both and fails if they disagree.
+// Verification returns a result; it never throws for an invalid credential.
+import MESSAGES from "./messages.js";
+import { canonizeRdfc, checkContexts, expandSafe, UnsafeDocument } from "./ld.js";
+import {
+  decodeBase58, decodeBase64url, decodeMultibaseKey, hex, jcs, sha256, utf8, verifyEd25519,
+} from "./crypto.js";
+
+export const CHECKS = ["format", "issuer", "signature", "dates", "revocation", "recipient"];
+const VC_V1 = "https://www.w3.org/2018/credentials/v1";
+const VC_V2 = "https://www.w3.org/ns/credentials/v2";
+const SUITES = ["eddsa-rdfc-2022", "eddsa-jcs-2022"];
+
+export class FetchError extends Error {}
+class ProofError extends Error {}
+
+export function message(code, params = {}) {
+  return MESSAGES[code].replace(/\{(\w+)\}/g, (_, k) => (params[k] ?? ""));
+}
+
+function check(name, status, code, params = {}) {
+  return { check: name, status, code, params, message: message(code, params) };
+}
+
+export function verdictOf(checks) {
+  if (checks.some((c) => c.status === "fail")) return "invalid";
+  if (checks.some((c) => c.status === "unknown" && c.check !== "recipient")) return "unknown";
+  return "valid";
+}
+
+const asList = (v) => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+export function parseDateTime(value) {
+  if (typeof value !== "string" || !value.includes("T")) throw new Error(`'${value}' is not a date-time`);
+  const zoned = /([zZ]|[+-]\d\d:?\d\d)$/.test(value) ? value : `${value}Z`;
+  const d = new Date(zoned);
+  if (Number.isNaN(d.getTime())) throw new Error(`'${value}' is not a date-time`);
+  return d;
+}
+
+export const day = (value) => (value instanceof Date ? value : parseDateTime(value)).toISOString().slice(0, 10);
+
+function dayOrRaw(value) {
+  try { return day(value); } catch { return String(value); }
+}
+
+export function issuerIdOf(doc) {
+  const issuer = doc.issuer;
+  if (typeof issuer === "string") return issuer;
+  if (isObject(issuer) && typeof issuer.id === "string") return issuer.id;
+  return null;
+}
+
+// 1. format ---------------------------------------------------------------------------
+export async function checkFormat(doc) {
+  if (!isObject(doc)) return [check("format", "fail", "format.shape", { detail: "it is not a JSON object" }), false];
+  const ctxList = asList(doc["@context"]);
+  if (!ctxList.length || ![VC_V2, VC_V1].includes(ctxList[0])) {
+    return [check("format", "fail", "format.shape", { detail: `its first @context must be ${VC_V2}` }), false];
+  }
+  try {
+    checkContexts(doc);
+  } catch (e) {
+    const m = /'([^']*)'/.exec(e.message);
+    return [check("format", "fail", "format.context", { detail: m ? m[1] : e.message }), false];
+  }
+  const types = asList(doc.type);
+  const problems = [];
+  if (!types.includes("VerifiableCredential")) problems.push("'type' must include VerifiableCredential");
+  if (issuerIdOf(doc) === null) problems.push("'issuer' must be an id or an object with an id");
+  const subject = doc.credentialSubject;
+  if (!(isObject(subject) || Array.isArray(subject))) problems.push("'credentialSubject' property is required");
+  const isOb = types.includes("OpenBadgeCredential") || types.includes("AchievementCredential");
+  if (isOb) {
+    const subj = Array.isArray(subject) && subject.length ? subject[0] : subject;
+    const ach = isObject(subj) ? subj.achievement : undefined;
+    if (!isObject(ach)) problems.push("an Open Badge needs 'credentialSubject.achievement'");
+    else for (const key of ["id", "name", "criteria"]) if (!(key in ach)) problems.push(`'achievement.${key}' property is required`);
+    if (ctxList[0] === VC_V2 && !("validFrom" in doc)) problems.push("'validFrom' property is required");
+  }
+  if (problems.length) return [check("format", "fail", "format.shape", { detail: problems.join("; ") }), false];
+  try {
+    await expandSafe(doc);
+  } catch (e) {
+    return [check("format", "fail", "format.undefined", { detail: e.message }), false];
+  }
+  return [check("format", "pass", isOb ? "format.ok" : "format.ok_vc"), true];
+}
+
+// 2. issuer key ------------------------------------------------------------------------
+export function didWebUrl(did) {
+  const parts = did.split(":").slice(2);
+  if (!parts.length || !parts[0]) throw new Error(`not a did:web identifier: ${did}`);
+  const host = decodeURIComponent(parts[0]);
+  const path = parts.slice(1).map(decodeURIComponent).join("/");
+  return path ? `https://${host}/${path}/did.json` : `https://${host}/.well-known/did.json`;
+}
+
+export function controllerDocumentUrl(issuerId) {
+  if (issuerId.startsWith("did:web:")) return didWebUrl(issuerId);
+  if (issuerId.startsWith("did:key:")) return null;
+  return issuerId.split("#")[0];
+}
+
+function didKeyDocument(did) {
+  const multibase = did.split(":").slice(2).join(":").split("#")[0];
+  if (!multibase.startsWith("z")) throw new Error(`not a did:key identifier: ${did}`);
+  const vm = `${did}#${multibase}`;
+  return {
+    id: did,
+    verificationMethod: [{ id: vm, type: "Multikey", controller: did, publicKeyMultibase: multibase }],
+    assertionMethod: [vm],
+  };
+}
+
+function selectProof(doc) {
+  const proof = doc.proof;
+  for (const p of Array.isArray(proof) ? proof : [proof]) {
+    if (isObject(p) && p.type === "DataIntegrityProof") return p;
+  }
+  if (proof === undefined || proof === null) throw new ProofError("the credential has no proof: it is not signed");
+  throw new ProofError("the proof is not a DataIntegrityProof");
+}
+
+function fallbackKey(vm) {
+  let candidate = vm.includes("#") ? vm.split("#").slice(1).join("#") : vm.replace(/^did:key:/, "");
+  if (vm.startsWith("did:key:")) candidate = vm.split("#")[0].replace(/^did:key:/, "");
+  try {
+    return [decodeMultibaseKey(candidate), ""];
+  } catch {
+    return [null, `${vm} is not an Ed25519 key and the issuer's keys could not be loaded`];
+  }
+}
+
+export async function checkIssuer(doc, resolver) {
+  const issuer = issuerIdOf(doc) || "?";
+  const label = isObject(doc.issuer) ? doc.issuer.name : null;
+  let proof;
+  try { proof = selectProof(doc); } catch (e) {
+    return { check: check("issuer", "fail", "signature.proof", { detail: e.message }) };
+  }
+  const vm = proof.verificationMethod;
+  if (typeof vm !== "string") {
+    return { check: check("issuer", "fail", "signature.proof", { detail: "the proof has no 'verificationMethod'" }) };
+  }
+  const [fallback, fallbackError] = fallbackKey(vm);
+  const params = { issuer: typeof label === "string" && label ? label : issuer, issuer_id: issuer, key: vm };
+  const withFallback = (c) => ({ check: c, publicKey: fallback, keyError: fallbackError });
+  let url = null;
+  let source;
+  let controllerDoc;
+  try {
+    if (issuer.startsWith("did:key:")) {
+      controllerDoc = didKeyDocument(issuer);
+      source = "identifier";
+    } else {
+      url = controllerDocumentUrl(issuer);
+      controllerDoc = await resolver.fetch(url);
+      source = issuer.startsWith("did:") ? "DID document" : "issuer profile";
+    }
+  } catch (e) {
+    if (e instanceof FetchError) {
+      return withFallback(check("issuer", "unknown", "issuer.fetch", { ...params, url: url || issuer, detail: e.message }));
+    }
+    return withFallback(check("issuer", "fail", "issuer.bad_document", { ...params, url: issuer, detail: e.message }));
+  }
+  if (!isObject(controllerDoc)) {
+    return withFallback(check("issuer", "fail", "issuer.bad_document", { ...params, url: url || issuer, detail: "it is not a JSON object" }));
+  }
+  if (controllerDoc.id !== issuer) {
+    return withFallback(check("issuer", "fail", "issuer.id_mismatch", { ...params, url: url || issuer, found: String(controllerDoc.id) }));
+  }
+  const methods = [...asList(controllerDoc.verificationMethod), ...asList(controllerDoc.assertionMethod)].filter(isObject);
+  const method = methods.find((m) => m.id === vm);
+  if (!method) return withFallback(check("issuer", "fail", "issuer.not_listed", params));
+  let publicKey;
+  try {
+    publicKey = decodeMultibaseKey(method.publicKeyMultibase || "");
+  } catch (e) {
+    return withFallback(check("issuer", "fail", "issuer.bad_document", { ...params, url: url || issuer, detail: `key ${vm}: ${e.message}` }));
+  }
+  const keyed = (c) => ({ check: c, publicKey });
+  if (method.revoked) return keyed(check("issuer", "fail", "issuer.revoked", { ...params, date: dayOrRaw(method.revoked) }));
+  const assertion = asList(controllerDoc.assertionMethod)
+    .filter((m) => typeof m === "string" || isObject(m)).map((m) => (typeof m === "string" ? m : m.id));
+  if (!assertion.includes(vm)) return keyed(check("issuer", "fail", "issuer.not_assertion", params));
+  if (method.controller !== issuer) {
+    return keyed(check("issuer", "fail", "issuer.controller", { ...params, controller: String(method.controller) }));
+  }
+  if (method.expires) {
+    let expired;
+    try { expired = parseDateTime(proof.created || "") >= parseDateTime(method.expires); } catch { expired = true; }
+    if (expired) {
+      return keyed(check("issuer", "fail", "issuer.expired", { ...params, created: dayOrRaw(proof.created || "?"), date: dayOrRaw(method.expires) }));
+    }
+  }
+  if (issuer.startsWith("did:key:")) return keyed(check("issuer", "pass", "issuer.did_key", params));
+  const local = resolver.rewritten && url ? resolver.rewritten[url] : null;
+  if (local) return keyed(check("issuer", "pass", "issuer.local", { ...params, url: local, origin: url }));
+  return keyed(check("issuer", "pass", "issuer.ok", { ...params, source }));
+}
+
+// 3. signature -------------------------------------------------------------------------
+function prepare(doc) {
+  const proof = selectProof(doc);
+  const suite = proof.cryptosuite;
+  if (!SUITES.includes(suite)) throw new ProofError(`unsupported cryptosuite '${suite}' (supported: ${SUITES.join(", ")})`);
+  const value = proof.proofValue;
+  if (typeof value !== "string" || !value.startsWith("z")) throw new ProofError("proofValue must be a base58btc multibase string starting with 'z'");
+  let signature;
+  try { signature = decodeBase58(value.slice(1)); } catch { throw new ProofError("proofValue is not valid base58btc"); }
+  if (signature.length !== 64) throw new ProofError(`proofValue decodes to ${signature.length} bytes; an Ed25519 signature has 64`);
+  for (const key of ["verificationMethod", "proofPurpose"]) {
+    if (typeof proof[key] !== "string") throw new ProofError(`the proof has no '${key}'`);
+  }
+  const unsecured = { ...doc };
+  delete unsecured.proof;
+  const options = { ...proof };
+  delete options.proofValue;
+  if ("@context" in options) {
+    const docCtx = asList(unsecured["@context"]);
+    const proofCtx = asList(options["@context"]);
+    if (JSON.stringify(docCtx.slice(0, proofCtx.length)) !== JSON.stringify(proofCtx)) {
+      throw new ProofError("the proof's @context does not match the credential's");
+    }
+    unsecured["@context"] = options["@context"];
+  }
+  const config = { ...options, "@context": unsecured["@context"] };
+  return [unsecured, config, signature];
+}
+
+async function canonical(doc, suite) {
+  if (suite === "eddsa-rdfc-2022") return utf8(await canonizeRdfc(doc));
+  return jcs(doc);
+}
+
+async function hashData(unsecured, config, suite) {
+  const proofHash = await sha256(await canonical(config, suite));
+  const docHash = await sha256(await canonical(unsecured, suite));
+  const out = new Uint8Array(64);
+  out.set(proofHash, 0);
+  out.set(docHash, 32);
+  return out;
+}
+
+export async function checkSignature(doc, key, safe) {
+  let unsecured, config, signature;
+  try { [unsecured, config, signature] = prepare(doc); } catch (e) {
+    return check("signature", "fail", "signature.proof", { detail: e.message });
+  }
+  if (!safe) return check("signature", "unknown", "signature.unsafe");
+  if (!key.publicKey) return check("signature", "unknown", "signature.no_key", { detail: key.keyError || "no key" });
+  const suite = config.cryptosuite;
+  let data;
+  try { data = await hashData(unsecured, config, suite); } catch (e) {
+    return check("signature", "fail", "signature.proof", { detail: e.message });
+  }
+  if (!(await verifyEd25519(key.publicKey, signature, data))) return check("signature", "fail", "signature.bad");
+  return check("signature", "pass", "signature.ok", { created: dayOrRaw(String(config.created ?? "?")), suite });
+}
+
+// 4. dates -----------------------------------------------------------------------------
+export function checkDates(doc, now) {
+  let [startKey, endKey] = ["validFrom", "validUntil"];
+  if (asList(doc["@context"])[0] === VC_V1) [startKey, endKey] = ["issuanceDate", "expirationDate"];
+  let start, end;
+  try {
+    if (!(startKey in doc)) throw new Error(`'${startKey}'`);
+    start = parseDateTime(doc[startKey]);
+    end = endKey in doc ? parseDateTime(doc[endKey]) : null;
+  } catch (e) {
+    return check("dates", "fail", "dates.missing", { detail: `${startKey}: ${e.message}` });
+  }
+  const params = { from: day(start), until: end ? day(end) : "" };
+  if (now < start) return check("dates", "fail", "dates.not_yet", params);
+  if (end && now >= end) return check("dates", "fail", "dates.expired", params);
+  return check("dates", "pass", end ? "dates.ok_until" : "dates.ok", params);
+}
+
+// 5. revocation ------------------------------------------------------------------------
+async function gunzip(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+export async function decodeStatusList(encoded) {
+  if (typeof encoded !== "string" || !encoded.startsWith("u")) throw new Error("encodedList must be multibase base64url (starting with 'u')");
+  return gunzip(decodeBase64url(encoded.slice(1)));
+}
+
+export const bitAt = (bits, index) => Boolean(bits[index >> 3] & (0x80 >> (index % 8)));
+
+export async function checkRevocation(doc, resolver, now) {
+  const entries = asList(doc.credentialStatus).filter(isObject);
+  if (!doc.credentialStatus) return check("revocation", "pass", "revocation.none");
+  const entry = entries.find((e) => e.type === "BitstringStatusListEntry");
+  if (!entry) return check("revocation", "unknown", "revocation.bad_entry", { detail: "only BitstringStatusListEntry is supported" });
+  const url = entry.statusListCredential;
+  const purpose = entry.statusPurpose;
+  const index = /^\s*\d+\s*$/.test(String(entry.statusListIndex)) ? parseInt(entry.statusListIndex, 10) : NaN;
+  if (typeof url !== "string" || !["revocation", "suspension"].includes(purpose) || !(index >= 0)) {
+    return check("revocation", "fail", "revocation.bad_entry", { detail: "it needs statusListCredential, statusPurpose and a statusListIndex" });
+  }
+  const params = { url, index: String(index) };
+  let statusDoc;
+  try { statusDoc = await resolver.fetch(url); } catch (e) {
+    if (!(e instanceof FetchError)) throw e;
+    return check("revocation", "unknown", "revocation.fetch", { ...params, detail: e.message });
+  }
+  const problem = await statusListProblem(statusDoc, doc, url, purpose, resolver, now);
+  if (problem) return check("revocation", "unknown", "revocation.list_invalid", { ...params, detail: problem });
+  let bits;
+  try {
+    bits = await decodeStatusList(statusDoc.credentialSubject.encodedList);
+    if (index >= bits.length * 8) throw new Error(`index ${index} is beyond the list's ${bits.length * 8} entries`);
+  } catch (e) {
+    return check("revocation", "unknown", "revocation.list_invalid", { ...params, detail: e.message });
+  }
+  if (bitAt(bits, index)) return check("revocation", "fail", "revocation.revoked", params);
+  return check("revocation", "pass", "revocation.ok", params);
+}
+
+async function statusListProblem(statusDoc, doc, url, purpose, resolver, now) {
+  const [fmt, safe] = await checkFormat(statusDoc);
+  if (fmt.status !== "pass") return fmt.message;
+  const types = asList(statusDoc.type);
+  const subject = statusDoc.credentialSubject;
+  if (!types.includes("BitstringStatusListCredential") || !isObject(subject)) return "it is not a BitstringStatusListCredential";
+  if (statusDoc.id !== url) return `its id is ${statusDoc.id}, not the address it came from`;
+  if (issuerIdOf(statusDoc) !== issuerIdOf(doc)) return "it was issued by someone other than the credential's issuer";
+  if (subject.statusPurpose !== purpose) return `its purpose is ${subject.statusPurpose}, not ${purpose}`;
+  const key = await checkIssuer(statusDoc, resolver);
+  if (key.check.status !== "pass") return key.check.message;
+  const sig = await checkSignature(statusDoc, key, safe);
+  if (sig.status !== "pass") return sig.message;
+  if ("validFrom" in statusDoc) {
+    const dates = checkDates(statusDoc, now);
+    if (dates.status !== "pass") return dates.message;
+  }
+  return "";
+}
+
+// 6. recipient -------------------------------------------------------------------------
+export async function emailHash(email, salt) {
+  return `sha256$${hex(await sha256(utf8(email + salt)))}`;
+}
+
+export async function checkRecipient(doc, email) {
+  let subject = doc.credentialSubject;
+  if (Array.isArray(subject) && subject.length) subject = subject[0];
+  const ids = isObject(subject) ? asList(subject.identifier) : [];
+  const candidates = [...new Set([email.trim(), email.trim().toLowerCase()])];
+  let compared = false;
+  for (const ident of ids) {
+    if (!isObject(ident) || ident.identityType !== "emailAddress") continue;
+    const value = String(ident.identityHash ?? "");
+    compared = true;
+    if (ident.hashed) {
+      const salt = String(ident.salt ?? "");
+      for (const c of candidates) if ((await emailHash(c, salt)) === value) return check("recipient", "pass", "recipient.match");
+    } else if (value.toLowerCase() === email.trim().toLowerCase()) {
+      return check("recipient", "pass", "recipient.match");
+    }
+  }
+  if (!compared) return check("recipient", "unknown", "recipient.none");
+  return check("recipient", "fail", "recipient.mismatch");
+}
+
+// fetching -----------------------------------------------------------------------------
+// Fetches JSON; the site's own documents are read from the origin serving this page when
+// it is not the site's published address (local preview), and only those.
+export function makeResolver({ siteBase = null, siteRoot = null, fetchImpl = (...a) => fetch(...a) } = {}) {
+  const rewritten = {};
+  return {
+    rewritten,
+    async fetch(url) {
+      let target = url;
+      if (siteBase && siteRoot && siteRoot !== siteBase && url.startsWith(siteBase)) {
+        target = new URL(url.slice(siteBase.length), siteRoot).href;
+        rewritten[url] = target;
+      }
+      let response;
+      try {
+        response = await fetchImpl(target, { headers: { Accept: "application/ld+json, application/json;q=0.9" }, credentials: "omit" });
+      } catch {
+        throw new FetchError("network error, or the server does not allow this page to read it (CORS)");
+      }
+      if (!response.ok) throw new FetchError(`HTTP ${response.status}`);
+      try { return await response.json(); } catch { throw new FetchError("the response is not JSON"); }
+    },
+  };
+}
+
+// the whole algorithm ------------------------------------------------------------------
+export async function verifyCredential(input, { resolver, now = new Date(), email = null } = {}) {
+  let doc = input;
+  if (typeof input === "string") {
+    try { doc = JSON.parse(input); } catch (e) {
+      const checks = [check("format", "fail", "format.json", { detail: e.message }),
+        ...CHECKS.slice(1, 5).map((c) => check(c, "unknown", "none.no_credential"))];
+      return { verdict: "invalid", checks, credential: null };
+    }
+  }
+  const [fmt, safe] = await checkFormat(doc);
+  if (!isObject(doc)) {
+    const checks = [fmt, ...CHECKS.slice(1, 5).map((c) => check(c, "unknown", "none.no_credential"))];
+    return { verdict: "invalid", checks, credential: null };
+  }
+  const key = await checkIssuer(doc, resolver);
+  const checks = [fmt, key.check, await checkSignature(doc, key, safe), checkDates(doc, now),
+    await checkRevocation(doc, resolver, now)];
+  if (email) checks.push(await checkRecipient(doc, email));
+  return { verdict: verdictOf(checks), checks, credential: doc };
+}
+
+export { UnsafeDocument };

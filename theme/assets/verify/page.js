@@ -1,0 +1,70 @@
+// The /verify/ page: a pasted or dropped credential (JSON, baked PNG or SVG) checked in the
+// browser with the same algorithm as the credential pages. Nothing is uploaded.
+import { credentialText } from "./bake.js";
+import { makeResolver, verifyCredential } from "./core.js";
+import { claims, longDate } from "./fields.js";
+import { renderPending, renderResult } from "./ui.js";
+
+const form = document.getElementById("verify-form");
+const text = document.getElementById("credential-text");
+const fileInput = document.getElementById("credential-file");
+const drop = document.getElementById("drop-zone");
+const fileName = document.getElementById("file-name");
+const panel = document.getElementById("verification");
+const claimsBox = document.getElementById("claims");
+const siteRoot = new URL("../../../", import.meta.url).href;
+
+async function verify() {
+  panel.hidden = false;
+  claimsBox.hidden = true;
+  renderPending(panel);
+  const resolver = makeResolver({ siteBase: form.dataset.siteBase, siteRoot });
+  const email = form.elements.namedItem("email").value.trim();
+  let result;
+  try {
+    result = await verifyCredential(text.value, { resolver, now: new Date(), email: email || null });
+  } catch (error) {
+    result = { verdict: "unknown", credential: null, checks: [{ check: "format", status: "unknown", code: "error", message: `The verifier stopped: ${error.message}` }] };
+  }
+  renderResult(panel, result, { howUrl: "#how" });
+  if (result.credential) {
+    const c = claims(result.credential);
+    const values = {
+      earner: c.earner || "Name withheld", badge: c.badge, issuer: c.issuer,
+      validFrom: longDate(c.validFrom), validUntil: c.validUntil ? longDate(c.validUntil) : "Does not expire",
+    };
+    for (const [k, v] of Object.entries(values)) claimsBox.querySelector(`[data-claim=${k}]`).textContent = v;
+    document.getElementById("claims-note").textContent = result.verdict === "valid"
+      ? "These details come from the verified credential."
+      : "These details are NOT verified: see the failed or incomplete checks above.";
+    claimsBox.hidden = false;
+  }
+  panel.scrollIntoView({ block: "nearest" });
+}
+
+async function load(file) {
+  fileName.textContent = `Reading ${file.name}…`;
+  try {
+    text.value = await credentialText(file);
+    fileName.textContent = `Loaded ${file.name}`;
+    await verify();
+  } catch (error) {
+    fileName.textContent = `${file.name}: ${error.message}`;
+    panel.hidden = false;
+    renderResult(panel, { verdict: "invalid", checks: [{ check: "format", status: "fail", code: "format.read", message: `Could not read a credential from this source (${error.message}).` }] }, { howUrl: "#how" });
+  }
+}
+
+form.hidden = false;
+form.addEventListener("submit", (e) => { e.preventDefault(); verify(); });
+form.addEventListener("reset", () => { panel.hidden = true; claimsBox.hidden = true; fileName.textContent = ""; });
+fileInput.addEventListener("change", () => { if (fileInput.files[0]) load(fileInput.files[0]); });
+for (const type of ["dragenter", "dragover"]) {
+  drop.addEventListener(type, (e) => { e.preventDefault(); drop.classList.add("over"); });
+}
+for (const type of ["dragleave", "drop"]) drop.addEventListener(type, () => drop.classList.remove("over"));
+drop.addEventListener("drop", (e) => {
+  e.preventDefault();
+  const file = e.dataTransfer.files[0];
+  if (file) load(file);
+});

@@ -1,0 +1,88 @@
+// The credential page: verify the embedded credential as soon as the page loads, show each
+// check, and re-render the claims the panel vouches for from the verified JSON.
+import { checkRecipient, makeResolver, verdictOf, verifyCredential } from "./core.js";
+import { claims, longDate } from "./fields.js";
+import { renderChecks, renderPending, renderResult } from "./ui.js";
+
+const panel = document.getElementById("verification");
+const data = document.getElementById("credential-data");
+const article = document.querySelector("article.credential");
+// assets/<hash>/verify/panel.js -> the site root this page is served from
+const siteRoot = new URL("../../../", import.meta.url).href;
+
+function setField(name, value) {
+  for (const node of document.querySelectorAll(`[data-field="${name}"]`)) node.textContent = value;
+}
+
+function showClaims(doc) {
+  const c = claims(doc);
+  setField("earner", c.earner || "Name withheld");
+  setField("badge-name", c.badge);
+  setField("issuer-name", c.issuer);
+  setField("valid-from", longDate(c.validFrom));
+  setField("valid-until", c.validUntil ? longDate(c.validUntil) : "Does not expire");
+  const evidence = document.querySelector("[data-field=evidence]");
+  if (evidence) {
+    evidence.replaceChildren();
+    for (const e of c.evidence) {
+      const li = document.createElement("li");
+      if (e.url) {
+        const p = document.createElement("p");
+        const a = document.createElement("a");
+        if (/^https?:\/\//.test(e.url)) a.href = e.url;
+        a.rel = "nofollow noopener";
+        a.textContent = e.name || e.url;
+        p.append(a);
+        li.append(p);
+      }
+      if (e.narrative) {
+        const p = document.createElement("p");
+        p.className = "narrative";
+        p.textContent = e.narrative;
+        li.append(p);
+      }
+      evidence.append(li);
+    }
+  }
+}
+
+async function run() {
+  renderPending(panel);
+  const resolver = makeResolver({ siteBase: panel.dataset.siteBase, siteRoot });
+  let result;
+  let doc = null;
+  try {
+    doc = JSON.parse(data.textContent);
+  } catch {
+    doc = data.textContent;
+  }
+  try {
+    result = await verifyCredential(doc, { resolver, now: new Date() });
+  } catch (error) {
+    result = { verdict: "unknown", checks: [{ check: "format", status: "unknown", code: "error", message: `The verifier stopped: ${error.message}` }] };
+  }
+  if (result.credential) showClaims(result.credential);
+  article.dataset.verified = result.verdict;
+  renderResult(panel, result, { howUrl: panel.dataset.howUrl });
+  const recipient = panel.querySelector("[data-role=recipient]");
+  if (recipient && result.credential) {
+    recipient.hidden = false;
+    recipient.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const email = recipient.elements.namedItem("email").value.trim();
+      if (!email) return;
+      const checks = result.checks.filter((c) => c.check !== "recipient");
+      checks.push(await checkRecipient(result.credential, email));
+      result = { ...result, checks, verdict: verdictOf(checks) };
+      article.dataset.verified = result.verdict;
+      renderResult(panel, result, { howUrl: panel.dataset.howUrl });
+    });
+  }
+  const note = panel.querySelector("[data-role=preview]");
+  if (note && Object.keys(resolver.rewritten).length) {
+    note.hidden = false;
+    note.textContent = `Local preview: this page is served from ${new URL(siteRoot).origin}, not from ${new URL(panel.dataset.siteBase).origin}, so it read the site's own keys and status lists from this server.`;
+  }
+}
+
+run();
