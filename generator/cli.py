@@ -90,7 +90,7 @@ def serve(site: Path, port: int, verbose: bool) -> None:
     except BuildError as exc:
         _fail(exc)
     _print_problems(result.warnings)
-    server = make_server(result.out_dir, port, verbose=verbose)
+    server = make_server(result.out_dir, port, verbose=verbose, site_root=site)
     click.echo(f"serving {_show(result.out_dir, site)} at http://127.0.0.1:{port}/ "
                "(Ctrl-C to stop)")
     try:

@@ -6,7 +6,10 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
+import urllib.parse
 from pathlib import Path
+
+from .hosting import header_rules, headers_for
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
@@ -17,8 +20,20 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
                       ".json": "application/json", ".jsonld": "application/ld+json",
                       ".svg": "image/svg+xml", ".webmanifest": "application/manifest+json"}
 
+    rules: list[tuple[str, dict[str, str]]] = []
+
+    def guess_type(self, path):  # netlify.toml may set the type (application/ld+json, …)
+        custom = headers_for(self.rules, self._url_path()).get("Content-Type")
+        return custom or super().guess_type(path)
+
+    def _url_path(self) -> str:
+        return urllib.parse.unquote(self.path.split("?", 1)[0].split("#", 1)[0])
+
     def end_headers(self) -> None:
-        if self.path.split("?")[0].endswith((".json", ".jsonld")):
+        for name, value in headers_for(self.rules, self._url_path()).items():
+            if name.lower() not in ("content-type", "cache-control"):
+                self.send_header(name, value)
+        if self._url_path().endswith((".json", ".jsonld")) and not self.rules:
             self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
@@ -42,17 +57,21 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(directory: Path, port: int = 8000, host: str = "127.0.0.1",
-                verbose: bool = False) -> http.server.ThreadingHTTPServer:
-    handler = functools.partial(SiteHandler, directory=str(directory))
+                verbose: bool = False, site_root: Path | None = None
+                ) -> http.server.ThreadingHTTPServer:
+    """A server for the built site; with ``site_root``, its netlify.toml headers apply."""
+    rules = header_rules(site_root) if site_root else []
+    handler_class = type("Handler", (SiteHandler,), {"rules": rules})
+    handler = functools.partial(handler_class, directory=str(directory))
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     server.verbose = verbose  # type: ignore[attr-defined]
     return server
 
 
-def serve_in_thread(directory: Path, port: int = 0) -> tuple[http.server.ThreadingHTTPServer,
-                                                             str]:
+def serve_in_thread(directory: Path, port: int = 0, site_root: Path | None = None
+                    ) -> tuple[http.server.ThreadingHTTPServer, str]:
     """Start a server in a background thread; returns it and its base URL (tests use this)."""
-    server = make_server(directory, port)
+    server = make_server(directory, port, site_root=site_root)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"

@@ -78,7 +78,8 @@ def serve_dir():
     servers = []
 
     def start(directory: Path) -> str:
-        server, url = serve_in_thread(directory)
+        # the repository's netlify.toml: tests see the production CSP and CORS headers
+        server, url = serve_in_thread(directory, site_root=REPO)
         servers.append(server)
         return url
 

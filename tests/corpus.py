@@ -1,0 +1,245 @@
+"""The shared verification corpus: one set of cases with expected outcomes, run through both
+the Python verifier and the browser verifier (tests/test_corpus.py), so the two can never
+disagree silently.
+
+Everything is made fresh per test session (keys included: no private key is ever committed):
+a small site with a published issuer key, status lists, a second issuer whose key names the
+wrong controller, and the credentials of each case.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from conftest import VECTORS
+
+from generator import proof
+from generator.build import build, load_site
+from generator.credentials import IssueRequest, build_credential
+from generator.issuer import key_id
+from generator.keys import SigningKey, add_key, iso
+from generator.ob import CID_V1, OB_CONTEXT
+from generator.status import empty_list, encode_list, set_bit, status_entry, status_list_credential
+
+NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
+BASE = "https://badges.test.example/"
+REVOKED_INDEX, LIVE_INDEX = 4242, 4243
+
+
+@dataclass
+class Case:
+    name: str
+    text: str  # exactly what is verified (JSON text, possibly malformed)
+    verdict: str
+    expect: dict[str, str] = field(default_factory=dict)  # check -> status (those that matter)
+    codes: dict[str, str] = field(default_factory=dict)  # check -> message code
+
+
+@dataclass
+class Corpus:
+    out_dir: Path  # the built site, plus the extra documents, served as is
+    documents: dict[str, Any]  # every JSON document of the world by its https URL
+    cases: list[Case]
+
+
+def _sign(doc: dict, key: SigningKey, vm: str, created: str = "2026-01-02T00:00:00Z") -> dict:
+    unsigned = {k: v for k, v in doc.items() if k != "proof"}
+    return proof.sign(unsigned, key, vm, created)
+
+
+def _vector(path: str) -> str:
+    return (VECTORS / path).read_text()
+
+
+def make_corpus(site: Path, tmp: Path) -> Corpus:
+    key = SigningKey.generate()
+    add_key(site, key, now=datetime(2026, 1, 1, tzinfo=UTC))
+    catalog, _ = load_site(site)
+    cfg = catalog.config
+    vm = key_id(cfg, key.public_multibase)
+    member, analyst = catalog.badge("member"), catalog.badge("analyst")
+
+    def credential(badge=member, when=datetime(2026, 3, 1, tzinfo=UTC), name="Ada Lovelace",
+                   **extra) -> dict:
+        doc = build_credential(cfg, badge, IssueRequest(badge.slug, "ada@example.org", name,
+                                                        "https://example.org/ada",
+                                                        "Chaired *five* meetings", when), when)
+        doc.update(extra)
+        return doc
+
+    # status lists: one with a revoked entry, signed by the issuer
+    bits = empty_list()
+    set_bit(bits, REVOKED_INDEX)
+    list_url = BASE + "status/1.json"
+    status_doc = _sign(status_list_credential(list_url, cfg.issuer_id, encode_list(bits),
+                                              "2026-01-01T00:00:00Z"), key, vm)
+    # a second issuer whose profile lists its key under someone else's control
+    other_id = BASE + "other/issuer.json"
+    other_key = SigningKey.generate()
+    other_vm = f"{other_id}#{other_key.public_multibase}"
+    other_profile = {"@context": [*OB_CONTEXT, CID_V1], "id": other_id, "type": ["Profile"],
+                     "name": "Other Issuer",
+                     "verificationMethod": [{"id": other_vm, "type": "Multikey",
+                                             "controller": "https://evil.example/issuer.json",
+                                             "publicKeyMultibase": other_key.public_multibase}],
+                     "assertionMethod": [other_vm]}
+
+    result = build(site, now=NOW)
+    out = result.out_dir
+    extra_docs = {"status/1.json": status_doc, "other/issuer.json": other_profile}
+    for rel, doc in extra_docs.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(json.dumps(doc, indent=2))
+    documents = {BASE + p: json.loads(d) for p, d in result.files.items()
+                 if p.endswith("issuer.json")}
+    documents |= {BASE + rel: doc for rel, doc in extra_docs.items()}
+
+    stranger = SigningKey.generate()
+    valid = _sign(credential(), key, vm)
+    all_pass = {c: "pass" for c in ("format", "issuer", "signature", "dates", "revocation")}
+    cases = [Case("valid", json.dumps(valid), "valid", all_pass,
+                  {"issuer": "issuer.ok", "signature": "signature.ok"})]
+
+    def tamper(name: str, change) -> None:
+        doc = copy.deepcopy(valid)
+        change(doc)
+        cases.append(Case(f"tampered-{name}", json.dumps(doc), "invalid",
+                          {"format": "pass", "issuer": "pass", "signature": "fail"},
+                          {"signature": "signature.bad"}))
+
+    subject = "credentialSubject"
+    tamper("earner-name", lambda d: d[subject]["identifier"][1].update(identityHash="Mallory"))
+    tamper("email-hash", lambda d: d[subject]["identifier"][0].update(
+        identityHash="sha256$" + "0" * 64))
+    tamper("badge-name", lambda d: d[subject]["achievement"].update(name="Council Leader"))
+    tamper("criteria", lambda d: d[subject]["achievement"]["criteria"].update(
+        narrative="Nothing at all"))
+    tamper("issuer-name", lambda d: d["issuer"].update(name="Someone Else"))
+    tamper("valid-from", lambda d: d.update(validFrom="2026-02-01T00:00:00Z"))
+    tamper("valid-until", lambda d: d.update(validUntil="2099-03-01T00:00:00Z"))
+    tamper("evidence", lambda d: d["evidence"][0].update(narrative="Did everything"))
+    tamper("credential-name", lambda d: d.update(name="Other"))
+    tamper("proof-created", lambda d: d["proof"].update(created="2026-01-03T00:00:00Z"))
+
+    cases += [
+        Case("wrong-key", json.dumps(_sign(credential(), stranger, vm)), "invalid",
+             {"issuer": "pass", "signature": "fail"}, {"signature": "signature.bad"}),
+        Case("key-not-published-by-issuer",
+             json.dumps(_sign(credential(), stranger, f"{cfg.issuer_id}#"
+                              f"{stranger.public_multibase}")), "invalid",
+             {"issuer": "fail", "signature": "pass"}, {"issuer": "issuer.not_listed"}),
+        Case("controller-mismatch",
+             json.dumps(_sign(credential(issuer={"id": other_id, "type": ["Profile"],
+                                                 "name": "Other Issuer"}), other_key,
+                              other_vm)), "invalid",
+             {"issuer": "fail", "signature": "pass"}, {"issuer": "issuer.controller"}),
+        Case("expired", json.dumps(_sign(credential(when=datetime(2024, 1, 1, tzinfo=UTC)),
+                                         key, vm)), "invalid",
+             {"signature": "pass", "dates": "fail"}, {"dates": "dates.expired"}),
+        Case("not-yet-valid", json.dumps(_sign(credential(
+            badge=analyst, when=datetime(2027, 1, 1, tzinfo=UTC)), key, vm)), "invalid",
+            {"signature": "pass", "dates": "fail"}, {"dates": "dates.not_yet"}),
+        Case("revoked", json.dumps(_sign(credential(
+            credentialStatus=status_entry(list_url, REVOKED_INDEX)), key, vm)), "invalid",
+            {"signature": "pass", "revocation": "fail"}, {"revocation": "revocation.revoked"}),
+        Case("not-revoked", json.dumps(_sign(credential(
+            credentialStatus=status_entry(list_url, LIVE_INDEX)), key, vm)), "valid",
+            all_pass, {"revocation": "revocation.ok"}),
+        Case("status-list-unreachable", json.dumps(_sign(credential(
+            credentialStatus=status_entry(BASE + "status/404.json", 1)), key, vm)), "unknown",
+            {"signature": "pass", "revocation": "unknown"}, {"revocation": "revocation.fetch"}),
+        Case("status-list-forged", json.dumps(_sign(credential(
+            credentialStatus=status_entry(BASE + "other/issuer.json", 1)), key, vm)),
+            "unknown", {"revocation": "unknown"}, {"revocation": "revocation.list_invalid"}),
+    ]
+
+    unknown_ctx = credential()
+    unknown_ctx["@context"] = [*unknown_ctx["@context"], "https://example.org/ctx.json"]
+    undefined = credential()
+    undefined[subject]["achievement"]["level"] = "Expert"
+    relative = credential()
+    relative["evidence"][0]["id"] = "evidence/ada"
+    no_proof = credential()
+    cases += [
+        Case("unknown-context", json.dumps(_sign_unsafe(unknown_ctx, key, vm, valid)),
+             "invalid", {"format": "fail"}, {"format": "format.context"}),
+        Case("undefined-property", json.dumps(_sign_unsafe(undefined, key, vm, valid)),
+             "invalid", {"format": "fail", "signature": "unknown"},
+             {"format": "format.undefined", "signature": "signature.unsafe"}),
+        Case("relative-id", json.dumps(_sign_unsafe(relative, key, vm, valid)), "invalid",
+             {"format": "fail"}, {"format": "format.undefined"}),
+        Case("unsigned", json.dumps(no_proof), "invalid", {"signature": "fail"},
+             {"signature": "signature.proof"}),
+        Case("malformed-json", '{"@context": ["https://www.w3.org/ns/credentials/v2", ', "invalid",
+             {"format": "fail", "issuer": "unknown"}, {"format": "format.json"}),
+        Case("not-a-credential", json.dumps({"hello": "world"}), "invalid",
+             {"format": "fail"}, {"format": "format.shape"}),
+    ]
+
+    did_key = SigningKey.generate()
+    did = f"did:key:{did_key.public_multibase}"
+    did_doc = {"@context": ["https://www.w3.org/ns/credentials/v2"],
+               "id": "urn:uuid:7f1e0c0e-8a43-4b6f-9a55-0d3b1c2e4f50",
+               "type": ["VerifiableCredential"], "issuer": did,
+               "validFrom": "2026-01-01T00:00:00Z",
+               "credentialSubject": {"id": "did:example:someone"}}
+    cases.append(Case("did-key-issuer", json.dumps(_sign(did_doc, did_key,
+                                                         f"{did}#{did_key.public_multibase}")),
+                      "valid", all_pass, {"issuer": "issuer.did_key"}))
+    vector_expect = {"format": "pass", "issuer": "unknown", "signature": "pass",
+                     "dates": "pass", "revocation": "pass"}
+    cases += [
+        Case("w3c-eddsa-rdfc-2022", _vector("vc-di-eddsa/eddsa-rdfc-2022/signedDataInt.json"),
+             "unknown", vector_expect, {"issuer": "issuer.fetch"}),
+        Case("w3c-eddsa-jcs-2022", _vector("vc-di-eddsa/eddsa-jcs-2022/signedJCS.json"),
+             "unknown", vector_expect, {"issuer": "issuer.fetch"}),
+        Case("w3c-eddsa-rdfc-2022-employ",
+             _vector("vc-di-eddsa/eddsa-rdfc-2022/employ/signedDataInt.json"), "invalid",
+             {"signature": "pass", "issuer": "fail"}, {"issuer": "issuer.not_listed"}),
+        Case("1edtech-ob3", _vector("ob-v3p0-1edtech/signed.json"), "unknown", vector_expect,
+             {"format": "format.ok"}),
+    ]
+    return Corpus(out, documents, cases)
+
+
+def _sign_unsafe(doc: dict, key: SigningKey, vm: str, template: dict) -> dict:
+    """What a careless issuer would publish: the content changed after a valid proof was
+    made (our signer refuses such content, so borrow the proof of a valid credential)."""
+    del key, vm
+    return doc | {"proof": copy.deepcopy(template["proof"])}
+
+
+def expected_ok(case: Case, result: dict) -> list[str]:
+    """Differences between a result ({verdict, checks}) and what the case expects."""
+    errors = []
+    if result["verdict"] != case.verdict:
+        errors.append(f"verdict {result['verdict']} != {case.verdict}")
+    by_check = {c["check"]: c for c in result["checks"]}
+    for check, status in case.expect.items():
+        if by_check.get(check, {}).get("status") != status:
+            errors.append(f"{check} {by_check.get(check, {}).get('status')} != {status}")
+    for check, code in case.codes.items():
+        if by_check.get(check, {}).get("code") != code:
+            errors.append(f"{check} code {by_check.get(check, {}).get('code')} != {code}")
+    return errors
+
+
+def local_as_published(result: dict) -> dict:
+    """The browser on a local preview reads the site's own keys from the preview server and
+    says so (issuer.local); that is the same finding as issuer.ok on the published site."""
+    checks = [c | {"code": "issuer.ok", "local": True} if c["code"] == "issuer.local" else c
+              for c in result["checks"]]
+    return result | {"checks": checks}
+
+
+def summary(result: dict) -> list[tuple[str, str, str]]:
+    return [(c["check"], c["status"], c["code"]) for c in result["checks"]]
+
+
+__all__ = ["Case", "Corpus", "NOW", "expected_ok", "iso", "local_as_published", "make_corpus",
+           "summary"]
