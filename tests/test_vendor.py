@@ -1,8 +1,8 @@
 """The vendored browser libraries in theme/vendor/: pinned, hashed, licensed, and working in a real
 headless Chromium under the strict CSP the verifier pages use (script-src 'self', no eval).
 
-Self-contained: own fixtures (temp folder served over http.server on 127.0.0.1, Playwright with
-the Debian chromium); does not rely on tests/conftest.py."""
+Its own test page, served from a temp folder over http.server on 127.0.0.1, loaded in the
+suite's shared Debian chromium (the `browser` fixture of conftest.py)."""
 
 from __future__ import annotations
 
@@ -23,13 +23,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 VENDOR = REPO / "theme" / "vendor"
 VERSIONS = VENDOR / "versions.json"
-VECTORS = Path(os.environ.get("BADGEPRESS_VECTORS", REPO.parent / "shared" / "vectors"))
+from conftest import VECTORS  # noqa: E402
+
 EDDSA = VECTORS / "vc-di-eddsa"
 CONTEXTS = VECTORS / "contexts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 CSP = "default-src 'self'; script-src 'self'"
 PERMISSIVE = {"MIT", "ISC", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0", "0BSD", "Unlicense"}
 # Contexts the test documents use; served same-origin from the temp folder.
@@ -299,41 +296,22 @@ def base_url(vendor_site: Path) -> Iterator[str]:
     thread.join(timeout=5)
 
 
-def _need_browser():
-    reason = None
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} not installed (apt-get install -y chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "playwright (Python) is not installed (pip install playwright)"
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"vendor browser test cannot run in CI: {reason}")
-        pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
-def page_run(base_url: str) -> dict:
-    """Load the test page once; returns its results, console messages and requested URLs."""
-    _need_browser()
-    from playwright.sync_api import sync_playwright
-
+def page_run(base_url: str, browser) -> dict:
+    """Load the test page once (in the suite's shared headless chromium, which skips or, in
+    CI, fails when chromium is missing); returns results, console messages and URLs."""
     console, errors, requests = [], [], []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(base_url + "index.html")
-            # wait_for_selector runs in Playwright's utility world: no eval under the page's CSP
-            page.wait_for_selector("html[data-done='true']", state="attached", timeout=60_000)
-            results = json.loads(page.text_content("#results") or "{}")
-        finally:
-            browser.close()
+    page = browser.new_page()
+    try:
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(base_url + "index.html")
+        # wait_for_selector runs in Playwright's utility world: no eval under the page's CSP
+        page.wait_for_selector("html[data-done='true']", state="attached", timeout=60_000)
+        results = json.loads(page.text_content("#results") or "{}")
+    finally:
+        page.close()
     return {"results": results, "console": console, "errors": errors, "requests": requests}
 
 

@@ -1,0 +1,125 @@
+"""Benchmarks, reported as numbers and as ratios to an anchor measured in the same run
+(never as timed assertions in tests). The last line printed is one JSON object of figures.
+
+    python bench/run.py            # everything
+    python bench/run.py --pages 10 # fewer credential pages in the browser measurement
+
+Figures:
+- build_demo_s: cold `badgepress build` of the demo site (31 credentials fully verified);
+- verify_page_median_ms: credential page, DOMContentLoaded -> verdict, headless chromium;
+- verify_page_gzip_kb: bytes a first visit transfers for one credential page, gzipped;
+- anchor_ms: SHA-256 of 4 MiB x 8 in the same browser: the machine-speed yardstick the
+  page figure is divided by (``verify_page_ratio``), comparable across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator.build import build  # noqa: E402
+from generator.serve import serve_in_thread  # noqa: E402
+
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+DEMO_NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+MEASURE = """
+window.__bench = {};
+document.addEventListener('DOMContentLoaded', () => {
+  window.__bench.dcl = performance.now();
+  const panel = document.getElementById('verification');
+  if (!panel) return;
+  new MutationObserver(() => {
+    if (panel.dataset.verdict !== 'pending' && !window.__bench.verdict) {
+      window.__bench.verdict = performance.now();
+      window.__bench.result = panel.dataset.verdict;
+    }
+  }).observe(panel, { attributes: true, attributeFilter: ['data-verdict'] });
+});
+"""
+
+ANCHOR = """async () => {
+  const data = new Uint8Array(4 * 1024 * 1024);
+  const t0 = performance.now();
+  for (let i = 0; i < 8; i++) { data[0] = i; await crypto.subtle.digest('SHA-256', data); }
+  return performance.now() - t0;
+}"""
+
+
+def measure_pages(out: Path, pages: list[str]) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    server, url = serve_in_thread(out, site_root=ROOT)
+    times, sizes, verdicts, anchors = [], [], [], []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            for path in pages:
+                context = browser.new_context()
+                page = context.new_page()
+                page.clock.set_fixed_time(DEMO_NOW)
+                page.add_init_script(MEASURE)
+                bodies: list[bytes] = []
+                page.on("response", lambda r, b=bodies: b.append(r.body()) if r.ok else None)
+                page.goto(url + path)
+                page.wait_for_function("() => window.__bench && window.__bench.verdict",
+                                       timeout=30000)
+                bench = page.evaluate("() => window.__bench")
+                times.append(bench["verdict"] - bench["dcl"])
+                verdicts.append(bench["result"])
+                sizes.append(sum(len(gzip.compress(b, 6)) for b in bodies))
+                anchors.append(page.evaluate(ANCHOR))
+                context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    median = statistics.median(times)
+    anchor = statistics.median(anchors)
+    return {"verify_page_median_ms": round(median, 1),
+            "verify_page_p90_ms": round(sorted(times)[int(len(times) * 0.9) - 1], 1),
+            "verify_page_gzip_kb": round(statistics.median(sizes) / 1024, 1),
+            "verify_page_verdicts": sorted(set(verdicts)),
+            "anchor_ms": round(anchor, 1),
+            "verify_page_ratio": round(median / anchor, 2),
+            "pages_measured": len(times)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=31)
+    args = parser.parse_args()
+    figures: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "site"
+        start = time.perf_counter()
+        result = build(ROOT, out, now=DEMO_NOW)
+        figures["build_demo_s"] = round(time.perf_counter() - start, 3)
+        figures["credentials"] = len(result.awards)
+        pages = [a.url for a in result.awards][: args.pages]
+        figures |= measure_pages(out, pages)
+        print(f"cold build of the demo: {figures['build_demo_s']} s "
+              f"({figures['credentials']} credentials verified)")
+        print(f"credential page, DOMContentLoaded -> verdict: median "
+              f"{figures['verify_page_median_ms']} ms over {figures['pages_measured']} pages "
+              f"(target <= 300 ms); {figures['verify_page_ratio']}x the anchor "
+              f"({figures['anchor_ms']} ms)")
+        print(f"credential page transfer, gzipped: {figures['verify_page_gzip_kb']} KB "
+              "(target <= 150 KB)")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
