@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,10 +14,12 @@ from .config import SiteConfig, load_config
 from .errors import Problem, Problems
 from .issuer import identity_documents
 from .keys import load_key_history, now_utc
+from .ledger import HEAD_FILE, read_log
 from .load import load_sources
 from .model import Award, Catalog
 from .render import Output, render_site
 from .safety import check_output
+from .status import STATUS_DIR
 from .write import write_site
 
 
@@ -43,26 +46,42 @@ def load_site(root: Path, *, strict: bool = False) -> tuple[Catalog, Problems]:
     return catalog, problems
 
 
-def render(root: Path, *, strict: bool = False, now: datetime | None = None
-           ) -> tuple[Catalog, Output, Problems, list[Award]]:
+def published_records(root: Path) -> tuple[dict[str, bytes], list[dict]]:
+    """Status lists and the issuance log exactly as signed, and the log entries."""
+    files = {f"status/{p.name}": p.read_bytes()
+             for p in sorted((root / STATUS_DIR).glob("*.json"))}
+    log = read_log(root)
+    if log.head is not None:
+        files["log/log.jsonl"] = "".join(
+            json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n"
+            for e in log.entries).encode()
+        files["log/head.json"] = (root / HEAD_FILE).read_bytes()
+    return files, log.entries
+
+
+def render(root: Path, *, strict: bool = False, now: datetime | None = None,
+           verify_all: bool = False) -> tuple[Catalog, Output, Problems, list[Award]]:
     """Everything but writing: used by ``check``, tests and the dev server."""
     now = now or now_utc()
     catalog, problems = load_site(root, strict=strict)
     keys = load_key_history(root)
-    awards = load_awards(catalog, problems, now)
+    awards = load_awards(catalog, problems, now, verify_all=verify_all)
     problems.raise_if_errors(strict)
-    files = render_site(catalog, awards, identity_documents(catalog.config, keys))
+    records, entries = published_records(root)
+    files = render_site(catalog, awards, identity_documents(catalog.config, keys),
+                        records=records, log_entries=entries)
     check_output(root, files, catalog)
     return catalog, files, problems, awards
 
 
 def build(root: Path, out_dir: Path | None = None, *, strict: bool = False,
-          now: datetime | None = None) -> BuildResult:
+          now: datetime | None = None, verify_all: bool = False) -> BuildResult:
     """Build the site at ``root`` into its output folder (or ``out_dir``), atomically.
     ``now`` is the moment credentials' dates are judged at (tests pass it explicitly)."""
     start = time.perf_counter()
     root = root.resolve()
-    catalog, files, problems, awards = render(root, strict=strict, now=now)
+    catalog, files, problems, awards = render(root, strict=strict, now=now,
+                                              verify_all=verify_all)
     target = out_dir or catalog.config.output_dir
     write_site(target, files)
     return BuildResult(catalog, files, tuple(problems.warnings), time.perf_counter() - start,

@@ -11,6 +11,7 @@ import csv
 import json
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,10 +22,21 @@ from .config import SiteConfig
 from .errors import BuildError, Problem, Problems
 from .issuer import issuer_object, key_id
 from .keys import KeyProblem, SigningKey, iso, load_key_history
+from .ledger import transaction
 from .model import Badge, Catalog
+from .status import (
+    Allocator,
+    empty_list,
+    encode_list,
+    entry_of,
+    list_path,
+    list_url,
+    set_bit,
+    status_entry,
+    status_list_credential,
+)
 from .validate import add_duration
 from .verify import email_hash
-from .write import atomic_write
 
 CREDENTIALS_DIR = Path("site_src") / "credentials"
 CSV_COLUMNS = ("badge", "email", "name", "evidence", "narrative", "date")
@@ -205,13 +217,35 @@ class Issued:
     new: bool
 
 
+def signed_status_list(cfg: SiteConfig, key: SigningKey, vm: str, n: int, revoked: set[int],
+                       when: str) -> bytes:
+    """The bytes of status list n, every revoked index set, signed now with ``key``."""
+    bits = empty_list()
+    for index in revoked:
+        set_bit(bits, index)
+    doc = status_list_credential(list_url(cfg.base_url, n), cfg.issuer_id,
+                                 encode_list(bits), when)
+    return credential_bytes(proof.sign(doc, key, vm, when))
+
+
+def used_indexes(existing: list[tuple[Path, dict[str, Any]]]) -> dict[str, set[int]]:
+    used: dict[str, set[int]] = {}
+    for _, doc in existing:
+        entry = entry_of(doc)
+        if entry:
+            used.setdefault(entry[0], set()).add(entry[1])
+    return used
+
+
 def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]],
                       key: SigningKey, *, source: str = "command line",
-                      now: datetime | None = None) -> list[Issued]:
-    """Check every request first, then sign and write each credential atomically.
+                      now: datetime | None = None,
+                      progress: Callable[[int], None] | None = None) -> list[Issued]:
+    """Check every request first, then sign and write each credential in one transaction.
 
     Nothing is written when any request is wrong; a request whose earner already holds the
-    badge is skipped (so rerunning a CSV issues no duplicates).
+    badge is skipped (so rerunning a CSV issues no duplicates). Each credential gets a random
+    unused entry of a status list, so it can be revoked later; each is logged.
     """
     from .build import load_site
     from .keys import now_utc
@@ -228,21 +262,34 @@ def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]
             problems.error(source, f"date {iso(req.date)} is in the future", line=line,
                            hint="credentials are dated when the badge was earned")
     problems.raise_if_errors()
-    existing = existing_for(root)
     results: list[Issued] = []
-    seen: dict[tuple[str, str], Path] = {}
-    for _, req in requests:
-        badge = catalog.badge(req.badge)
-        dup = already_issued(existing, cfg, badge, req.email) or seen.get(
-            (req.badge, normalize_email(req.email)))
-        if dup:
-            results.append(Issued(req, dup, False))
-            continue
-        signed = sign_credential(build_credential(cfg, badge, req, now), key, vm, now)
-        path = credential_path(root, signed)
-        atomic_write(path, credential_bytes(signed))
-        seen[(req.badge, normalize_email(req.email))] = path
-        results.append(Issued(req, path, True))
+    with transaction(root, key, vm, iso(now)) as tx:
+        existing = existing_for(root)
+        allocator = Allocator(cfg.base_url, used_indexes(existing))
+        seen: dict[tuple[str, str], Path] = {}
+        for done, (_, req) in enumerate(requests, 1):
+            badge = catalog.badge(req.badge)
+            dup = already_issued(existing, cfg, badge, req.email) or seen.get(
+                (req.badge, normalize_email(req.email)))
+            if dup:
+                results.append(Issued(req, dup, False))
+                continue
+            url, index, n = allocator.next()
+            if not (root / list_path(n)).is_file():
+                data = signed_status_list(cfg, key, vm, n, set(), iso(now))
+                tx.write(list_path(n), data)
+                tx.record("status-list", url, {list_path(n): data})
+            doc = build_credential(cfg, badge, req, now)
+            doc["credentialStatus"] = status_entry(url, index)
+            signed = sign_credential(doc, key, vm, now)
+            path = credential_path(root, signed)
+            data = credential_bytes(signed)
+            tx.write(path.relative_to(root), data)
+            tx.record("issue", signed["id"], {path.relative_to(root): data})
+            seen[(req.badge, normalize_email(req.email))] = path
+            results.append(Issued(req, path, True))
+            if progress:
+                progress(done)
     return results
 
 

@@ -129,6 +129,10 @@ class Award:
     valid_until: str = ""
     evidence: tuple[Evidence, ...] = ()
     state: str = "valid"  # valid | expired | not-yet-valid | revoked (at build time)
+    revoked_on: str = ""
+    revoked_reason: str = ""  # only when the maintainer marked the reason public
+    renews: str = ""  # uuid of the credential this one renewed (from the issuance log)
+    renewed_by: str = ""  # uuid of its successor
 
     @property
     def url(self) -> str:

@@ -211,12 +211,15 @@ def baked_image(badge, award: Award) -> tuple[str, bytes] | None:
 
 def render_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
                 identity: dict[str, Any] | None = None,
-                extra: list[Callable[[Renderer], Output]] = ()) -> Output:
+                extra: list[Callable[[Renderer], Output]] = (), *,
+                records: dict[str, bytes] | None = None,
+                log_entries: list[dict] = ()) -> Output:
     """Every output file of the site, keyed by its path below the output folder.
 
     ``identity`` holds the issuer documents ({site path: JSON}); ``awards`` the verified
     credentials."""
     r = Renderer(catalog)
+    r.env.globals["has_log"] = bool(records and "log/head.json" in records)
     cfg = catalog.config
     out: Output = {}
     by_badge: dict[str, list[Award]] = {}
@@ -249,19 +252,27 @@ def render_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
     for page in catalog.pages:
         add(page.url + "index.html", r.page("page.html", page.url + "index.html", page=page),
             page.source)
+    by_uuid = {a.uuid: a for a in awards}
     for award in awards:
         badge = catalog.badge(award.badge_slug)
         base = award.url
         baked = baked_image(badge, award)
         add(base + "index.html", r.page(
             "credential.html", base + "index.html", award=award, badge=badge,
-            baked=baked[0] if baked else None,
+            baked=baked[0] if baked else None, by_uuid=by_uuid,
             linkedin_url=linkedin_url(award, badge.name, cfg)), award.source)
         add(base + "credential.json", award.raw, award.source)
         if baked:
             add(base + baked[0], baked[1], award.source)
     for path, doc in (identity or {}).items():
         add(path, json_bytes(doc), "site_src/issuer/keys.json")
+    for path, data in (records or {}).items():  # status lists and the log, as signed
+        add(path, data, "site_src/" + path)
+    if records and "log/head.json" in records:
+        by_id = {a.doc["id"]: a for a in awards}
+        add("log/index.html", r.page("log.html", "log/index.html",
+                                     entries=list(reversed(log_entries)), by_id=by_id,
+                                     head=json.loads(records["log/head.json"])), "log")
     for fn in extra:
         for path, data in fn(r).items():
             add(path, data, fn.__name__)

@@ -25,10 +25,12 @@ from generator.credentials import (  # noqa: E402
     credential_bytes,
     credential_path,
     sign_credential,
+    signed_status_list,
 )
 from generator.issuer import key_id  # noqa: E402
 from generator.keys import KEYS_PATH, PublishedKey, SigningKey, iso, save_key_history  # noqa: E402
-from generator.write import atomic_write  # noqa: E402
+from generator.ledger import HEAD_FILE, LOG_FILE, transaction  # noqa: E402
+from generator.status import STATUS_DIR, Allocator, list_path, status_entry  # noqa: E402
 
 KEY_CREATED = datetime(2025, 9, 1, tzinfo=UTC)
 
@@ -85,16 +87,30 @@ def main() -> None:
     catalog, _ = load_site(ROOT)
     cfg = catalog.config
     key = SigningKey.generate()  # never written to disk
-    shutil.rmtree(ROOT / CREDENTIALS_DIR, ignore_errors=True)
-    (ROOT / CREDENTIALS_DIR).mkdir(parents=True)
+    for folder in (CREDENTIALS_DIR, STATUS_DIR):
+        shutil.rmtree(ROOT / folder, ignore_errors=True)
+        (ROOT / folder).mkdir(parents=True)
+    for f in (LOG_FILE, HEAD_FILE):
+        (ROOT / f).unlink(missing_ok=True)
     save_key_history(ROOT, [PublishedKey(key.public_multibase, iso(KEY_CREATED))])
     vm = key_id(cfg, key.public_multibase)
+    allocator = Allocator(cfg.base_url, {})
+    first = iso(KEY_CREATED + timedelta(days=1))
+    with transaction(ROOT, key, vm, first) as tx:
+        data = signed_status_list(cfg, key, vm, 1, set(), first)
+        tx.write(list_path(1), data)
+        tx.record("status-list", f"{cfg.base_url}status/1.json", {list_path(1): data})
     for i, (slug, name, day, evidence, narrative) in enumerate(EARNERS):
         when = datetime.fromisoformat(day).replace(hour=9, tzinfo=UTC)
         req = IssueRequest(slug, demo_email(i, name), name, evidence, narrative, when)
         doc = build_credential(cfg, catalog.badge(slug), req, when)
+        url, index, _ = allocator.next()
+        doc["credentialStatus"] = status_entry(url, index)
         signed = sign_credential(doc, key, vm, when + timedelta(hours=1))
-        atomic_write(credential_path(ROOT, signed), credential_bytes(signed))
+        rel = credential_path(ROOT, signed).relative_to(ROOT)
+        with transaction(ROOT, key, vm, iso(when + timedelta(hours=1))) as tx:
+            tx.write(rel, credential_bytes(signed))
+            tx.record("issue", signed["id"], {rel: credential_bytes(signed)})
     print(f"{len(EARNERS)} demo credentials signed with a throwaway key; public key in "
           f"{KEYS_PATH}")
 

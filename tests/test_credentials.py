@@ -202,9 +202,11 @@ def test_tampered_credential_fails_build_and_verify(keyed) -> None:
     r.path.write_text(json.dumps(doc, indent=2))
     with pytest.raises(BuildError) as info:
         build(site, now=NOW)
-    assert str(info.value.problems[0]).startswith(
-        f"site_src/credentials/{r.path.name}: signature check failed: The signature does not "
-        "match")
+    messages = [str(p) for p in info.value.problems]
+    assert messages[0].startswith(f"site_src/credentials/{r.path.name}: changed since it was "
+                                  "logged")
+    assert messages[1].startswith(f"site_src/credentials/{r.path.name}: signature check "
+                                  "failed: The signature does not match")
     assert (out / "index.html").read_bytes() == before
     res = CliRunner().invoke(main, ["-C", str(site), "verify", str(r.path), "--json",
                                     "--now", "2026-06-02T00:00:00Z"])
@@ -274,19 +276,21 @@ def test_controller_mismatch_and_document_id_mismatch_fail(keyed) -> None:
     [r] = issue(site, key, IssueRequest("member", "a@example.org"))
     doc = cred(r.path)
     vm = doc["proof"]["verificationMethod"]
-    profile = json.loads(build(site, now=NOW).files["issuer.json"])
+    files = build(site, now=NOW).files
+    profile = json.loads(files["issuer.json"])
+    lists = {"https://badges.test.example/status/1.json": json.loads(files["status/1.json"])}
     other = copy.deepcopy(profile)
     other["verificationMethod"][0]["controller"] = "https://evil.example/issuer.json"
-    result = verify_credential(doc, LocalResolver({ISSUER: other}), NOW)
+    result = verify_credential(doc, LocalResolver({ISSUER: other} | lists), NOW)
     assert result.check("issuer").code == "issuer.controller"
     assert "controlled by https://evil.example/issuer.json" in result.check("issuer").message
     moved = copy.deepcopy(profile) | {"id": "https://evil.example/issuer.json"}
-    assert verify_credential(doc, LocalResolver({ISSUER: moved}), NOW).check(
+    assert verify_credential(doc, LocalResolver({ISSUER: moved} | lists), NOW).check(
         "issuer").code == "issuer.id_mismatch"
     unauthorised = copy.deepcopy(profile) | {"assertionMethod": []}
-    assert verify_credential(doc, LocalResolver({ISSUER: unauthorised}), NOW).check(
+    assert verify_credential(doc, LocalResolver({ISSUER: unauthorised} | lists), NOW).check(
         "issuer").code == "issuer.not_assertion"
-    ok = verify_credential(doc, LocalResolver({ISSUER: profile}), NOW)
+    ok = verify_credential(doc, LocalResolver({ISSUER: profile} | lists), NOW)
     assert ok.verdict == "valid" and vm in profile["assertionMethod"]
 
 
@@ -306,7 +310,9 @@ def test_did_web_issuer(basic_site: Path, tmp_path: Path) -> None:
     assert did["id"] == "did:web:badges.test.example"
     assert "issuer.json" not in result.files
     ok = verify_credential(doc, LocalResolver({
-        "https://badges.test.example/.well-known/did.json": did}), NOW)
+        "https://badges.test.example/.well-known/did.json": did,
+        "https://badges.test.example/status/1.json": json.loads(result.files["status/1.json"])}),
+        NOW)
     assert ok.verdict == "valid", ok.to_json()
     assert "DID document" in ok.check("issuer").message
 
