@@ -39,8 +39,10 @@ def main(ctx: click.Context, site: Path) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: 'output' in site.toml, usually _site).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--verify-all", is_flag=True,
+              help="Fully re-verify every credential, ignoring the verification cache.")
 @click.pass_obj
-def build(site: Path, out: Path | None, strict: bool) -> None:
+def build(site: Path, out: Path | None, strict: bool, verify_all: bool) -> None:
     """Build the site into _site/ (replaced whole, only when the build succeeds).
 
     \b
@@ -50,7 +52,7 @@ def build(site: Path, out: Path | None, strict: bool) -> None:
     from .build import build as run_build
 
     try:
-        result = run_build(site, out, strict=strict)
+        result = run_build(site, out, strict=strict, verify_all=verify_all)
     except BuildError as exc:
         _fail(exc)
     _print_problems(result.warnings)
@@ -261,3 +263,133 @@ def _show_file(path: Path, site: Path) -> str:
         return path.resolve().relative_to(site).as_posix()
     except ValueError:
         return str(path)
+
+
+def _lifecycle(fn):
+    """Run a lifecycle action, turning its refusals into 'error: …' and exit 1."""
+    from .ledger import LedgerError
+    from .lifecycle import LifecycleError
+
+    try:
+        return fn()
+    except BuildError as exc:
+        _fail(exc, "command")
+    except (LifecycleError, LedgerError, ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("credential")
+@click.option("--reason", required=True, help="Why it is revoked (kept in revocations.toml).")
+@click.option("--public", "public", is_flag=True,
+              help="Show the reason on the credential page (default: only the date).")
+@KEY_OPTION
+@click.pass_obj
+def revoke(site: Path, credential: str, reason: str, public: bool, key: Path | None) -> None:
+    """Revoke a credential: record it in site_src/revocations.toml and re-sign its status list.
+
+    \b
+    Example:
+        badgepress revoke 3f2c…-uuid --reason "Issued in error"
+    """
+    from .keys import KeyProblem, key_path, load_signing_key
+    from .lifecycle import revoke as do_revoke
+
+    try:
+        signing = load_signing_key(key_path(key), site)
+    except KeyProblem as exc:
+        _key_problem(exc)
+    record = _lifecycle(lambda: do_revoke(site, credential, reason, signing, public=public))
+    click.echo(f"revoked {record.id} on {record.date}; status list re-signed "
+               f"(reason {'public' if public else 'kept private'})")
+
+
+@main.command()
+@click.argument("credential")
+@KEY_OPTION
+@click.pass_obj
+def renew(site: Path, credential: str, key: Path | None) -> None:
+    """Issue the successor of a credential (same earner, valid from now) and link the two."""
+    from .keys import KeyProblem, key_path, load_signing_key
+    from .lifecycle import renew as do_renew
+
+    try:
+        signing = load_signing_key(key_path(key), site)
+    except KeyProblem as exc:
+        _key_problem(exc)
+    path = _lifecycle(lambda: do_renew(site, credential, signing))
+    click.echo(f"renewed {credential} -> {_show_file(path, site)}")
+
+
+@main.group("key")
+def key_group() -> None:
+    """Manage issuer keys (see also: badgepress keygen)."""
+
+
+@key_group.command("revoke")
+@click.argument("keyid")
+@click.option("--since", required=True, help="When the key may have been compromised (ISO).")
+@click.pass_obj
+def key_revoke(site: Path, keyid: str, since: str) -> None:
+    """Mark a key compromised: its signatures stop verifying until 'badgepress resign'."""
+    from .credentials import parse_date
+    from .keys import KeyProblem
+    from .lifecycle import revoke_key
+
+    try:
+        when = parse_date(since)
+    except ValueError as exc:
+        raise click.BadParameter(f"'{since}' is not an ISO date", param_hint="--since") from exc
+    try:
+        multibase, files = revoke_key(site, keyid, when)
+    except KeyProblem as exc:
+        _key_problem(exc)
+    click.echo(f"key {multibase} revoked since {since}; {len(files)} file(s) signed with it "
+               "no longer verify")
+    if files:
+        click.echo("make a new key if you have none ('badgepress keygen --key NEW'), then run "
+                   "'badgepress resign --key NEW'")
+
+
+@main.command()
+@KEY_OPTION
+@click.pass_obj
+def resign(site: Path, key: Path | None) -> None:
+    """Re-sign everything signed with a revoked key, with the current key."""
+    from .keys import KeyProblem, key_path, load_signing_key
+    from .lifecycle import resign as do_resign
+
+    try:
+        signing = load_signing_key(key_path(key), site)
+    except KeyProblem as exc:
+        _key_problem(exc)
+    try:
+        done = _lifecycle(lambda: do_resign(site, signing))
+    except KeyProblem as exc:
+        _key_problem(exc)
+    click.echo(f"re-signed {len(done)} file(s) and the log head with the current key")
+
+
+@main.command()
+@click.argument("url")
+@click.pass_obj
+def audit(site: Path, url: str) -> None:
+    """Audit a published site: its issuance log, signed head, and every logged file.
+
+    \b
+    Example:
+        badgepress audit https://badges.example.org/
+    """
+    from .lifecycle import audit as do_audit
+    from .resolve import fetch_bytes
+
+    try:
+        report = do_audit(url, fetch_bytes)
+    except Exception as exc:  # noqa: BLE001 - unreachable site, malformed log
+        click.echo(f"error: could not audit {url}: {exc}", err=True)
+        sys.exit(1)
+    for p in report.problems:
+        click.echo(f"problem: {p}")
+    click.echo(f"{report.checked} logged files checked, {len(report.problems)} problem(s)")
+    sys.exit(1 if report.problems else 0)

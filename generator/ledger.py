@@ -161,6 +161,7 @@ def recover(root: Path) -> int:
     """Undo a transaction that never reached its commit (call with the lock held).
     Returns how many file writes were undone."""
     journal = root / JOURNAL
+    _remove_temp_files(root)
     if not journal.is_file():
         _cut_log_to_head(root)
         return 0
@@ -187,6 +188,16 @@ def recover(root: Path) -> int:
     _cut_log_to_head(root)
     journal.unlink()
     return undone
+
+
+def _remove_temp_files(root: Path) -> None:
+    """Half-written temporary files of an interrupted atomic write (we hold the lock, so no
+    other writer is using them)."""
+    for folder in (Path("site_src"), Path("site_src") / "credentials",
+                   Path("site_src") / "status", LOG_DIR, Path("site_src") / "issuer"):
+        if (root / folder).is_dir():
+            for tmp in (root / folder).glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
 
 
 def _cut_log_to_head(root: Path) -> None:

@@ -59,6 +59,22 @@ class HttpResolver:
             raise FetchError("the response is not JSON") from exc
 
 
+def fetch_bytes(url: str, timeout: float = 15.0) -> bytes:
+    """GET a URL: https, or http on this machine only (a local preview or test server)."""
+    parts = urlsplit(url)
+    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme != "https" and not local:
+        raise FetchError("only https addresses are fetched")
+    request = urllib.request.Request(url, headers={"User-Agent": "badgepress-audit"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.read(50_000_000)
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"HTTP {exc.code}") from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise FetchError(f"network error: {getattr(exc, 'reason', exc)}") from exc
+
+
 class LocalResolver:
     """A site's own documents by URL, then a fallback (offline unless given)."""
 

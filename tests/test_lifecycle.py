@@ -1,0 +1,360 @@
+"""Revocation, expiry and renewal, key rotation and compromise, the issuance log, audits,
+and what interrupted or concurrent commands leave behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import NOW, REPO, issue, soup
+
+from generator import proof
+from generator.build import build
+from generator.cli import main
+from generator.credentials import IssueRequest, credential_bytes
+from generator.errors import BuildError
+from generator.keys import load_signing_key
+from generator.ledger import read_log
+from generator.lifecycle import renew, revoke
+
+RUN = CliRunner()
+
+
+def cli(site: Path, *args: str, key: Path | None = None):
+    extra = ["--key", str(key)] if key else []
+    return RUN.invoke(main, ["-C", str(site), *args, *extra])
+
+
+def errors_of(site: Path, **kw) -> list[str]:
+    with pytest.raises(BuildError) as info:
+        build(site, now=NOW, **kw)
+    return [str(p) for p in info.value.problems]
+
+
+# revocation ---------------------------------------------------------------------------
+
+def test_revoke_publishes_status_and_page_says_so(keyed) -> None:
+    site, key, key_file = keyed
+    a, b = issue(site, key, IssueRequest("member", "a@example.org", "Ada"),
+                 IssueRequest("leader", "b@example.org", "Bo"))
+    doc = json.loads(a.path.read_text())
+    entry = doc["credentialStatus"]
+    assert entry["type"] == "BitstringStatusListEntry" and entry["statusPurpose"] == "revocation"
+    assert entry["statusListCredential"] == "https://badges.test.example/status/1.json"
+    assert entry["id"] == f"{entry['statusListCredential']}#{entry['statusListIndex']}"
+    revoke(site, a.path.stem, "Issued in error", key, public=True, now=NOW)
+    revoke(site, b.path.stem, "Private matter", key, now=NOW)
+    again = cli(site, "revoke", b.path.stem, "--reason", "twice", key=key_file)
+    assert again.exit_code == 1 and "already revoked" in again.output
+    result = build(site, now=NOW)
+    out = result.out_dir
+    page = soup(out / f"credentials/{a.path.stem}/index.html")
+    assert page.select_one(".revoked-notice").get_text(" ", strip=True).startswith(
+        "Revoked on 1 June 2026: Issued in error")
+    private = soup(out / f"credentials/{b.path.stem}/index.html")
+    assert "Private matter" not in private.get_text()
+    assert private.select_one(".revoked-notice").get_text(" ", strip=True).startswith(
+        "Revoked on 1 June 2026. The issuer has withdrawn")
+    assert {a2.state for a2 in result.awards} == {"revoked"}
+    assert "Ada" not in [x.get_text() for x in soup(out / "badges/member/index.html")
+                         .select("#earners a")]
+    res = cli(site, "verify", str(a.path), "--json", "--now", "2026-06-02T00:00:00Z")
+    data = json.loads(res.output)
+    assert res.exit_code == 1 and data["verdict"] == "invalid"
+    assert data["checks"][4]["code"] == "revocation.revoked"
+
+
+def test_build_fails_when_signed_list_and_revocations_disagree(keyed) -> None:
+    from generator.credentials import current_key, signed_status_list
+    from generator.ledger import transaction
+    from generator.status import list_path
+
+    site, key, _ = keyed
+    [a] = issue(site, key, IssueRequest("member", "a@example.org"))
+    index = int(json.loads(a.path.read_text())["credentialStatus"]["statusListIndex"])
+    cfg = build(site, now=NOW).catalog.config
+    vm = current_key(site, cfg, key)
+    with transaction(site, key, vm) as tx:  # a list that revokes without revocations.toml
+        data = signed_status_list(cfg, key, vm, 1, {index}, "2026-05-01T00:00:00Z")
+        tx.write(list_path(1), data)
+        tx.record("revoke", "x", {list_path(1): data})
+    assert errors_of(site) == [
+        f"site_src/status/1.json: entry {index} is set (revoked) but revocations.toml does not "
+        f"revoke the credential site_src/credentials/{a.path.name} (revoke only with "
+        "'badgepress revoke')"]
+
+
+def test_two_credentials_sharing_an_index_fail_the_build(keyed, tmp_path: Path) -> None:
+    site, key, key_file = keyed
+    [a] = issue(site, key, IssueRequest("member", "a@example.org"))
+    # a parallel branch: the same site copied before, issuing on its own
+    branch = tmp_path / "branch"
+    shutil.copytree(site, branch)
+    [b] = issue(branch, key, IssueRequest("leader", "b@example.org"))
+    doc = json.loads(b.path.read_text())
+    doc["credentialStatus"] = json.loads(a.path.read_text())["credentialStatus"]
+    unsigned = {k: v for k, v in doc.items() if k != "proof"}
+    signed = proof.sign(unsigned, key, doc["proof"]["verificationMethod"], "2026-05-02T00:00:00Z")
+    from generator.ledger import transaction
+
+    with transaction(site, key, signed["proof"]["verificationMethod"]) as tx:
+        rel = Path("site_src/credentials") / b.path.name
+        tx.write(rel, credential_bytes(signed))
+        tx.record("issue", signed["id"], {rel: credential_bytes(signed)})
+    errors = errors_of(site)
+    first, second = sorted([a.path.name, b.path.name])
+    assert any(e.startswith(f"site_src/credentials/{second}: shares status list entry")
+               and f"site_src/credentials/{first}" in e for e in errors), errors
+
+
+# expiry and renewal -------------------------------------------------------------------
+
+def test_expired_credential_is_published_as_expired_and_renewal_links_both(keyed) -> None:
+    site, key, _ = keyed
+    [old] = issue(site, key, IssueRequest("member", "a@example.org", "Ada",
+                                          date=datetime(2025, 1, 10, tzinfo=UTC)))
+    new_path = renew(site, old.path.stem, key, now=NOW)
+    new = json.loads(new_path.read_text())
+    assert new["validFrom"] == "2026-06-01T12:00:00Z"
+    assert new["validUntil"] == "2027-06-01T12:00:00Z"
+    assert new["credentialSubject"]["identifier"] == json.loads(
+        old.path.read_text())["credentialSubject"]["identifier"]
+    result = build(site, now=NOW)
+    states = {a.uuid: a.state for a in result.awards}
+    assert states == {old.path.stem: "expired", new_path.stem: "valid"}
+    out = result.out_dir
+    old_page = soup(out / f"credentials/{old.path.stem}/index.html")
+    assert "Expired on 10 January 2026" in old_page.get_text()
+    assert old_page.select_one(".renewed-notice a")["href"] == f"../{new_path.stem}/"
+    new_page = soup(out / f"credentials/{new_path.stem}/index.html")
+    assert new_page.select_one(".renews-note a")["href"] == f"../{old.path.stem}/"
+    res = cli(site, "verify", str(old.path), "--now", "2026-06-02T00:00:00Z")
+    assert res.exit_code == 1 and "fail    dates      Expired on 2026-01-10" in res.output
+    assert [e["action"] for e in read_log(site).entries][-1] == "renew"
+
+
+# keys ----------------------------------------------------------------------------------
+
+def test_rotation_keeps_old_credentials_valid(keyed, tmp_path: Path) -> None:
+    site, key, key_file = keyed
+    [old] = issue(site, key, IssueRequest("member", "a@example.org"))
+    new_file = tmp_path / "new.key"
+    assert cli(site, "keygen", "--rotate", key=new_file).exit_code == 0
+    res = cli(site, "issue", "--badge", "leader", "--email", "b@example.org", key=key_file)
+    assert res.exit_code == 1 and "expired or revoked" in res.output
+    issue(site, load_signing_key(new_file, site), IssueRequest("leader", "b@example.org"))
+    result = build(site, now=NOW)
+    profile = json.loads(result.files["issuer.json"])
+    assert [bool(m.get("expires")) for m in profile["verificationMethod"]] == [True, False]
+    assert len(profile["assertionMethod"]) == 2
+    assert {a.state for a in result.awards} == {"valid"}
+    assert cli(site, "verify", str(old.path), "--now", "2026-06-02T00:00:00Z").exit_code == 0
+
+
+def test_compromised_key_fails_until_resigned(keyed, tmp_path: Path) -> None:
+    site, key, key_file = keyed
+    [a] = issue(site, key, IssueRequest("member", "a@example.org"))
+    before = a.path.read_bytes()
+    res = cli(site, "key", "revoke", key.public_multibase[:12], "--since", "2026-05-01")
+    assert res.exit_code == 0, res.output
+    assert "2 file(s) signed with it no longer verify" in res.output
+    errors = errors_of(site)
+    assert any(e.startswith(f"site_src/credentials/{a.path.name}: issuer check failed: Test "
+                            f"Issuer revoked the key") and "badgepress resign" in e
+               for e in errors), errors
+    assert any(e.startswith("site_src/status/1.json: issuer check failed") for e in errors)
+    assert any(e.startswith("site_src/log/head.json: signed with key") for e in errors)
+    res = cli(site, "verify", str(a.path), "--now", "2026-06-02T00:00:00Z")
+    assert res.exit_code == 1 and "revoked the key" in res.output and "2026-05-01" in res.output
+    new_file = tmp_path / "new.key"
+    assert cli(site, "keygen", key=new_file).exit_code == 0
+    res = cli(site, "resign", key=new_file)
+    assert res.exit_code == 0, res.output
+    assert "re-signed 2 file(s)" in res.output
+    result = build(site, now=NOW)
+    assert {x.state for x in result.awards} == {"valid"}
+    assert a.path.read_bytes() != before
+    # the copy signed with the compromised key stays invalid for everyone
+    (tmp_path / "old.json").write_bytes(before)
+    res = cli(site, "verify", str(tmp_path / "old.json"), "--now", "2026-06-02T00:00:00Z")
+    assert res.exit_code == 1 and "revoked the key" in res.output
+
+
+# the log -------------------------------------------------------------------------------
+
+def test_log_is_chained_signed_and_published(keyed) -> None:
+    site, key, _ = keyed
+    a, b = issue(site, key, IssueRequest("member", "a@example.org"),
+                 IssueRequest("leader", "b@example.org"))
+    log = read_log(site)
+    assert [e["action"] for e in log.entries] == ["status-list", "issue", "issue"]
+    assert log.head["seq"] == 3
+    out = build(site, now=NOW).out_dir
+    assert (out / "log/log.jsonl").read_bytes().count(b"\n") == 3
+    page = soup(out / "log/index.html")
+    rows = page.select("table.log tbody tr")
+    assert len(rows) == 3 and rows[0].select("td")[2].get_text() == "issue"
+
+
+def test_one_edited_byte_or_an_unlogged_credential_fails_the_build(keyed) -> None:
+    site, key, _ = keyed
+    [a] = issue(site, key, IssueRequest("member", "a@example.org"))
+    build(site, now=NOW)
+    data = bytearray(a.path.read_bytes())
+    data[data.index(b'"validFrom"') + 15] ^= 1  # one byte of the date
+    a.path.write_bytes(bytes(data))
+    assert errors_of(site)[0] == (
+        f"site_src/credentials/{a.path.name}: changed since it was logged (its SHA-256 differs "
+        "from the issuance log) (signed files must not be edited: restore it with 'git "
+        "checkout', or reissue the credential)")
+    data[data.index(b'"validFrom"') + 15] ^= 1  # restored: the build passes again
+    a.path.write_bytes(bytes(data))
+    build(site, now=NOW)
+    # a validly signed credential that never went through the log
+    sneaky = json.loads(a.path.read_text())
+    sneaky["id"] = "urn:uuid:00000000-0000-4000-8000-000000000001"
+    unsigned = {k: v for k, v in sneaky.items() if k != "proof"}
+    signed = proof.sign(unsigned, key, sneaky["proof"]["verificationMethod"],
+                        "2026-05-01T00:00:00Z")
+    path = site / "site_src/credentials/00000000-0000-4000-8000-000000000001.json"
+    path.write_bytes(credential_bytes(signed))
+    errors = errors_of(site)
+    assert errors[0].startswith(f"site_src/credentials/{path.name}: is not in the issuance "
+                                "log")
+
+
+def test_rebuild_reverifies_only_new_or_changed(keyed, monkeypatch) -> None:
+    import generator.awards as awards
+
+    site, key, _ = keyed
+    issue(site, key, IssueRequest("member", "a@example.org"),
+          IssueRequest("leader", "b@example.org"))
+    calls: list[int] = []
+    real = awards.check_signature
+    monkeypatch.setattr(awards, "check_signature",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    build(site, now=NOW)
+    first = len(calls)
+    assert first == 3  # two credentials and the status list
+    build(site, now=NOW)
+    assert len(calls) == first + 1  # only the status list (always re-checked)
+    issue(site, key, IssueRequest("analyst", "c@example.org"))
+    build(site, now=NOW)
+    assert len(calls) == first + 1 + 2  # the new credential and the list
+    build(site, now=NOW, verify_all=True)
+    assert len(calls) == first + 3 + 4
+
+
+def test_audit_of_a_served_site(keyed, serve_dir) -> None:
+    site, key, _ = keyed
+    [a] = issue(site, key, IssueRequest("member", "a@example.org"))
+    out = build(site, now=NOW).out_dir
+    url = serve_dir(out)
+    res = RUN.invoke(main, ["audit", url])
+    assert res.exit_code == 1  # the issuer key lives at https://badges.test.example/
+    assert "could not check the log head's key" in res.output
+    # serve the site's own profile where its id says (as the published site does)
+    import generator.resolve as resolve
+
+    real = resolve.fetch_bytes
+
+    def local(u: str, timeout: float = 15.0) -> bytes:
+        return real(u.replace("https://badges.test.example/", url), timeout)
+
+    from generator.lifecycle import audit
+
+    report = audit(url, local)
+    assert report.problems == [] and report.checked == 2
+    cred = out / f"credentials/{a.path.stem}/credential.json"
+    cred.write_bytes(cred.read_bytes().replace(b'"Council Member"', b'"Council Leader"', 1))
+    (out / "credentials/00000000-0000-4000-8000-00000000abcd").mkdir()
+    sitemap = out / "sitemap.xml"
+    sitemap.write_text(sitemap.read_text().replace(
+        "</urlset>", "  <url><loc>https://badges.test.example/credentials/"
+        "00000000-0000-4000-8000-00000000abcd/</loc></url>\n</urlset>"))
+    report = audit(url, local)
+    assert report.problems == [
+        f"credentials/{a.path.stem}/credential.json: differs from the logged SHA-256",
+        "credentials/00000000-0000-4000-8000-00000000abcd/credential.json: published but not "
+        "in the issuance log"]
+
+
+# interruption and concurrency ----------------------------------------------------------
+
+def _issue_process(site: Path, csv: Path, key: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "generator", "-C", str(site), "issue",
+                             "--csv", str(csv), "--key", str(key)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_sigkill_at_random_points_leaves_one_credential_per_row(keyed, tmp_path: Path) -> None:
+    """Kill `issue --csv` with SIGKILL at random moments (start-up, signing, commit) at least
+    20 times; a run that finishes moves on to a fresh batch. Rerunning every batch then
+    leaves exactly one credential per row, a valid log and no orphan file."""
+    site, _, key_file = keyed
+    rng = random.Random(20261124)
+    batches: list[Path] = []
+
+    def new_batch() -> Path:
+        n = len(batches)
+        csv = tmp_path / f"rows{n}.csv"
+        csv.write_text("badge,email\n" + "".join(
+            f"{('member', 'leader', 'analyst')[i % 3]},r{n}-{i}@example.org\n"
+            for i in range(24)))
+        batches.append(csv)
+        return csv
+
+    started = time.perf_counter()  # calibrate: how long one full run takes here
+    assert _issue_process(site, new_batch(), key_file).wait() == 0
+    duration = time.perf_counter() - started
+    csv, kills, rounds = new_batch(), 0, 0
+    while kills < 20 and rounds < 60:
+        rounds += 1
+        proc = _issue_process(site, csv, key_file)
+        time.sleep(rng.uniform(0.02, 0.98) * duration)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        elif proc.returncode == 0:
+            csv = new_batch()
+        proc.wait()
+    assert kills >= 20
+    for csv in batches:
+        proc = _issue_process(site, csv, key_file)
+        assert proc.wait() == 0, proc.stderr.read()
+    files = sorted((site / "site_src/credentials").glob("*.json"))
+    assert len(files) == 24 * len(batches)
+    assert not (site / "site_src/log/.journal.jsonl").exists()
+    assert not [p for p in (site / "site_src").rglob("*.tmp")]
+    result = build(site, now=NOW)  # the log, head and every hash check out
+    assert len(result.awards) == len(files)
+    logged = [e for e in read_log(site).entries if e["action"] == "issue"]
+    assert len(logged) == len(files)
+
+
+def test_two_issue_commands_at_once_lose_nothing(keyed, tmp_path: Path) -> None:
+    site, _, key_file = keyed
+    procs = []
+    for n in range(2):
+        csv = tmp_path / f"batch{n}.csv"
+        csv.write_text("badge,email\n" + "".join(f"member,b{n}-{i}@example.org\n"
+                                                 for i in range(5)))
+        procs.append(_issue_process(site, csv, key_file))
+    for p in procs:
+        assert p.wait() == 0, p.stderr.read()
+    result = build(site, now=NOW)
+    assert len(result.awards) == 10
+    indexes = {json.loads(a.raw)["credentialStatus"]["statusListIndex"] for a in result.awards}
+    assert len(indexes) == 10
+    assert read_log(site).head["seq"] == 11  # one status list + ten credentials
