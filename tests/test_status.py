@@ -1,0 +1,39 @@
+"""Bitstring Status List encoding against the shared vectors, and index allocation."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import VECTORS
+
+from generator.status import Allocator, empty_list, encode_list, set_bit, set_bits
+from generator.verify import bit_at, decode_status_list
+
+BASE = "https://badges.test.example/"
+
+
+def test_encoding_matches_the_shared_vectors() -> None:
+    data = json.loads((VECTORS / "bitstring-status-list/generated-encodedlists.json").read_text())
+    assert data["sizeBits"] == 131072
+    for case in data["cases"]:
+        bits = empty_list(data["sizeBits"])
+        for i in case["setIndexes"]:
+            set_bit(bits, i)
+        assert encode_list(bits) == case["encodedList"]
+        decoded = decode_status_list(case["encodedList"])
+        assert sorted(set_bits(decoded)) == sorted(case["setIndexes"])
+        assert all(bit_at(decoded, i) for i in case["setIndexes"])
+
+
+def test_allocator_picks_unused_random_indexes_and_starts_a_new_list_when_full() -> None:
+    used = {f"{BASE}status/1.json": {0, 1, 2}}
+    alloc = Allocator(BASE, used, capacity=8)
+    picks = [alloc.next() for _ in range(5)]
+    assert {p[0] for p in picks} == {f"{BASE}status/1.json"}
+    assert sorted(p[1] for p in picks) == [3, 4, 5, 6, 7]  # every free index, once
+    url, index, n = alloc.next()
+    assert (url, n) == (f"{BASE}status/2.json", 2) and 0 <= index < 8
+    # randomness: two allocators do not hand out the same sequence
+    seqs = {tuple(Allocator(BASE, {}, capacity=131072).next()[1] for _ in range(5))
+            for _ in range(3)}
+    assert len(seqs) == 3
