@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import posixpath
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -119,8 +121,51 @@ def verifier_modules() -> dict[str, bytes]:
     }
 
 
+_ENVS: dict[str, jinja2.Environment] = {}
+_ASSETS: dict[tuple, Assets] = {}
+
+
+def _environment(templates: Path) -> jinja2.Environment:
+    """One Jinja environment per template folder for the life of the process: templates are
+    compiled once and recompiled only when their file changes (auto_reload)."""
+    key = str(templates)
+    if key not in _ENVS:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(key), autoescape=True,
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+            auto_reload=True)
+        env.filters["script_json"] = script_json
+        env.filters["date"] = _format_date
+        env.filters["duration"] = human_duration
+        env.filters["skill_slug"] = slugify
+        env.filters["sort_by_level"] = _sort_by_level
+        _ENVS[key] = env
+    return _ENVS[key]
+
+
+def _assets(theme: Path) -> Assets:
+    """Theme assets, reread only when a file of assets/ or vendor/ changed."""
+    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                  for folder in (theme / "assets", theme / "vendor") if folder.is_dir()
+                  for p in sorted(folder.rglob("*")) if p.is_file())
+    key = (str(theme), stamp)
+    if key not in _ASSETS:
+        _ASSETS.clear()
+        _ASSETS[key] = Assets(theme, verifier_modules())
+    return _ASSETS[key]
+
+
+@jinja2.pass_context
+def _sort_by_level(context, slugs: tuple[str, ...]) -> list[str]:
+    """Badge slugs from the first level up, then by name (a pathway reads in order)."""
+    catalog = context["catalog"]
+    order = {lvl: i for i, lvl in enumerate(catalog.config.levels)}
+    return sorted(slugs, key=lambda s: (order.get(catalog.badge(s).level, 99),
+                                        catalog.badge(s).name.casefold()))
+
+
 class Renderer:
-    """Holds the Jinja environment for one build."""
+    """Renders pages of one build (the Jinja environment itself is shared)."""
 
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
@@ -128,23 +173,22 @@ class Renderer:
         theme = self.config.theme_dir
         if not (theme / "templates").is_dir():
             theme = Path(__file__).resolve().parent.parent / "theme"
-        self.assets = Assets(theme, verifier_modules())
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(theme / "templates")),
-            autoescape=True, undefined=jinja2.StrictUndefined,
-            trim_blocks=True, lstrip_blocks=True)
-        self.env.filters["script_json"] = script_json
-        self.env.filters["date"] = _format_date
-        self.env.filters["duration"] = human_duration
-        self.env.filters["skill_slug"] = slugify
-        self.env.filters["sort_by_level"] = self.sort_by_level
+        self.template_dir = theme / "templates"
+        self.assets = _assets(theme)
+        self.env = _environment(self.template_dir)
         self.site_path = urlsplit(self.config.base_url).path or "/"
+        self._digests: dict[str, str] = {}
 
-    def sort_by_level(self, slugs: tuple[str, ...]) -> list[str]:
-        """Badge slugs from the first level up, then by name (a pathway reads in order)."""
-        order = {lvl: i for i, lvl in enumerate(self.config.levels)}
-        return sorted(slugs, key=lambda s: (order.get(self.catalog.badge(s).level, 99),
-                                            self.catalog.badge(s).name.casefold()))
+    def template_digest(self, name: str) -> tuple[str, ...]:
+        """Digests of a page's template and the two every page shares (base, macros)."""
+        out = []
+        for t in (name, "base.html", "_macros.html"):
+            if t not in self._digests:
+                path = self.template_dir / t
+                self._digests[t] = hashlib.sha256(path.read_bytes()).hexdigest() \
+                    if path.is_file() else ""
+            out.append(self._digests[t])
+        return tuple(out)
 
     def page(self, template: str, path: str, **context: Any) -> bytes:
         """Render one template to the output path ``path`` (e.g. 'badges/x/index.html')."""
@@ -209,81 +253,114 @@ def baked_image(badge, award: Award) -> tuple[str, bytes] | None:
     return "badge.svg", bake_svg(data, award.raw.strip())
 
 
-def render_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
-                identity: dict[str, Any] | None = None,
-                extra: list[Callable[[Renderer], Output]] = (), *,
-                records: dict[str, bytes] | None = None,
-                log_entries: list[dict] = ()) -> Output:
-    """Every output file of the site, keyed by its path below the output folder.
+@dataclass(frozen=True)
+class Job:
+    """One output file: how to make it, and every input its bytes depend on. Equal inputs
+    give equal bytes, which is what lets an incremental build reuse the last result."""
+
+    source: str
+    inputs: tuple
+    make: Callable[[], bytes]
+
+    def fingerprint(self) -> bytes:
+        return hashlib.sha256(pickle.dumps(self.inputs, protocol=5)).digest()
+
+
+def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
+              identity: dict[str, Any] | None = None, *,
+              records: dict[str, bytes] | None = None, log_entries: list[dict] = (),
+              renderer: Renderer | None = None) -> dict[str, Job]:
+    """Every output file of the site as a job, keyed by its path below the output folder.
 
     ``identity`` holds the issuer documents ({site path: JSON}); ``awards`` the verified
-    credentials."""
-    r = Renderer(catalog)
-    r.env.globals["has_log"] = bool(records and "log/head.json" in records)
+    credentials; ``records`` the signed status lists and log, published as they are."""
+    r = renderer or Renderer(catalog)
+    has_log = bool(records and "log/head.json" in records)
     cfg = catalog.config
-    out: Output = {}
+    jobs: dict[str, Job] = {}
     by_badge: dict[str, list[Award]] = {}
     for a in awards:
         by_badge.setdefault(a.badge_slug, []).append(a)
+    nav = tuple((p.slug, p.title) for p in catalog.pages)
+    common = (cfg, r.assets.prefix, nav, has_log)
 
-    def add(path: str, data: bytes, source: str) -> None:
-        if path in out:
+    def add(path: str, source: str, inputs: tuple, make: Callable[[], bytes]) -> None:
+        if path in jobs:
             raise BuildError([Problem(source, f"two sources write '{path}'",
                                       hint="rename one of them")])
-        out[path] = data
+        jobs[path] = Job(source, inputs, make)
 
-    for path, data in r.assets.output().items():
-        add(path, data, "theme/assets")
-    add("index.html", r.page("catalog.html", "index.html"), "catalog")
+    def page(path: str, template: str, source: str, inputs: tuple, **context: Any) -> None:
+        add(path, source, (r.template_digest(template), common, *inputs),
+            lambda: r.page(template, path, has_log=has_log, **context))
+
+    def data(path: str, source: str, value: bytes) -> None:
+        add(path, source, (value,), lambda: value)
+
+    for path, value in r.assets.output().items():
+        data(path, "theme/assets", value)
+    page("index.html", "catalog.html", "catalog", (catalog.badges,))
     for badge in catalog.badges:
         base = f"badges/{badge.slug}/"
         achievement = ob.achievement(badge, cfg)
         earned = [a for a in by_badge.get(badge.slug, []) if a.state != "revoked"]
         named = sorted((a for a in earned if a.earner_name),
                        key=lambda a: (a.valid_from, a.earner_name.casefold()))
-        add(base + "index.html", r.page("badge.html", base + "index.html", badge=badge,
-                                         achievement=achievement, named_earners=named,
-                                         earner_count=len(earned)), badge.source)
-        add(base + "achievement.json", json_bytes(achievement), badge.source)
+        neighbours = tuple(catalog.badge(s) for s in (*badge.requires, *badge.leads_to))
+        page(base + "index.html", "badge.html", badge.source,
+             (badge, neighbours, [(a.uuid, a.earner_name, a.valid_from) for a in named],
+              len(earned)),
+             badge=badge, achievement=achievement, named_earners=named,
+             earner_count=len(earned))
+        data(base + "achievement.json", badge.source, json_bytes(achievement))
         if badge.image_path:
-            add(base + badge.image, badge.image_path.read_bytes(), badge.source)
-    add("skills/index.html", r.page("skills.html", "skills/index.html"), "skills")
-    add("verify/index.html", r.page("verify.html", "verify/index.html"), "verify")
-    for page in catalog.pages:
-        add(page.url + "index.html", r.page("page.html", page.url + "index.html", page=page),
-            page.source)
+            data(base + badge.image, badge.source, badge.image_path.read_bytes())
+    page("skills/index.html", "skills.html", "skills", (catalog.skills, catalog.badges))
+    page("verify/index.html", "verify.html", "verify", ())
+    for p in catalog.pages:
+        page(p.url + "index.html", "page.html", p.source, (p,), page=p)
     by_uuid = {a.uuid: a for a in awards}
     for award in awards:
         badge = catalog.badge(award.badge_slug)
         base = award.url
         baked = baked_image(badge, award)
-        add(base + "index.html", r.page(
-            "credential.html", base + "index.html", award=award, badge=badge,
-            baked=baked[0] if baked else None, by_uuid=by_uuid,
-            linkedin_url=linkedin_url(award, badge.name, cfg)), award.source)
-        add(base + "credential.json", award.raw, award.source)
+        linked = tuple(by_uuid[u] for u in (award.renews, award.renewed_by) if u in by_uuid)
+        page(base + "index.html", "credential.html", award.source,
+             (award, badge, linked, baked[0] if baked else None),
+             award=award, badge=badge, baked=baked[0] if baked else None, by_uuid=by_uuid,
+             linkedin_url=linkedin_url(award, badge.name, cfg))
+        data(base + "credential.json", award.source, award.raw)
         if baked:
-            add(base + baked[0], baked[1], award.source)
+            data(base + baked[0], award.source, baked[1])
     for path, doc in (identity or {}).items():
-        add(path, json_bytes(doc), "site_src/issuer/keys.json")
-    for path, data in (records or {}).items():  # status lists and the log, as signed
-        add(path, data, "site_src/" + path)
-    if records and "log/head.json" in records:
+        data(path, "site_src/issuer/keys.json", json_bytes(doc))
+    for path, value in (records or {}).items():  # status lists and the log, as signed
+        data(path, "site_src/" + path, value)
+    if has_log:
         by_id = {a.doc["id"]: a for a in awards}
-        add("log/index.html", r.page("log.html", "log/index.html",
-                                     entries=list(reversed(log_entries)), by_id=by_id,
-                                     head=json.loads(records["log/head.json"])), "log")
-    for fn in extra:
-        for path, data in fn(r).items():
-            add(path, data, fn.__name__)
-    add("404.html", r.page("404.html", "404.html"), "404")
-    add("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {cfg.abs_url('sitemap.xml')}\n"
-        .encode(), "robots")
-    add("sitemap.xml", sitemap(cfg.abs_url, out), "sitemap")
-    return out
+        head = json.loads(records["log/head.json"])
+        page("log/index.html", "log.html", "log",
+             (records["log/head.json"], tuple(sorted(by_id))),
+             entries=list(reversed(log_entries)), by_id=by_id, head=head)
+    page("404.html", "404.html", "404", ())
+    robots = f"User-agent: *\nAllow: /\nSitemap: {cfg.abs_url('sitemap.xml')}\n".encode()
+    data("robots.txt", "robots", robots)
+    listed = tuple(sorted(jobs))
+    add("sitemap.xml", "sitemap", (cfg.base_url, listed),
+        lambda: sitemap(cfg.abs_url, listed))
+    return jobs
 
 
-def sitemap(abs_url: Callable[[str], str], out: Output) -> bytes:
+def render_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
+                identity: dict[str, Any] | None = None, *,
+                records: dict[str, bytes] | None = None,
+                log_entries: list[dict] = ()) -> Output:
+    """Every output file of the site, rendered: {path below the output folder: bytes}."""
+    jobs = plan_site(catalog, awards, identity, records=records, log_entries=log_entries)
+    return {path: job.make() for path, job in jobs.items()}
+
+
+def sitemap(abs_url: Callable[[str], str], out) -> bytes:
     """sitemap.xml of every HTML page but 404; no lastmod, so builds stay reproducible."""
     from xml.sax.saxutils import escape
 
