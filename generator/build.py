@@ -33,14 +33,19 @@ class BuildResult:
     awards: tuple[Award, ...] = ()
 
 
-def load_site(root: Path, *, strict: bool = False) -> tuple[Catalog, Problems]:
-    """Config, load and validate: the whole model, or BuildError with every problem."""
+def load_site(root: Path, *, strict: bool = False, cache=None) -> tuple[Catalog, Problems]:
+    """Config, load and validate: the whole model, or BuildError with every problem.
+    ``cache`` (incremental.SourceCache) reuses files that did not change."""
     problems = Problems(root)
     config = load_config(root, problems)
     problems.raise_if_errors(strict)
     assert config is not None
-    badge_sources, page_sources = load_sources(root, problems)
-    catalog = build_catalog(config, badge_sources, page_sources, problems)
+    if cache is not None:
+        badge_sources, page_sources = load_sources(root, problems, cache.read)
+        catalog = build_catalog(config, badge_sources, page_sources, problems, cache.validate)
+    else:
+        badge_sources, page_sources = load_sources(root, problems)
+        catalog = build_catalog(config, badge_sources, page_sources, problems)
     problems.raise_if_errors(strict)
     assert catalog is not None
     return catalog, problems

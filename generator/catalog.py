@@ -54,12 +54,14 @@ def _find_cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
 
 
 def build_catalog(config: SiteConfig, badge_sources: list[SourceFile],
-                  page_sources: list[SourceFile], problems: Problems) -> Catalog | None:
-    """Validate every badge and page, then link them; None when anything is wrong."""
+                  page_sources: list[SourceFile], problems: Problems,
+                  validate=validate_badge) -> Catalog | None:
+    """Validate every badge and page, then link them; None when anything is wrong.
+    ``validate`` may be a caching validator (the dev server's incremental builds)."""
     badges: dict[str, Badge] = {}
     sources: dict[str, SourceFile] = {}
     for src in badge_sources:
-        badge = validate_badge(src, config, problems)
+        badge = validate(src, config, problems)
         slug = src.stem.lower()
         if slug in sources:
             problems.error(src.path, f"slug '{slug}' is already used by "

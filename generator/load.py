@@ -91,10 +91,12 @@ def markdown_files(folder: Path) -> list[Path]:
                   and not p.name.startswith((".", "_")))
 
 
-def load_sources(root: Path, problems: Problems) -> tuple[list[SourceFile], list[SourceFile]]:
-    """Read every badge and page file; syntax problems are collected, never raised."""
-    badges = [s for p in markdown_files(root / BADGE_DIR) if (s := read_source(p, problems))]
-    pages = [s for p in markdown_files(root / PAGES_DIR) if (s := read_source(p, problems))]
+def load_sources(root: Path, problems: Problems, read=read_source
+                 ) -> tuple[list[SourceFile], list[SourceFile]]:
+    """Read every badge and page file; syntax problems are collected, never raised.
+    ``read`` may be a caching reader (the dev server's incremental builds)."""
+    badges = [s for p in markdown_files(root / BADGE_DIR) if (s := read(p, problems))]
+    pages = [s for p in markdown_files(root / PAGES_DIR) if (s := read(p, problems))]
     if not badges and not (root / BADGE_DIR).is_dir():
         problems.error(root / BADGE_DIR, "folder not found",
                        hint="create badges/ with one Markdown file per badge")

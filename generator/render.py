@@ -9,14 +9,14 @@ import json
 import pickle
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 import jinja2
 from markupsafe import Markup
+from markupsafe import escape as markupsafe_escape
 
 from . import ob
 from .bake import bake_png, bake_svg
@@ -230,6 +230,19 @@ def _format_date(value: datetime | str, fmt: str = "%-d %B %Y") -> str:
     return value.strftime(fmt)
 
 
+class Lazy:
+    """A value computed only if a template prints it (pages not re-rendered skip it)."""
+
+    def __init__(self, fn: Callable[..., str], *args: Any):
+        self.fn, self.args = fn, args
+
+    def __str__(self) -> str:
+        return self.fn(*self.args)
+
+    def __html__(self) -> str:
+        return str(markupsafe_escape(str(self)))
+
+
 def linkedin_url(award: Award, badge_name: str, cfg) -> str:
     """LinkedIn's documented add-to-profile link for a certification."""
     start = datetime.fromisoformat(award.valid_from.replace("Z", "+00:00"))
@@ -243,6 +256,12 @@ def linkedin_url(award: Award, badge_name: str, cfg) -> str:
     return "https://www.linkedin.com/profile/add?" + urlencode(params)
 
 
+def baked_name(badge) -> str | None:
+    if not badge.image_path:
+        return None
+    return "badge.png" if badge.image_path.suffix.lower() == ".png" else "badge.svg"
+
+
 def baked_image(badge, award: Award) -> tuple[str, bytes] | None:
     """('badge.png' | 'badge.svg', bytes) with the signed credential inside (OB 3.0 §5.3)."""
     if not badge.image_path:
@@ -253,8 +272,7 @@ def baked_image(badge, award: Award) -> tuple[str, bytes] | None:
     return "badge.svg", bake_svg(data, award.raw.strip())
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     """One output file: how to make it, and every input its bytes depend on. Equal inputs
     give equal bytes, which is what lets an incremental build reuse the last result."""
 
@@ -262,14 +280,16 @@ class Job:
     inputs: tuple
     make: Callable[[], bytes]
 
-    def fingerprint(self) -> bytes:
-        return hashlib.sha256(pickle.dumps(self.inputs, protocol=5)).digest()
+    def fingerprint(self) -> int:
+        """Equal for equal inputs within one process (a dev server's life), which is all
+        incremental builds need; inputs are hashable values (frozen dataclasses, bytes)."""
+        return hash(self.inputs)
 
 
 def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
               identity: dict[str, Any] | None = None, *,
               records: dict[str, bytes] | None = None, log_entries: list[dict] = (),
-              renderer: Renderer | None = None) -> dict[str, Job]:
+              renderer: Renderer | None = None, memo: dict | None = None) -> dict[str, Job]:
     """Every output file of the site as a job, keyed by its path below the output folder.
 
     ``identity`` holds the issuer documents ({site path: JSON}); ``awards`` the verified
@@ -283,6 +303,24 @@ def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
         by_badge.setdefault(a.badge_slug, []).append(a)
     nav = tuple((p.slug, p.title) for p in catalog.pages)
     common = (cfg, r.assets.prefix, nav, has_log)
+    # cheap stand-ins for big inputs, computed once per build (10,000 pages share them)
+    badge_fp = {b.slug: hashlib.sha256(pickle.dumps(b, protocol=5)).digest()
+                for b in catalog.badges}
+    # what cards and mini-lists show of a badge: other pages depend on just that
+    card = {b.slug: (b.slug, b.name, b.summary, b.level, b.type, b.skills, b.image_url,
+                     b.status) for b in catalog.badges}
+    cards_fp = hash(tuple(card.values()))
+    image_fp = {b.slug: hashlib.sha256(b.image_path.read_bytes()).digest()
+                for b in catalog.badges if b.image_path}
+
+    memo = {} if memo is None else memo  # the dev server keeps it across builds
+
+    def award_fp(a: Award) -> tuple:
+        key = (a.uuid, id(a))
+        if key not in memo:
+            memo[key] = (a.uuid, hashlib.sha256(a.raw).digest(), a.state, a.revoked_on,
+                         a.revoked_reason, a.renews, a.renewed_by, a.badge_slug)
+        return memo[key]
 
     def add(path: str, source: str, inputs: tuple, make: Callable[[], bytes]) -> None:
         if path in jobs:
@@ -294,28 +332,31 @@ def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
         add(path, source, (r.template_digest(template), common, *inputs),
             lambda: r.page(template, path, has_log=has_log, **context))
 
-    def data(path: str, source: str, value: bytes) -> None:
-        add(path, source, (value,), lambda: value)
+    def data(path: str, source: str, value: bytes, token: Any = None) -> None:
+        add(path, source, (token if token is not None else hashlib.sha256(value).digest(),),
+            lambda: value)
 
     for path, value in r.assets.output().items():
         data(path, "theme/assets", value)
-    page("index.html", "catalog.html", "catalog", (catalog.badges,))
+    page("index.html", "catalog.html", "catalog", (cards_fp,))
     for badge in catalog.badges:
         base = f"badges/{badge.slug}/"
         achievement = ob.achievement(badge, cfg)
         earned = [a for a in by_badge.get(badge.slug, []) if a.state != "revoked"]
         named = sorted((a for a in earned if a.earner_name),
                        key=lambda a: (a.valid_from, a.earner_name.casefold()))
-        neighbours = tuple(catalog.badge(s) for s in (*badge.requires, *badge.leads_to))
+        neighbours = tuple(card[s] for s in (*badge.requires, *badge.leads_to))
         page(base + "index.html", "badge.html", badge.source,
-             (badge, neighbours, [(a.uuid, a.earner_name, a.valid_from) for a in named],
-              len(earned)),
+             (badge_fp[badge.slug], neighbours,
+              tuple((a.uuid, a.earner_name, a.valid_from) for a in named), len(earned)),
              badge=badge, achievement=achievement, named_earners=named,
              earner_count=len(earned))
-        data(base + "achievement.json", badge.source, json_bytes(achievement))
+        add(base + "achievement.json", badge.source, (badge_fp[badge.slug], cfg),
+            lambda a=achievement: json_bytes(a))
         if badge.image_path:
-            data(base + badge.image, badge.source, badge.image_path.read_bytes())
-    page("skills/index.html", "skills.html", "skills", (catalog.skills, catalog.badges))
+            add(base + badge.image, badge.source, (image_fp[badge.slug],),
+                lambda b=badge: b.image_path.read_bytes())
+    page("skills/index.html", "skills.html", "skills", (catalog.skills, cards_fp))
     page("verify/index.html", "verify.html", "verify", ())
     for p in catalog.pages:
         page(p.url + "index.html", "page.html", p.source, (p,), page=p)
@@ -323,15 +364,17 @@ def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
     for award in awards:
         badge = catalog.badge(award.badge_slug)
         base = award.url
-        baked = baked_image(badge, award)
-        linked = tuple(by_uuid[u] for u in (award.renews, award.renewed_by) if u in by_uuid)
+        baked = baked_name(badge)
+        linked = tuple(award_fp(by_uuid[u]) for u in (award.renews, award.renewed_by)
+                       if u in by_uuid)
         page(base + "index.html", "credential.html", award.source,
-             (award, badge, linked, baked[0] if baked else None),
-             award=award, badge=badge, baked=baked[0] if baked else None, by_uuid=by_uuid,
-             linkedin_url=linkedin_url(award, badge.name, cfg))
-        data(base + "credential.json", award.source, award.raw)
+             (award_fp(award), badge_fp[badge.slug], linked, baked),
+             award=award, badge=badge, baked=baked, by_uuid=by_uuid,
+             linkedin_url=Lazy(linkedin_url, award, badge.name, cfg))
+        data(base + "credential.json", award.source, award.raw, award_fp(award)[1])
         if baked:
-            data(base + baked[0], award.source, baked[1])
+            add(base + baked, award.source, (award_fp(award), image_fp[badge.slug]),
+                lambda b=badge, a=award: baked_image(b, a)[1])
     for path, doc in (identity or {}).items():
         data(path, "site_src/issuer/keys.json", json_bytes(doc))
     for path, value in (records or {}).items():  # status lists and the log, as signed
@@ -346,7 +389,7 @@ def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
     robots = f"User-agent: *\nAllow: /\nSitemap: {cfg.abs_url('sitemap.xml')}\n".encode()
     data("robots.txt", "robots", robots)
     listed = tuple(sorted(jobs))
-    add("sitemap.xml", "sitemap", (cfg.base_url, listed),
+    add("sitemap.xml", "sitemap", (cfg.base_url, hash(listed)),
         lambda: sitemap(cfg.abs_url, listed))
     return jobs
 

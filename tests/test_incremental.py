@@ -1,0 +1,120 @@
+"""Incremental rebuilds: only what a change affects is rendered and written, and the output
+is always identical to a clean build."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import NOW, REPO
+
+from generator.build import build
+from generator.credentials import IssueRequest, issue_credentials
+from generator.incremental import IncrementalBuilder
+from generator.lifecycle import revoke
+
+sys.path.insert(0, str(REPO / "bench"))
+from synthetic import make_site  # noqa: E402
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_same_as_clean_build(site: Path, out: Path, tmp: Path) -> None:
+    clean = tmp / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    build(site, clean, now=NOW)
+    assert tree(out) == tree(clean)
+
+
+def edit(path: Path, old: str, new: str) -> Path:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def test_series_of_edits_matches_clean_builds(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    key = make_site(site, badges=30, credentials=90)
+    shutil.copytree(REPO / "theme", site / "theme")
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    first = builder.build(now=NOW)
+    assert first.rendered == len(first.files)
+    assert builder.build(now=NOW).written == []
+
+    # criteria of one badge: its page, its JSON, its credential pages; nothing else
+    b7 = edit(site / "badges/badge-0007.md", "- Do task 7", "- Do task seven")
+    result = builder.build(now=NOW, changed={b7})
+    creds = sorted(a.url + "index.html" for a in result.awards if a.badge_slug == "badge-0007")
+    assert result.written == sorted(["badges/badge-0007/index.html",
+                                     "badges/badge-0007/achievement.json", *creds])
+    assert_same_as_clean_build(site, out, tmp_path)
+
+    # its name: shown on the catalog, skills, neighbours (prerequisite lists) too
+    edit(b7, "name: Badge 0007", "name: Badge Seven")
+    result = builder.build(now=NOW, changed={b7})
+    assert {"index.html", "skills/index.html", "badges/badge-0006/index.html",
+            "badges/badge-0008/index.html"} <= set(result.written)
+    assert_same_as_clean_build(site, out, tmp_path)
+
+    # a template used by badge pages only
+    tmpl = edit(site / "theme/templates/badge.html", "About this badge", "About the badge")
+    result = builder.build(now=NOW, changed={tmpl})
+    assert {p for p in result.written if not p.startswith("badges/")} == set()
+    assert len([p for p in result.written if p.endswith("index.html")]) == 30
+    assert_same_as_clean_build(site, out, tmp_path)
+
+    # a stylesheet: hashed assets move, every page follows
+    css = site / "theme/assets/style.css"
+    css.write_text(css.read_text() + "\n.x { color: red; }\n")
+    result = builder.build(now=NOW, changed={css})
+    assert result.removed and all(p.startswith("assets/") for p in result.removed)
+    assert_same_as_clean_build(site, out, tmp_path)
+
+    # a new badge, a new page, a new credential, a revocation
+    (site / "badges/brand-new.md").write_text(
+        "---\nname: Brand New\nskills: [Skill AA]\n---\n## What it takes to earn this badge\n"
+        "\n- Be new\n")
+    (site / "site_src/pages").mkdir(exist_ok=True)
+    (site / "site_src/pages/about.md").write_text("---\ntitle: About\n---\nHello.\n")
+    builder.build(now=NOW)
+    assert_same_as_clean_build(site, out, tmp_path)
+    [new] = issue_credentials(site, [(None, IssueRequest("brand-new", "n@example.org", "Nu"))],
+                              key, now=NOW)
+    result = builder.build(now=NOW, changed={new.path})
+    assert f"credentials/{new.path.stem}/index.html" in result.written
+    assert_same_as_clean_build(site, out, tmp_path)
+    revoke(site, new.path.stem, "test", key, public=True, now=NOW)
+    builder.build(now=NOW, changed={site / "site_src/revocations.toml"})
+    assert_same_as_clean_build(site, out, tmp_path)
+
+    # a badge removed (it had no credentials), then a broken one: nothing is written
+    (site / "badges/brand-new.md").unlink()
+    with pytest.raises(Exception):  # noqa: B017 - its credential now names no badge
+        builder.build(now=NOW)
+    (site / "badges/brand-new.md").write_text("---\nname: Brand New\n---\n")
+    before = tree(out)
+    with pytest.raises(Exception):  # noqa: B017 - no criteria
+        builder.build(now=NOW)
+    assert tree(out) == before
+
+
+def test_editing_one_badge_of_1000_with_10000_credentials(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    make_site(site, badges=1000, credentials=10000, seed_cache=True)
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    builder.build(now=NOW)
+    badge = edit(site / "badges/badge-0421.md", "- Do task 421", "- Do task 421, twice")
+    result = builder.build(now=NOW, changed={badge})
+    creds = sorted(a.url + "index.html" for a in result.awards if a.badge_slug == "badge-0421")
+    assert len(creds) == 10
+    assert result.written == sorted(["badges/badge-0421/index.html",
+                                     "badges/badge-0421/achievement.json", *creds])
+    assert result.removed == []
