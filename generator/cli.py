@@ -83,24 +83,27 @@ def check(site: Path, strict: bool) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Log every request.")
 @click.pass_obj
 def serve(site: Path, port: int, verbose: bool) -> None:
-    """Build, then serve the site on http://127.0.0.1:PORT/."""
-    from .build import build as run_build
-    from .serve import make_server
+    """Build, serve on http://127.0.0.1:PORT/ and rebuild on every change.
+
+    Open pages reload by themselves after a rebuild (stylesheets are swapped in place); a
+    build error is shown on every open page, and the last good site stays up until it is
+    fixed. Stop with Ctrl-C.
+    """
+    from .devserver import DevServer
 
     try:
-        result = run_build(site)
-    except BuildError as exc:
-        _fail(exc)
-    _print_problems(result.warnings)
-    server = make_server(result.out_dir, port, verbose=verbose, site_root=site)
-    click.echo(f"serving {_show(result.out_dir, site)} at http://127.0.0.1:{port}/ "
-               "(Ctrl-C to stop)")
+        server = DevServer(site, port, verbose=verbose,
+                           report=lambda m: click.echo(m, err=m.startswith("build failed")))
+    except OSError as exc:
+        click.echo(f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror} (try --port)",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"serving {site.name} at {server.url} (watching badges/, site_src/, theme/; "
+               "Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped")
-    finally:
-        server.server_close()
 
 
 def _show(path: Path | None, site: Path) -> str:

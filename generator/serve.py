@@ -57,11 +57,11 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(directory: Path, port: int = 8000, host: str = "127.0.0.1",
-                verbose: bool = False, site_root: Path | None = None
-                ) -> http.server.ThreadingHTTPServer:
+                verbose: bool = False, site_root: Path | None = None,
+                handler: type[SiteHandler] = SiteHandler) -> http.server.ThreadingHTTPServer:
     """A server for the built site; with ``site_root``, its netlify.toml headers apply."""
     rules = header_rules(site_root) if site_root else []
-    handler_class = type("Handler", (SiteHandler,), {"rules": rules})
+    handler_class = type("Handler", (handler,), {"rules": rules})
     handler = functools.partial(handler_class, directory=str(directory))
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
