@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,9 +16,10 @@ from .errors import Problem, Problems
 from .issuer import identity_documents
 from .keys import load_key_history, now_utc
 from .ledger import HEAD_FILE, read_log
+from .links import check_links
 from .load import load_sources
 from .model import Award, Catalog
-from .render import Output, render_site
+from .render import Output, plan_site
 from .safety import check_output
 from .status import STATUS_DIR
 from .write import write_site
@@ -65,30 +67,53 @@ def published_records(root: Path) -> tuple[dict[str, bytes], list[dict]]:
 
 
 def render(root: Path, *, strict: bool = False, now: datetime | None = None,
-           verify_all: bool = False) -> tuple[Catalog, Output, Problems, list[Award]]:
-    """Everything but writing: used by ``check``, tests and the dev server."""
+           verify_all: bool = False, links: bool | None = None, reporter=None
+           ) -> tuple[Catalog, Output, Problems, list[Award]]:
+    """Everything but writing: used by ``check``, tests and the dev server. Links between
+    pages are checked when ``links`` (default: with ``strict``), as that parses every page."""
     now = now or now_utc()
     catalog, problems = load_site(root, strict=strict)
     keys = load_key_history(root)
-    awards = load_awards(catalog, problems, now, verify_all=verify_all)
+    report = reporter or Reporter()
+    with report.stage("credentials") as tick:
+        awards = load_awards(catalog, problems, now, verify_all=verify_all, progress=tick)
     problems.raise_if_errors(strict)
     records, entries = published_records(root)
-    files = render_site(catalog, awards, identity_documents(catalog.config, keys),
-                        records=records, log_entries=entries)
+    jobs = plan_site(catalog, awards, identity_documents(catalog.config, keys),
+                     records=records, log_entries=entries)
+    files = {}
+    with report.stage("pages") as tick:
+        for n, (path, job) in enumerate(jobs.items(), 1):
+            files[path] = job.make()
+            tick(n, len(jobs))
     check_output(root, files, catalog)
+    if strict if links is None else links:
+        problems.items.extend(check_links(files, {p: j.source for p, j in jobs.items()}))
+        problems.raise_if_errors(strict)
     return catalog, files, problems, awards
 
 
+class Reporter:
+    """Receives build progress (Lektor's reporter): silent here; the CLI's shows bars and
+    timings, tests can record. ``stage`` yields a tick(done, total) callback."""
+
+    @contextmanager
+    def stage(self, name: str):
+        yield lambda done, total: None
+
+
 def build(root: Path, out_dir: Path | None = None, *, strict: bool = False,
-          now: datetime | None = None, verify_all: bool = False) -> BuildResult:
+          now: datetime | None = None, verify_all: bool = False,
+          reporter: Reporter | None = None) -> BuildResult:
     """Build the site at ``root`` into its output folder (or ``out_dir``), atomically.
     ``now`` is the moment credentials' dates are judged at (tests pass it explicitly)."""
     start = time.perf_counter()
     root = root.resolve()
     catalog, files, problems, awards = render(root, strict=strict, now=now,
-                                              verify_all=verify_all)
+                                              verify_all=verify_all, reporter=reporter)
     target = out_dir or catalog.config.output_dir
-    write_site(target, files)
+    with (reporter or Reporter()).stage("write"):
+        write_site(target, files)
     return BuildResult(catalog, files, tuple(problems.warnings), time.perf_counter() - start,
                        target, tuple(awards))
 

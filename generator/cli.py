@@ -3,12 +3,48 @@ command. Exit codes: 0 success, 1 invalid input or failed verification, 2 usage 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from .errors import BuildError, Problem
+
+
+def _show_progress() -> bool:
+    """Bars only for a person at a terminal: never in CI logs or pipes."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+class CliReporter:
+    """Progress bars on a terminal; with -v, how long each stage took."""
+
+    def __init__(self, verbose: bool = False):
+        self.verbose = verbose
+
+    @contextlib.contextmanager
+    def stage(self, name: str):
+        start = time.perf_counter()
+        bar = None
+
+        def tick(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None and _show_progress() and total >= 200:
+                bar = click.progressbar(length=total, label=f"{name:<12}", file=sys.stderr)
+                bar.__enter__()
+            if bar is not None:
+                bar.update(done - bar.pos)
+
+        try:
+            yield tick
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+            if self.verbose:
+                click.echo(f"  {name}: {time.perf_counter() - start:.2f} s", err=True)
 
 
 def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
@@ -41,8 +77,10 @@ def main(ctx: click.Context, site: Path) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--verify-all", is_flag=True,
               help="Fully re-verify every credential, ignoring the verification cache.")
+@click.option("-v", "--verbose", is_flag=True, help="Show how long each stage took.")
 @click.pass_obj
-def build(site: Path, out: Path | None, strict: bool, verify_all: bool) -> None:
+def build(site: Path, out: Path | None, strict: bool, verify_all: bool,
+          verbose: bool) -> None:
     """Build the site into _site/ (replaced whole, only when the build succeeds).
 
     \b
@@ -52,7 +90,8 @@ def build(site: Path, out: Path | None, strict: bool, verify_all: bool) -> None:
     from .build import build as run_build
 
     try:
-        result = run_build(site, out, strict=strict, verify_all=verify_all)
+        result = run_build(site, out, strict=strict, verify_all=verify_all,
+                           reporter=CliReporter(verbose))
     except BuildError as exc:
         _fail(exc)
     _print_problems(result.warnings)
@@ -66,11 +105,15 @@ def build(site: Path, out: Path | None, strict: bool, verify_all: bool) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.pass_obj
 def check(site: Path, strict: bool) -> None:
-    """Validate everything without writing any output."""
+    """Validate everything without writing any output.
+
+    Badges, pages and configuration; every credential, status list and the issuance log;
+    the links between pages and the images they use. Warnings become errors with --strict.
+    """
     from .build import render
 
     try:
-        catalog, files, problems, awards = render(site, strict=strict)
+        catalog, files, problems, awards = render(site, strict=strict, links=True)
     except BuildError as exc:
         _fail(exc, "check")
     _print_problems(problems.warnings)
@@ -206,7 +249,9 @@ def issue(site: Path, badge: str | None, email: str | None, name: str, evidence:
             requests = [(None, IssueRequest(badge or "", email or "", name, evidence,
                                             narrative, when))]
             source = "issue"
-        results = issue_credentials(site, requests, signing, source=source)
+        with CliReporter().stage("signing") as tick:
+            results = issue_credentials(site, requests, signing, source=source,
+                                        progress=lambda n: tick(n, len(requests)))
     except BuildError as exc:
         _fail(exc, "issue")
     except KeyProblem as exc:
@@ -396,3 +441,55 @@ def audit(site: Path, url: str) -> None:
         click.echo(f"problem: {p}")
     click.echo(f"{report.checked} logged files checked, {len(report.problems)} problem(s)")
     sys.exit(1 if report.problems else 0)
+
+
+@main.command()
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", help="Name of the badge program.")
+@click.option("--base-url", help="Public https URL the site will be published at.")
+@click.option("--issuer-name", help="The issuing organisation.")
+@click.option("--issuer-url", help="The organisation's https home page.")
+@click.option("--issuer-email", help="Public contact address of the program.")
+@KEY_OPTION
+@click.option("-y", "--yes", is_flag=True, help="Take the defaults; ask nothing.")
+def init(dest: Path, title, base_url, issuer_name, issuer_url, issuer_email, key, yes) -> None:
+    """Start a new badge site in DEST: configuration, an example badge, the theme, hosting
+    files, and an issuer key whose private half is kept outside the site.
+
+    \b
+    Example:
+        badgepress init my-badges && cd my-badges && badgepress serve
+    """
+    from .keys import KeyProblem, SigningKey, add_key, key_path, save_new_key
+    from .scaffold import SiteAnswers, default_key_path, defaults, init_site
+
+    base = defaults(dest)
+    ask = not yes and sys.stdin.isatty()
+
+    def value(given, prompt, default):
+        if given is not None:
+            return given
+        return click.prompt(prompt, default=default) if ask else default
+
+    answers = SiteAnswers(
+        title=value(title, "Program title", base.title),
+        base_url=value(base_url, "Public URL of the site", base.base_url),
+        issuer_name=value(issuer_name, "Issuing organisation", base.issuer_name),
+        issuer_url=value(issuer_url, "Organisation's home page", base.issuer_url),
+        issuer_email=value(issuer_email, "Public contact email (optional)", ""))
+    key_file = key_path(key) or default_key_path(answers)
+    try:
+        if key_file.exists():
+            raise KeyProblem(f"{key_file} already exists: give another --key for the new "
+                             "site's issuer key")
+        files = init_site(dest, answers)
+        new = SigningKey.generate()
+        save_new_key(new, key_file, dest.resolve())
+        add_key(dest.resolve(), new)
+    except (FileExistsError, FileNotFoundError, KeyProblem) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"created {dest}/ ({len(files)} files and folders) with one example badge")
+    click.echo(f"issuer key: private half in {key_file} (mode 0600, keep it safe, never "
+               "commit it); public half in site_src/issuer/keys.json")
+    click.echo(f"next: cd {dest} && badgepress serve")

@@ -1,0 +1,141 @@
+"""`badgepress init`: a new badge site for another organisation, ready to build and publish:
+configuration, one example badge, an about page, the theme, hosting files and an issuer key
+(its private half outside the new site). No demo credentials."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .catalog import slugify
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class SiteAnswers:
+    title: str
+    base_url: str
+    issuer_name: str
+    issuer_url: str
+    issuer_email: str = ""
+    description: str = ""
+
+
+def defaults(dest: Path) -> SiteAnswers:
+    name = dest.resolve().name.replace("-", " ").replace("_", " ").title() or "Badges"
+    host = slugify(dest.resolve().name) or "badges"
+    return SiteAnswers(title=f"{name} Badges", base_url=f"https://{host}.netlify.app/",
+                       issuer_name=name, issuer_url=f"https://{host}.netlify.app/about/")
+
+
+def default_key_path(answers: SiteAnswers) -> Path:
+    host = urlsplit(answers.base_url).netloc or "badges"
+    return Path("~/.config/badgepress").expanduser() / f"{slugify(host)}.key"
+
+
+def _toml(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def _installed_from() -> str:
+    """How this badgepress was installed, for the new site's requirements.txt."""
+    try:
+        direct = metadata.distribution("badgepress").read_text("direct_url.json")
+        url = json.loads(direct or "{}").get("url", "")
+        vcs = json.loads(direct or "{}").get("vcs_info")
+        if vcs and url:
+            return f"badgepress @ git+{url}@{vcs.get('commit_id', '')}".rstrip("@")
+        if url.startswith("file://"):
+            return (f"# badgepress was installed from {url} on the machine that ran init;\n"
+                    "# point this at a git URL or package index your build host can reach:\n"
+                    f"badgepress @ {url}")
+    except (metadata.PackageNotFoundError, ValueError):
+        pass
+    return "badgepress"
+
+
+EXAMPLE_BADGE = """---
+name: First Contribution
+summary: Awarded for a first reviewed and merged contribution to one of our projects.
+type: Badge
+level: Foundation
+skills: [Collaboration, Technical Writing]
+issued_within: 2 weeks
+claim: |
+  Reply to the email announcing your merged contribution, or write to the program team with
+  a link to it.
+---
+This badge recognises people who made their first contribution: a fix, a feature, a
+translation or documentation, reviewed and merged by the maintainers.
+
+## What it takes to earn this badge
+
+- Open a contribution (pull request, patch or document) to one of our projects
+- Respond to review until it is accepted
+- Have it merged by a maintainer
+"""
+
+EXAMPLE_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 256 256" width="256"
+  height="256" role="img"><title>First Contribution</title>
+  <path d="M128 12 228 70v116l-100 58-100-58V70z" fill="#0f5fc2"/>
+  <path d="m88 130 28 28 56-60" fill="none" stroke="#fff" stroke-width="18"
+    stroke-linecap="round" stroke-linejoin="round"/>
+</svg>
+"""
+
+
+def init_site(dest: Path, answers: SiteAnswers) -> list[Path]:
+    """Write the new site into ``dest`` (which must be empty or absent)."""
+    if dest.exists() and any(p.name not in (".git",) for p in dest.iterdir()):
+        raise FileExistsError(f"{dest} is not empty: init only writes into a new folder")
+    theme = REPO / "theme"
+    if not (theme / "templates").is_dir():
+        raise FileNotFoundError(f"the badgepress theme was not found at {theme}; install "
+                                "badgepress from its source repository")
+    written: list[Path] = []
+
+    def write(rel: str, text: str) -> None:
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+
+    email = f"email = {_toml(answers.issuer_email)}\n" if answers.issuer_email else ""
+    write("site_src/site.toml",
+          "# badgepress site configuration (see the badgepress README, \"Configuration\").\n"
+          f"title = {_toml(answers.title)}\n"
+          f"description = {_toml(answers.description)}\n"
+          f"base_url = {_toml(answers.base_url)}\nlanguage = \"en\"\n\n[issuer]\n"
+          f"name = {_toml(answers.issuer_name)}\nurl = {_toml(answers.issuer_url)}\n{email}"
+          "id = \"https\"\n")
+    write("badges/first-contribution.md", EXAMPLE_BADGE)
+    write("badges/first-contribution.svg", EXAMPLE_SVG)
+    write("site_src/pages/about.md",
+          f"---\ntitle: About\n---\n{answers.title} are digital badges issued by "
+          f"{answers.issuer_name}. Every credential is an Open Badges 3.0 Verifiable "
+          "Credential that anyone can check in their own browser.\n")
+    shutil.copytree(theme, dest / "theme", ignore=shutil.ignore_patterns(
+        "refresh.sh", "__pycache__"))
+    written.append(dest / "theme")
+    shutil.copyfile(REPO / "netlify.toml", dest / "netlify.toml")
+    text = (dest / "netlify.toml").read_text()
+    (dest / "netlify.toml").write_text(text.replace(
+        'command = "pip install . && badgepress build --strict"',
+        'command = "pip install -r requirements.txt && badgepress build --strict"'))
+    written.append(dest / "netlify.toml")
+    write("requirements.txt", _installed_from() + "\n")
+    write(".gitignore", "_site/\n.badgepress-cache/\nsite_src/log/.lock\n"
+          "site_src/log/.journal.jsonl\n*.key\n")
+    write("README.md",
+          f"# {answers.title}\n\nA badge site built with badgepress.\n\n"
+          "- `badgepress serve`: preview at http://127.0.0.1:8000 with live reload\n"
+          "- `badgepress issue --badge first-contribution --email someone@example.org`: sign "
+          "a credential (key: `--key PATH` or `BADGEPRESS_KEY`)\n"
+          "- `git push`: Netlify builds and publishes (`netlify.toml`)\n\n"
+          "The private key is never in this folder and never goes to the build.\n")
+    return written

@@ -1,0 +1,106 @@
+"""init, check (links included), the progress reporter, and netlify.toml against the site."""
+
+from __future__ import annotations
+
+import fnmatch
+import stat
+import tomllib
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import DEMO_NOW, NOW, REPO, soup
+
+from generator.build import build
+from generator.cli import main
+
+
+def test_init_then_build_in_an_empty_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    res = runner.invoke(main, ["init", "acme-badges", "--yes", "--issuer-name", "Acme Corp",
+                               "--base-url", "https://badges.acme.example/"])
+    assert res.exit_code == 0, res.output
+    site = tmp_path / "acme-badges"
+    key = tmp_path / "home/.config/badgepress/badges-acme-example.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert not list(site.rglob("*.key"))
+    assert "*.key" in (site / ".gitignore").read_text()
+    assert not (site / "site_src/credentials").exists()  # no demo credentials
+    result = build(site, now=NOW)
+    assert [b.name for b in result.catalog.badges] == ["First Contribution"]
+    profile = (site / "_site/issuer.json").read_text()
+    assert "https://badges.acme.example/issuer.json#z6Mk" in profile
+    assert soup(site / "_site/index.html").select_one(".site-footer a").get_text() == \
+        "Acme Corp"
+    # a second init into the same folder, or with the same key, is refused
+    again = runner.invoke(main, ["init", "acme-badges", "--yes"])
+    assert again.exit_code == 1 and "is not empty" in again.output
+    other = runner.invoke(main, ["init", "other", "--yes", "--key", str(key)])
+    assert other.exit_code == 1 and "already exists" in other.output
+    # and the new site can issue with its key, right away
+    res = runner.invoke(main, ["-C", str(site), "issue", "--badge", "first-contribution",
+                               "--email", "ada@example.org", "--key", str(key)])
+    assert res.exit_code == 0, res.output
+
+
+def test_check_reports_broken_links_as_warnings_and_errors_with_strict(basic_site: Path
+                                                                        ) -> None:
+    page = basic_site / "site_src/pages/about.md"
+    page.write_text(page.read_text() + "\nSee [the old badge](../badges/gone/) and "
+                    "[criteria](../badges/member/#nowhere).\n")
+    runner = CliRunner()
+    res = runner.invoke(main, ["-C", str(basic_site), "check"])
+    assert res.exit_code == 0, res.output
+    assert ("warning: site_src/pages/about.md: about/index.html links to '../badges/gone/', "
+            "which the site does not have (fix the link or add the page)") in res.output
+    assert "has no anchor 'nowhere'" in res.output
+    assert not (basic_site / "_site").exists()  # check writes nothing
+    res = runner.invoke(main, ["-C", str(basic_site), "check", "--strict"])
+    assert res.exit_code == 1
+    res = runner.invoke(main, ["-C", str(basic_site), "build", "--strict"])
+    assert res.exit_code == 1 and "links to '../badges/gone/'" in res.output
+
+
+def test_build_prints_a_summary_and_stage_times(basic_site: Path) -> None:
+    res = CliRunner().invoke(main, ["-C", str(basic_site), "build", "-v"])
+    assert res.exit_code == 0
+    assert "built 9 pages (0 credentials verified), " in res.output
+    for stage in ("credentials:", "pages:", "write:"):
+        assert stage in res.output
+
+
+def _headers_for(rules: list[dict], path: str) -> dict:
+    out: dict = {}
+    for rule in rules:
+        if fnmatch.fnmatchcase(path, rule["for"]):
+            out.update(rule.get("values", {}))
+    return out
+
+
+def test_netlify_toml_matches_the_built_site(tmp_path: Path) -> None:
+    config = tomllib.loads((REPO / "netlify.toml").read_text())
+    assert config["build"]["publish"] == "_site"
+    assert "badgepress build" in config["build"]["command"]
+    assert config["build"]["environment"]["PYTHON_VERSION"].startswith("3.1")
+    out = build(REPO, tmp_path / "_site", now=DEMO_NOW).out_dir
+    paths = ["/" + p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
+    rules = config["headers"]
+    optional = ("/.well-known/did.json", "/did.json", "/credentials/*/badge.png")
+    for rule in rules:  # every rule applies to something the site has (or may have)
+        assert rule["for"] in optional or any(fnmatch.fnmatchcase(p, rule["for"])
+                                              for p in paths), rule["for"]
+    for p in paths:
+        h = _headers_for(rules, p)
+        assert "script-src 'self'" in h["Content-Security-Policy"]
+        if p.endswith(".json") and not p.startswith("/assets/"):
+            assert h.get("Access-Control-Allow-Origin") == "*", p
+        if p.startswith("/assets/"):
+            assert "immutable" in h["Cache-Control"]
+        if p.endswith(".html"):
+            assert "max-age=0" in h["Cache-Control"]
+        if p.startswith("/status/"):
+            assert h["Content-Type"] == "application/vc+ld+json"
+            assert "max-age=300" in h["Cache-Control"]
+    assert _headers_for(rules, "/issuer.json")["Content-Type"] == "application/ld+json"
+    assert (out / "404.html").is_file() and (out / "log/log.jsonl").is_file()
