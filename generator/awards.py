@@ -112,7 +112,7 @@ class VerifiedCache:
                 if data.get("keys") == keys_digest:
                     self.ok = set(data.get("ok", []))
             except ValueError:
-                pass
+                self.ok = set()  # a damaged cache is simply rebuilt, never trusted
 
     def add(self, digest: str) -> None:
         self.fresh.add(digest)

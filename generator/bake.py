@@ -19,7 +19,7 @@ OB_NS = "https://purl.imsglobal.org/ob/v3p0"
 
 
 class BakeError(ValueError):
-    pass
+    """The file is no PNG/SVG, or carries no Open Badges credential."""
 
 
 def _chunks(png: bytes):

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from .config import SiteConfig
 from .keys import PublishedKey
-from .ob import CID_V1, OB_CONTEXT
+from .ob import CID_V1, OB_CONTEXT, issuer_summary
 
 DID_V1 = "https://www.w3.org/ns/did/v1"
 MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
@@ -68,9 +68,6 @@ def issuer_documents_by_url(config: SiteConfig, keys: list[PublishedKey]) -> dic
 
 
 def issuer_object(config: SiteConfig) -> dict[str, Any]:
-    """The issuer as embedded in every credential (OB 3.0 Profile)."""
-    obj: dict[str, Any] = {"id": config.issuer_id, "type": ["Profile"],
-                           "name": config.issuer.name, "url": config.issuer.url}
-    if config.issuer.email:
-        obj["email"] = config.issuer.email
-    return obj
+    """The issuer as embedded in every credential: the same OB 3.0 Profile summary that
+    Achievements carry as their ``creator``."""
+    return issuer_summary(config)

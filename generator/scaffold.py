@@ -55,7 +55,7 @@ def _installed_from() -> str:
                     "# point this at a git URL or package index your build host can reach:\n"
                     f"badgepress @ {url}")
     except (metadata.PackageNotFoundError, ValueError):
-        pass
+        return "badgepress"  # not installed as a distribution: name it and let pip resolve
     return "badgepress"
 
 

@@ -34,7 +34,7 @@ def test_demo_catalog(tmp_path: Path) -> None:
         assert "Achievement" in doc["type"] and doc["id"].startswith("https://")
         assert doc["name"] and doc["description"] and doc["criteria"]["narrative"]
         page = soup(out / f"badges/{badge.slug}/index.html")
-        assert page.select_one(".skills li") is not None
+        assert [li.get_text() for li in page.select("aside .skills li")] == list(badge.skills)
         assert page.select_one(".hero-img")["src"].endswith(".svg")
     assert len(result.catalog.skills) >= 10
 
