@@ -157,8 +157,9 @@ def check_log(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
     if not log.entries and log.head is None:
         return None
     for message in check_chain(log):
-        path, _, text = message.partition(": ")
-        problems.error(root / path.split(":")[0], text,
+        where, _, text = message.partition(": ")
+        file, _, line = where.partition(":")
+        problems.error(root / file, text, line=int(line) if line.isdigit() else None,
                        hint="the log is append-only: restore it with git")
     head = log.head or {}
     vm = head.get("verificationMethod")

@@ -263,7 +263,7 @@ def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]
                            hint="credentials are dated when the badge was earned")
     problems.raise_if_errors()
     results: list[Issued] = []
-    with transaction(root, key, vm, iso(now)) as tx:
+    with transaction(root, key, vm) as tx:  # logged when it takes the lock
         existing = existing_for(root)
         allocator = Allocator(cfg.base_url, used_indexes(existing))
         seen: dict[tuple[str, str], Path] = {}

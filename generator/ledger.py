@@ -98,7 +98,13 @@ def check_chain(log: Log) -> list[str]:
     """Every problem of the chain and the head (not the signature), as sentences."""
     problems = []
     prev = GENESIS
+    last_time = ""
     for i, e in enumerate(log.entries, 1):
+        if str(e.get("time", "")) < last_time:
+            problems.append(f"{LOG_FILE}:{i}: dated {e.get('time')}, before the entry above "
+                            f"it ({last_time}): entries are only ever appended, so this one "
+                            "was back-dated or moved")
+        last_time = max(last_time, str(e.get("time", "")))
         if e.get("seq") != i:
             problems.append(f"{LOG_FILE}:{i}: entry number {e.get('seq')} where {i} belongs")
         if e.get("prev") != prev:

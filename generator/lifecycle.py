@@ -69,7 +69,7 @@ def revoke(root: Path, ref: str, reason: str, key: SigningKey, *, public: bool =
     now = now or now_utc()
     cfg = _site(root).config
     vm = current_key(root, cfg, key)
-    with transaction(root, key, vm, iso(now)) as tx:
+    with transaction(root, key, vm) as tx:  # logged when it takes the lock
         path, doc = find_credential(root, ref)
         revocations = read_revocations(root)
         previous = next((r for r in revocations if r.id == doc["id"]), None)
@@ -97,7 +97,7 @@ def renew(root: Path, ref: str, key: SigningKey, *, now: datetime | None = None)
     catalog = _site(root)
     cfg = catalog.config
     vm = current_key(root, cfg, key)
-    with transaction(root, key, vm, iso(now)) as tx:
+    with transaction(root, key, vm) as tx:  # logged when it takes the lock
         path, old = find_credential(root, ref)
         achievement_id = old.get("credentialSubject", {}).get("achievement", {}).get("id")
         badge = next((b for b in catalog.badges if cfg.abs_url(b.url) == achievement_id), None)
@@ -175,7 +175,7 @@ def resign(root: Path, key: SigningKey, *, now: datetime | None = None) -> list[
     vm = current_key(root, cfg, key)
     revoked = [k.public_key_multibase for k in load_key_history(root) if k.revoked]
     done = []
-    with transaction(root, key, vm, iso(now)) as tx:
+    with transaction(root, key, vm) as tx:  # logged when it takes the lock
         for multibase in revoked:
             for rel in affected_files(root, multibase):
                 doc = json.loads((root / rel).read_bytes())

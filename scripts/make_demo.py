@@ -100,7 +100,10 @@ def main() -> None:
         data = signed_status_list(cfg, key, vm, 1, set(), first)
         tx.write(list_path(1), data)
         tx.record("status-list", f"{cfg.base_url}status/1.json", {list_path(1): data})
-    for i, (slug, name, day, evidence, narrative) in enumerate(EARNERS):
+    # issued in the order they were earned: the log's times only ever go forward
+    order = sorted(range(len(EARNERS)), key=lambda i: EARNERS[i][2])
+    for i in order:
+        slug, name, day, evidence, narrative = EARNERS[i]
         when = datetime.fromisoformat(day).replace(hour=9, tzinfo=UTC)
         req = IssueRequest(slug, demo_email(i, name), name, evidence, narrative, when)
         doc = build_credential(cfg, catalog.badge(slug), req, when)

@@ -358,3 +358,25 @@ def test_two_issue_commands_at_once_lose_nothing(keyed, tmp_path: Path) -> None:
     indexes = {json.loads(a.raw)["credentialStatus"]["statusListIndex"] for a in result.awards}
     assert len(indexes) == 10
     assert read_log(site).head["seq"] == 11  # one status list + ten credentials
+
+
+def test_a_back_dated_log_entry_fails_the_build(keyed) -> None:
+    from generator.credentials import build_credential, current_key
+    from generator.ledger import transaction
+
+    site, key, _ = keyed
+    issue(site, key, IssueRequest("member", "a@example.org"))
+    catalog = build(site, now=NOW).catalog
+    vm = current_key(site, catalog.config, key)
+    when = datetime(2026, 2, 1, tzinfo=UTC)
+    doc = build_credential(catalog.config, catalog.badge("leader"),
+                           IssueRequest("leader", "b@example.org", date=when), when)
+    signed = proof.sign(doc, key, vm, "2026-02-01T00:00:00Z")
+    rel = Path("site_src/credentials") / (signed["id"][9:] + ".json")
+    with transaction(site, key, vm, "2020-01-01T00:00:00Z") as tx:  # a chained, signed lie
+        tx.write(rel, credential_bytes(signed))
+        tx.record("issue", signed["id"], {rel: credential_bytes(signed)})
+    errors = errors_of(site)
+    assert errors[0].startswith("site_src/log/log.jsonl:3: dated 2020-01-01T00:00:00Z, before "
+                                "the entry above it")
+    assert "back-dated" in errors[0]
