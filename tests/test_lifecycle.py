@@ -380,3 +380,21 @@ def test_a_back_dated_log_entry_fails_the_build(keyed) -> None:
     assert errors[0].startswith("site_src/log/log.jsonl:3: dated 2020-01-01T00:00:00Z, before "
                                 "the entry above it")
     assert "back-dated" in errors[0]
+
+
+def test_an_edited_or_truncated_log_fails_the_build(keyed) -> None:
+    site, key, _ = keyed
+    issue(site, key, IssueRequest("member", "a@example.org"),
+          IssueRequest("leader", "b@example.org"))
+    log_file = site / "site_src/log/log.jsonl"
+    original = log_file.read_text()
+    lines = original.splitlines(keepends=True)
+    log_file.write_text(lines[0] + lines[1].replace('"issue"', '"renew"') + lines[2])
+    assert any("site_src/log/log.jsonl:3: the chain is broken here" in e
+               for e in errors_of(site))
+    log_file.write_text("".join(lines[:2]))  # the last entry dropped
+    errors = errors_of(site)
+    assert any(e.startswith("site_src/log/head.json: the head names entry 3, the log has 2")
+               for e in errors), errors
+    log_file.write_text(original)
+    build(site, now=NOW)
