@@ -28,7 +28,10 @@ def test_filter_by_skill_shows_exactly_the_badges_with_that_skill(browser, serve
     page.select_option("#f-level", "Foundation")
     assert visible_titles(page) == ["Council Member"]
     page.click("#f-clear")
-    page.wait_for_function("document.querySelectorAll('#badge-list .card[hidden]').length == 0")
+    # (a string predicate would be eval'd, which the site's CSP forbids: poll a locator)
+    from playwright.sync_api import expect
+
+    expect(page.locator("#badge-list .card[hidden]")).to_have_count(0)
     page.fill("#q", "analys")
     assert visible_titles(page) == ["Data Analyst"]
     page.fill("#q", "nothing matches this")
