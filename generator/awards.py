@@ -46,7 +46,7 @@ from .status import (
     set_bits,
 )
 from .text import render_markdown
-from .verify import check_dates, check_format, check_issuer, check_signature, parse_datetime
+from .verify import check_dates, check_proof
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 CACHE_FILE = Path(".badgepress-cache") / "verified.json"
@@ -259,9 +259,7 @@ def _check_status_lists(cfg: SiteConfig, files: list[_File], resolver: Resolver,
         except ValueError as exc:
             problems.error(cfg.root / f.rel, f"not valid JSON: {exc}")
             continue
-        fmt, safe = check_format(doc)
-        key = check_issuer(doc, resolver)
-        sig = check_signature(doc, key, safe)
+        fmt, key, sig = check_proof(doc, resolver)
         bad = [c for c in (fmt, key.check, sig) if c.status != "pass"]
         for c in bad:
             problems.error(cfg.root / f.rel, f"{c.check} check failed: {c.message}",
@@ -308,9 +306,7 @@ def _load_one(root: Path, f: _File, cfg: SiteConfig, by_achievement: dict[str, s
                        "signed credential must not be edited by hand")
         return None
     if f.digest not in cache.ok:
-        fmt, safe = check_format(doc)
-        key = check_issuer(doc, resolver)
-        sig = check_signature(doc, key, safe)
+        fmt, key, sig = check_proof(doc, resolver)
         bad = [c for c in (fmt, key.check, sig) if c.status != "pass"]
         for c in bad:
             hint = (RESIGN_HINT if c.code in ("issuer.revoked", "issuer.expired") else
@@ -398,4 +394,4 @@ def _check_revocations_match(root: Path, cfg: SiteConfig, awards: list[Award],
                                hint="revoke only with 'badgepress revoke'")
 
 
-__all__ = ["load_awards", "site_resolver", "subject_of", "earner_name", "parse_datetime"]
+__all__ = ["load_awards", "site_resolver", "subject_of", "earner_name"]

@@ -38,41 +38,35 @@ class HttpResolver:
         self.timeout = timeout
 
     def fetch(self, url: str) -> Any:
-        if urlsplit(url).scheme != "https":
-            raise FetchError("only https addresses are fetched")
-        request = urllib.request.Request(url, headers={
-            "Accept": "application/ld+json, application/json;q=0.9",
-            "User-Agent": "badgepress-verify"})
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                data = response.read(MAX_BYTES + 1)
-        except urllib.error.HTTPError as exc:
-            raise FetchError(f"HTTP {exc.code}") from exc
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise FetchError(f"network error: {reason}") from exc
-        if len(data) > MAX_BYTES:
-            raise FetchError("the document is too large")
+        data = fetch_bytes(url, self.timeout, accept="application/ld+json, "
+                           "application/json;q=0.9", max_bytes=MAX_BYTES, local=False)
         try:
             return json.loads(data)
         except ValueError as exc:
             raise FetchError("the response is not JSON") from exc
 
 
-def fetch_bytes(url: str, timeout: float = 15.0) -> bytes:
-    """GET a URL: https, or http on this machine only (a local preview or test server)."""
+def fetch_bytes(url: str, timeout: float = 15.0, *, accept: str = "*/*",
+                max_bytes: int = 50_000_000, local: bool = True) -> bytes:
+    """GET a URL: https, or (with ``local``) http on this machine only, such as a local
+    preview or test server. Failures become FetchError with a sentence for a person."""
     parts = urlsplit(url)
-    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
-    if parts.scheme != "https" and not local:
+    is_local = local and parts.scheme == "http" and parts.hostname in (
+        "127.0.0.1", "localhost", "::1")
+    if parts.scheme != "https" and not is_local:
         raise FetchError("only https addresses are fetched")
-    request = urllib.request.Request(url, headers={"User-Agent": "badgepress-audit"})
+    request = urllib.request.Request(url, headers={"Accept": accept,
+                                                   "User-Agent": "badgepress"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.read(50_000_000)
+            data = response.read(max_bytes + 1)
     except urllib.error.HTTPError as exc:
         raise FetchError(f"HTTP {exc.code}") from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise FetchError(f"network error: {getattr(exc, 'reason', exc)}") from exc
+    if len(data) > max_bytes:
+        raise FetchError("the document is too large")
+    return data
 
 
 class LocalResolver:

@@ -285,6 +285,14 @@ def check_signature(doc: dict[str, Any], key: KeyInfo, safe: bool) -> Check:
         "created": _day_or_raw(str(config.get("created", "?"))), "suite": suite})
 
 
+def check_proof(doc: dict[str, Any], resolver: Resolver, local_note: dict | None = None
+                ) -> tuple[Check, KeyInfo, Check]:
+    """Steps 1-3 (format, issuer key, signature): what proves who signed what."""
+    fmt, safe = check_format(doc)
+    key = check_issuer(doc, resolver, local_note)
+    return fmt, key, check_signature(doc, key, safe)
+
+
 # 4. dates --------------------------------------------------------------------------------
 
 def check_dates(doc: dict[str, Any], now: datetime) -> Check:
@@ -428,12 +436,12 @@ def verify_credential(data: bytes | str | dict[str, Any], resolver: Resolver, no
             return Result("invalid", tuple(checks))
     else:
         doc = data
-    fmt, safe = check_format(doc)
     if not isinstance(doc, dict):
-        checks = [fmt] + [Check(c, "unknown", "none.no_credential") for c in CHECKS[1:5]]
+        checks = [check_format(doc)[0]] + [Check(c, "unknown", "none.no_credential")
+                                            for c in CHECKS[1:5]]
         return Result("invalid", tuple(checks))
-    key = check_issuer(doc, resolver, local_note)
-    checks = [fmt, key.check, check_signature(doc, key, safe), check_dates(doc, now),
+    fmt, key, sig = check_proof(doc, resolver, local_note)
+    checks = [fmt, key.check, sig, check_dates(doc, now),
               check_revocation(doc, resolver, now, local_note)]
     if email:
         checks.append(check_recipient(doc, email))

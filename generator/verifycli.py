@@ -3,13 +3,12 @@ with the site's own issuer documents when run inside a site, over https otherwis
 
 from __future__ import annotations
 
-import urllib.request
 from datetime import datetime
 from pathlib import Path
 
 from .bake import BakeError, extract
 from .keys import now_utc
-from .resolve import HttpResolver, OfflineResolver, Resolver
+from .resolve import MAX_BYTES, FetchError, HttpResolver, OfflineResolver, Resolver, fetch_bytes
 from .verify import CHECKS, Check, Result, parse_datetime, verify_credential
 
 
@@ -30,10 +29,9 @@ def _site_resolver(site: Path, fallback: Resolver) -> Resolver:
 
 
 def _read(source: str) -> bytes:
-    if source.startswith("https://"):
+    if source.startswith("https://"):  # a credential page's URL means its credential.json
         url = source + "credential.json" if source.endswith("/") else source
-        with urllib.request.urlopen(url, timeout=15) as response:  # noqa: S310 - https only
-            return response.read(2_000_000)
+        return fetch_bytes(url, max_bytes=MAX_BYTES, local=False)
     return Path(source).read_bytes()
 
 
@@ -47,7 +45,7 @@ def verify_sources(site: Path, sources: tuple[str, ...], *, email: str | None = 
     for src in sources:
         try:
             data = extract(_read(src))
-        except (OSError, BakeError, ValueError) as exc:
+        except (OSError, BakeError, ValueError, FetchError) as exc:
             checks = (Check("format", "fail", "format.read", {"detail": str(exc)}),
                       *(Check(c, "unknown", "none.no_credential") for c in CHECKS[1:5]))
             results.append((src, Result("invalid", checks)))
