@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from generator.build import build  # noqa: E402
-from generator.serve import serve_in_thread  # noqa: E402
+from badgepress.build.pipeline import build  # noqa: E402
+from badgepress.serve.static import serve_in_thread  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
@@ -111,9 +111,8 @@ def measure_pages(out: Path, pages: list[str]) -> dict:
 
 
 def measure_scale() -> dict:
+    from badgepress.build.incremental import IncrementalBuilder
     from synthetic import make_site
-
-    from generator.incremental import IncrementalBuilder
 
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
@@ -140,8 +139,8 @@ def measure_scale() -> dict:
 
 def verify_anchor_ms(result) -> float:
     """Median of 5 full verifications of one demo credential, in ms."""
-    from generator.awards import site_resolver
-    from generator.verify import verify_credential
+    from badgepress.build.credential_stage import site_resolver
+    from badgepress.trust.verify import verify_credential
 
     resolver = site_resolver(result.catalog)
     raw = result.awards[0].raw

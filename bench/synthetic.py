@@ -11,25 +11,24 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from generator import proof  # noqa: E402
-from generator.build import load_site  # noqa: E402
-from generator.credentials import (  # noqa: E402
+from badgepress.build.pipeline import load_site
+from badgepress.commands.issue import (
     IssueRequest,
     build_credential,
     credential_bytes,
     signed_status_list,
 )
-from generator.issuer import key_id  # noqa: E402
-from generator.keys import PublishedKey, SigningKey, iso, save_key_history  # noqa: E402
-from generator.ledger import sha256_hex, transaction  # noqa: E402
-from generator.status import Allocator, list_path, status_entry  # noqa: E402
+from badgepress.core.dates import iso
+from badgepress.trust import proof
+from badgepress.trust.issuer import key_id
+from badgepress.trust.keys import PublishedKey, SigningKey, save_key_history
+from badgepress.trust.ledger import sha256_hex, transaction
+from badgepress.trust.status import Allocator, list_path, status_entry
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SKILLS = [f"Skill {chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(60)]
 LEVELS = ["Foundation", "Intermediate", "Advanced", "Expert"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .errors import BuildError, Problem
+from .core.errors import BadgepressError, BuildError, Problem
 
 
 def _show_progress() -> bool:
@@ -53,15 +53,27 @@ def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
         click.echo(f"{label}: {p}", err=True)
 
 
-def _fail(exc: BuildError, what: str = "build") -> None:
-    _print_problems(exc.problems)
-    n = len(exc.problems)
-    click.echo(f"{what} failed: {n} problem{'s' if n != 1 else ''}; nothing was written",
-               err=True)
-    sys.exit(1)
+class Cli(click.Group):
+    """The one place errors become output and exit codes: every command lets the
+    BadgepressError family rise; a BuildError prints each problem with its file and line,
+    any other member prints ``error: <message>``. Usage errors are click's (exit 2)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BuildError as exc:
+            _print_problems(exc.problems)
+            n = len(exc.problems)
+            what = ctx.invoked_subcommand or "command"
+            click.echo(f"{what} failed: {n} problem{'s' if n != 1 else ''}; nothing was "
+                       "written", err=True)
+            ctx.exit(exc.exit_code)
+        except BadgepressError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-C", "--site", "site", type=click.Path(file_okay=False, path_type=Path),
               default=".", show_default=True, help="Folder of the badge site.")
 @click.version_option(package_name="badgepress")
@@ -87,13 +99,10 @@ def build(site: Path, out: Path | None, strict: bool, verify_all: bool,
     Example:
         badgepress build --strict
     """
-    from .build import build as run_build
+    from .build.pipeline import build as run_build
 
-    try:
-        result = run_build(site, out, strict=strict, verify_all=verify_all,
-                           reporter=CliReporter(verbose))
-    except BuildError as exc:
-        _fail(exc)
+    result = run_build(site, out, strict=strict, verify_all=verify_all,
+                       reporter=CliReporter(verbose))
     _print_problems(result.warnings)
     pages = sum(1 for p in result.files if p.endswith(".html"))
     click.echo(f"built {pages} pages ({len(result.awards)} credentials verified), "
@@ -110,12 +119,9 @@ def check(site: Path, strict: bool) -> None:
     Badges, pages and configuration; every credential, status list and the issuance log;
     the links between pages and the images they use. Warnings become errors with --strict.
     """
-    from .build import render
+    from .build.pipeline import render
 
-    try:
-        catalog, files, problems, awards = render(site, strict=strict, links=True)
-    except BuildError as exc:
-        _fail(exc, "check")
+    catalog, files, problems, awards = render(site, strict=strict, links=True)
     _print_problems(problems.warnings)
     click.echo(f"ok: {len(catalog.badges)} badges, {len(catalog.pages)} pages, "
                f"{len(awards)} credentials verified, {len(files)} files would be written")
@@ -132,15 +138,14 @@ def serve(site: Path, port: int, verbose: bool) -> None:
     build error is shown on every open page, and the last good site stays up until it is
     fixed. Stop with Ctrl-C.
     """
-    from .devserver import DevServer
+    from .serve.devserver import DevServer
 
     try:
         server = DevServer(site, port, verbose=verbose,
                            report=lambda m: click.echo(m, err=m.startswith("build failed")))
     except OSError as exc:
-        click.echo(f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror} (try --port)",
-                   err=True)
-        sys.exit(1)
+        raise BadgepressError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror} "
+                              "(try --port)") from exc
     click.echo(f"serving {site.name} at {server.url} (watching badges/, site_src/, theme/; "
                "Ctrl-C to stop)")
     try:
@@ -165,11 +170,6 @@ KEY_OPTION = click.option(
     help="Private key file, outside the site folder (default: $BADGEPRESS_KEY).")
 
 
-def _key_problem(exc: Exception) -> None:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(1)
-
-
 @main.command()
 @KEY_OPTION
 @click.option("--rotate", is_flag=True,
@@ -186,22 +186,17 @@ def keygen(site: Path, key: Path | None, rotate: bool) -> None:
     Example:
         badgepress keygen --key ~/.config/badgepress/issuer.key
     """
-    from .build import config_only
-    from .keys import KeyProblem, SigningKey, add_key, key_path, save_new_key
+    from .build.pipeline import config_only
+    from .trust.keys import SigningKey, add_key, key_path, save_new_key
 
     path = key_path(key)
     if path is None:
         raise click.UsageError("say where the private key goes: --key PATH or "
                                "BADGEPRESS_KEY=PATH")
-    try:
-        cfg = config_only(site)
-        new = SigningKey.generate()
-        save_new_key(new, path, site)
-        keys = add_key(site, new, rotate=rotate)
-    except BuildError as exc:
-        _fail(exc, "keygen")
-    except KeyProblem as exc:
-        _key_problem(exc)
+    cfg = config_only(site)
+    new = SigningKey.generate()
+    save_new_key(new, path, site)
+    keys = add_key(site, new, rotate=rotate)
     click.echo(f"private key written to {path} (mode 0600): keep it safe, never commit it")
     click.echo(f"public key {new.public_multibase} added to site_src/issuer/keys.json "
                f"({len(keys)} key{'s' if len(keys) != 1 else ''} published)")
@@ -228,34 +223,30 @@ def issue(site: Path, badge: str | None, email: str | None, name: str, evidence:
         badgepress issue --badge incident-responder --email ada@example.org --name "Ada L."
         badgepress issue --csv earners.csv
     """
-    from .credentials import IssueRequest, issue_credentials, parse_date, requests_from_csv
-    from .keys import KeyProblem, key_path, load_signing_key
+    from .commands.issue import IssueRequest, issue_credentials, requests_from_csv
+    from .core.dates import parse_date
+    from .trust.keys import key_path, load_signing_key
 
     if csv_path and (badge or email):
         raise click.UsageError("use either --csv or --badge/--email, not both")
     if not csv_path and not (badge and email):
         raise click.UsageError("--badge and --email are required (or --csv FILE)")
-    try:
-        signing = load_signing_key(key_path(key), site)
-        if csv_path:
-            requests = requests_from_csv(csv_path, site)
-            source = str(csv_path)
-        else:
-            try:
-                when = parse_date(date_) if date_ else None
-            except ValueError as exc:
-                raise click.BadParameter(f"'{date_}' is not an ISO date",
-                                         param_hint="--date") from exc
-            requests = [(None, IssueRequest(badge or "", email or "", name, evidence,
-                                            narrative, when))]
-            source = "issue"
-        with CliReporter().stage("signing") as tick:
-            results = issue_credentials(site, requests, signing, source=source,
-                                        progress=lambda n: tick(n, len(requests)))
-    except BuildError as exc:
-        _fail(exc, "issue")
-    except KeyProblem as exc:
-        _key_problem(exc)
+    signing = load_signing_key(key_path(key), site)
+    if csv_path:
+        requests = requests_from_csv(csv_path, site)
+        source = str(csv_path)
+    else:
+        try:
+            when = parse_date(date_) if date_ else None
+        except ValueError as exc:
+            raise click.BadParameter(f"'{date_}' is not an ISO date",
+                                     param_hint="--date") from exc
+        requests = [(None, IssueRequest(badge or "", email or "", name, evidence,
+                                        narrative, when))]
+        source = "issue"
+    with CliReporter().stage("signing") as tick:
+        results = issue_credentials(site, requests, signing, source=source,
+                                    progress=lambda n: tick(n, len(requests)))
     new = [r for r in results if r.new]
     for r in results:
         rel = _show_file(r.path, site)
@@ -288,7 +279,7 @@ def verify(site: Path, sources: tuple[str, ...], as_json: bool, email: str | Non
     """
     import json as jsonlib
 
-    from .verifycli import verify_sources
+    from .commands.verify_sources import verify_sources
 
     try:
         results = verify_sources(site, sources, email=email, offline=offline, now=now_)
@@ -313,20 +304,6 @@ def _show_file(path: Path, site: Path) -> str:
         return str(path)
 
 
-def _lifecycle(fn):
-    """Run a lifecycle action, turning its refusals into 'error: …' and exit 1."""
-    from .ledger import LedgerError
-    from .lifecycle import LifecycleError
-
-    try:
-        return fn()
-    except BuildError as exc:
-        _fail(exc, "command")
-    except (LifecycleError, LedgerError, ValueError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-
-
 @main.command()
 @click.argument("credential")
 @click.option("--reason", required=True, help="Why it is revoked (kept in revocations.toml).")
@@ -341,14 +318,11 @@ def revoke(site: Path, credential: str, reason: str, public: bool, key: Path | N
     Example:
         badgepress revoke 3f2c…-uuid --reason "Issued in error"
     """
-    from .keys import KeyProblem, key_path, load_signing_key
-    from .lifecycle import revoke as do_revoke
+    from .commands.lifecycle import revoke as do_revoke
+    from .trust.keys import key_path, load_signing_key
 
-    try:
-        signing = load_signing_key(key_path(key), site)
-    except KeyProblem as exc:
-        _key_problem(exc)
-    record = _lifecycle(lambda: do_revoke(site, credential, reason, signing, public=public))
+    signing = load_signing_key(key_path(key), site)
+    record = do_revoke(site, credential, reason, signing, public=public)
     click.echo(f"revoked {record.id} on {record.date}; status list re-signed "
                f"(reason {'public' if public else 'kept private'})")
 
@@ -359,14 +333,11 @@ def revoke(site: Path, credential: str, reason: str, public: bool, key: Path | N
 @click.pass_obj
 def renew(site: Path, credential: str, key: Path | None) -> None:
     """Issue the successor of a credential (same earner, valid from now) and link the two."""
-    from .keys import KeyProblem, key_path, load_signing_key
-    from .lifecycle import renew as do_renew
+    from .commands.lifecycle import renew as do_renew
+    from .trust.keys import key_path, load_signing_key
 
-    try:
-        signing = load_signing_key(key_path(key), site)
-    except KeyProblem as exc:
-        _key_problem(exc)
-    path = _lifecycle(lambda: do_renew(site, credential, signing))
+    signing = load_signing_key(key_path(key), site)
+    path = do_renew(site, credential, signing)
     click.echo(f"renewed {credential} -> {_show_file(path, site)}")
 
 
@@ -381,18 +352,14 @@ def key_group() -> None:
 @click.pass_obj
 def key_revoke(site: Path, keyid: str, since: str) -> None:
     """Mark a key compromised: its signatures stop verifying until 'badgepress resign'."""
-    from .credentials import parse_date
-    from .keys import KeyProblem
-    from .lifecycle import revoke_key
+    from .commands.lifecycle import revoke_key
+    from .core.dates import parse_date
 
     try:
         when = parse_date(since)
     except ValueError as exc:
         raise click.BadParameter(f"'{since}' is not an ISO date", param_hint="--since") from exc
-    try:
-        multibase, files = revoke_key(site, keyid, when)
-    except KeyProblem as exc:
-        _key_problem(exc)
+    multibase, files = revoke_key(site, keyid, when)
     click.echo(f"key {multibase} revoked since {since}; {len(files)} file(s) signed with it "
                "no longer verify")
     if files:
@@ -405,17 +372,11 @@ def key_revoke(site: Path, keyid: str, since: str) -> None:
 @click.pass_obj
 def resign(site: Path, key: Path | None) -> None:
     """Re-sign everything signed with a revoked key, with the current key."""
-    from .keys import KeyProblem, key_path, load_signing_key
-    from .lifecycle import resign as do_resign
+    from .commands.lifecycle import resign as do_resign
+    from .trust.keys import key_path, load_signing_key
 
-    try:
-        signing = load_signing_key(key_path(key), site)
-    except KeyProblem as exc:
-        _key_problem(exc)
-    try:
-        done = _lifecycle(lambda: do_resign(site, signing))
-    except KeyProblem as exc:
-        _key_problem(exc)
+    signing = load_signing_key(key_path(key), site)
+    done = do_resign(site, signing)
     click.echo(f"re-signed {len(done)} file(s) and the log head with the current key")
 
 
@@ -429,14 +390,13 @@ def audit(site: Path, url: str) -> None:
     Example:
         badgepress audit https://badges.example.org/
     """
-    from .lifecycle import audit as do_audit
-    from .resolve import fetch_bytes
+    from .commands.lifecycle import audit as do_audit
+    from .trust.resolve import fetch_bytes
 
     try:
         report = do_audit(url, fetch_bytes)
-    except Exception as exc:  # noqa: BLE001 - unreachable site, malformed log
-        click.echo(f"error: could not audit {url}: {exc}", err=True)
-        sys.exit(1)
+    except (OSError, ValueError) as exc:  # unreachable site, malformed log
+        raise BadgepressError(f"could not audit {url}: {exc}") from exc
     for p in report.problems:
         click.echo(f"problem: {p}")
     click.echo(f"{report.checked} logged files checked, {len(report.problems)} problem(s)")
@@ -460,8 +420,8 @@ def init(dest: Path, title, base_url, issuer_name, issuer_url, issuer_email, key
     Example:
         badgepress init my-badges && cd my-badges && badgepress serve
     """
-    from .keys import KeyProblem, SigningKey, add_key, key_path, save_new_key
-    from .scaffold import SiteAnswers, default_key_path, defaults, init_site
+    from .commands.scaffold import SiteAnswers, default_key_path, defaults, init_site
+    from .trust.keys import KeyProblem, SigningKey, add_key, key_path, save_new_key
 
     base = defaults(dest)
     ask = not yes and sys.stdin.isatty()
@@ -478,17 +438,13 @@ def init(dest: Path, title, base_url, issuer_name, issuer_url, issuer_email, key
         issuer_url=value(issuer_url, "Organisation's home page", base.issuer_url),
         issuer_email=value(issuer_email, "Public contact email (optional)", ""))
     key_file = key_path(key) or default_key_path(answers)
-    try:
-        if key_file.exists():
-            raise KeyProblem(f"{key_file} already exists: give another --key for the new "
-                             "site's issuer key")
-        files = init_site(dest, answers)
-        new = SigningKey.generate()
-        save_new_key(new, key_file, dest.resolve())
-        add_key(dest.resolve(), new)
-    except (FileExistsError, FileNotFoundError, KeyProblem) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    if key_file.exists():
+        raise KeyProblem(f"{key_file} already exists: give another --key for the new "
+                         "site's issuer key")
+    files = init_site(dest, answers)
+    new = SigningKey.generate()
+    save_new_key(new, key_file, dest.resolve())
+    add_key(dest.resolve(), new)
     click.echo(f"created {dest}/ ({len(files)} files and folders) with one example badge")
     click.echo(f"issuer key: private half in {key_file} (mode 0600, keep it safe, never "
                "commit it); public half in site_src/issuer/keys.json")

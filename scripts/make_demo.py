@@ -9,17 +9,11 @@ up in the credentials. Usage: python scripts/make_demo.py  (replaces site_src/cr
 from __future__ import annotations
 
 import shutil
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from generator.build import load_site  # noqa: E402
-from generator.catalog import slugify  # noqa: E402
-from generator.credentials import (  # noqa: E402
-    CREDENTIALS_DIR,
+from badgepress.build.pipeline import load_site
+from badgepress.commands.issue import (
     IssueRequest,
     build_credential,
     credential_bytes,
@@ -27,10 +21,21 @@ from generator.credentials import (  # noqa: E402
     sign_credential,
     signed_status_list,
 )
-from generator.issuer import key_id  # noqa: E402
-from generator.keys import KEYS_PATH, PublishedKey, SigningKey, iso, save_key_history  # noqa: E402
-from generator.ledger import HEAD_FILE, LOG_FILE, transaction  # noqa: E402
-from generator.status import STATUS_DIR, Allocator, list_path, status_entry  # noqa: E402
+from badgepress.core.dates import iso
+from badgepress.core.paths import (
+    CREDENTIALS_DIR,
+    HEAD_FILE,
+    KEYS_PATH,
+    LOG_FILE,
+    STATUS_DIR,
+)
+from badgepress.core.text import slugify
+from badgepress.trust.issuer import key_id
+from badgepress.trust.keys import PublishedKey, SigningKey, save_key_history
+from badgepress.trust.ledger import transaction
+from badgepress.trust.status import Allocator, list_path, status_entry
+
+ROOT = Path(__file__).resolve().parent.parent
 
 KEY_CREATED = datetime(2025, 9, 1, tzinfo=UTC)
 

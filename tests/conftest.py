@@ -10,17 +10,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from badgepress.build.pipeline import build
+from badgepress.commands.issue import IssueRequest, issue_credentials
+from badgepress.trust.keys import SigningKey, add_key, load_signing_key, save_new_key
 from bs4 import BeautifulSoup
-
-from generator.build import build
-from generator.credentials import IssueRequest, issue_credentials
-from generator.keys import SigningKey, add_key, load_signing_key, save_new_key
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 SITES = TESTS / "sites"
-# The shared test vectors sit beside the repository (CI clones main with shared/ next to it).
-VECTORS = REPO.parent / "shared" / "vectors"
+# W3C / 1EdTech test vectors, vendored with their sources (tests/vectors/README.md).
+VECTORS = TESTS / "vectors"
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)  # tests never read the clock
 DEMO_NOW = datetime(2026, 11, 1, tzinfo=UTC)  # after every demo credential, before any expiry
 CHROMIUM = "/usr/bin/chromium"
@@ -73,7 +72,7 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def serve_dir():
     """Serve a folder on 127.0.0.1 (random port); returns a function dir -> base URL."""
-    from generator.serve import serve_in_thread
+    from badgepress.serve.static import serve_in_thread
 
     servers = []
 

@@ -16,15 +16,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from badgepress.build.pipeline import build, load_site
+from badgepress.commands.issue import IssueRequest, build_credential
+from badgepress.core.dates import iso
+from badgepress.trust import proof
+from badgepress.trust.issuer import key_id
+from badgepress.trust.keys import SigningKey, add_key
+from badgepress.trust.ob import CID_V1, OB_CONTEXT
+from badgepress.trust.status import (
+    empty_list,
+    encode_list,
+    set_bit,
+    status_entry,
+    status_list_credential,
+)
 from conftest import VECTORS
-
-from generator import proof
-from generator.build import build, load_site
-from generator.credentials import IssueRequest, build_credential
-from generator.issuer import key_id
-from generator.keys import SigningKey, add_key, iso
-from generator.ob import CID_V1, OB_CONTEXT
-from generator.status import empty_list, encode_list, set_bit, status_entry, status_list_credential
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 BASE = "https://badges.test.example/"

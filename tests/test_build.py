@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from badgepress.build.pipeline import build
 from conftest import soup
-
-from generator.build import build
 
 
 def test_catalog_lists_active_badges_with_card_details(built_basic: Path) -> None:

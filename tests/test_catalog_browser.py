@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from badgepress.build.pipeline import build
 from conftest import DEMO_NOW, REPO
-
-from generator.build import build
 
 
 def visible_titles(page) -> list[str]:

@@ -7,10 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from badgepress.trust.resolve import LocalResolver
+from badgepress.trust.verify import verify_credential
 from corpus import NOW, Corpus, expected_ok, local_as_published, make_corpus, summary
-
-from generator.resolve import LocalResolver
-from generator.verify import verify_credential
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
+from badgepress.build.pipeline import build
+from badgepress.commands.issue import IssueRequest
 from conftest import NOW, issue, soup
-
-from generator.build import build
-from generator.credentials import IssueRequest
 
 EVIL = "</script><script>alert(1)</script>"
 

@@ -13,15 +13,12 @@ from pathlib import Path
 
 import base58
 import pytest
-from click.testing import CliRunner
-from conftest import NOW, issue, soup
-
-from generator import proof
-from generator.build import build
-from generator.cli import main
-from generator.credentials import IssueRequest
-from generator.errors import BuildError
-from generator.keys import (
+from badgepress.build.pipeline import build
+from badgepress.cli import main
+from badgepress.commands.issue import IssueRequest
+from badgepress.core.errors import BuildError
+from badgepress.trust import proof
+from badgepress.trust.keys import (
     KeyProblem,
     SigningKey,
     add_key,
@@ -29,9 +26,11 @@ from generator.keys import (
     load_signing_key,
     save_new_key,
 )
-from generator.ld import UnsafeDocument
-from generator.resolve import LocalResolver, OfflineResolver
-from generator.verify import email_hash, verify_credential
+from badgepress.trust.ld import UnsafeDocument
+from badgepress.trust.resolve import LocalResolver, OfflineResolver
+from badgepress.trust.verify import email_hash, verify_credential
+from click.testing import CliRunner
+from conftest import NOW, issue, soup
 
 ISSUER = "https://badges.test.example/issuer.json"
 
@@ -262,8 +261,8 @@ def test_key_not_in_profile_refused_by_issue_build_and_verify(keyed, tmp_path: P
     with pytest.raises(BuildError, match="issuer check failed: The key .* is not one of the "
                                          "keys Test Issuer publishes"):
         build(site, now=NOW)
-    from generator.awards import site_resolver
-    from generator.build import load_site
+    from badgepress.build.credential_stage import site_resolver
+    from badgepress.build.pipeline import load_site
 
     result = verify_credential(forged, site_resolver(load_site(site)[0]), NOW)
     assert result.check("issuer").code == "issuer.not_listed"

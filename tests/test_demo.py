@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from badgepress.build.pipeline import build
 from conftest import DEMO_NOW, REPO, soup
-
-from generator.build import build
 
 SOURCE_BADGES = ("Client Support Council – Member", "Client Support Council – Leader",
                  "Experienced Product Services Professional")

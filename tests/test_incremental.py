@@ -8,12 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from badgepress.build.incremental import IncrementalBuilder
+from badgepress.build.pipeline import build
+from badgepress.commands.issue import IssueRequest, issue_credentials
+from badgepress.commands.lifecycle import revoke
 from conftest import NOW, REPO
-
-from generator.build import build
-from generator.credentials import IssueRequest, issue_credentials
-from generator.incremental import IncrementalBuilder
-from generator.lifecycle import revoke
 
 sys.path.insert(0, str(REPO / "bench"))
 from synthetic import make_site  # noqa: E402

@@ -7,12 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from badgepress.build.pipeline import build
+from badgepress.cli import main
+from badgepress.core.errors import BuildError
 from click.testing import CliRunner
 from conftest import SITES, copy_site
-
-from generator.build import build
-from generator.cli import main
-from generator.errors import BuildError
 
 CASES = sorted(p.name for p in (SITES / "invalid").iterdir() if p.is_dir())
 

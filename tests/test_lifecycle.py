@@ -15,17 +15,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from badgepress.build.pipeline import build
+from badgepress.cli import main
+from badgepress.commands.issue import IssueRequest, credential_bytes
+from badgepress.commands.lifecycle import renew, revoke
+from badgepress.core.errors import BuildError
+from badgepress.trust import proof
+from badgepress.trust.keys import load_signing_key
+from badgepress.trust.ledger import read_log
 from click.testing import CliRunner
 from conftest import NOW, REPO, issue, soup
-
-from generator import proof
-from generator.build import build
-from generator.cli import main
-from generator.credentials import IssueRequest, credential_bytes
-from generator.errors import BuildError
-from generator.keys import load_signing_key
-from generator.ledger import read_log
-from generator.lifecycle import renew, revoke
 
 RUN = CliRunner()
 
@@ -75,9 +74,9 @@ def test_revoke_publishes_status_and_page_says_so(keyed) -> None:
 
 
 def test_build_fails_when_signed_list_and_revocations_disagree(keyed) -> None:
-    from generator.credentials import current_key, signed_status_list
-    from generator.ledger import transaction
-    from generator.status import list_path
+    from badgepress.commands.issue import current_key, signed_status_list
+    from badgepress.trust.ledger import transaction
+    from badgepress.trust.status import list_path
 
     site, key, _ = keyed
     [a] = issue(site, key, IssueRequest("member", "a@example.org"))
@@ -105,7 +104,7 @@ def test_two_credentials_sharing_an_index_fail_the_build(keyed, tmp_path: Path) 
     doc["credentialStatus"] = json.loads(a.path.read_text())["credentialStatus"]
     unsigned = {k: v for k, v in doc.items() if k != "proof"}
     signed = proof.sign(unsigned, key, doc["proof"]["verificationMethod"], "2026-05-02T00:00:00Z")
-    from generator.ledger import transaction
+    from badgepress.trust.ledger import transaction
 
     with transaction(site, key, signed["proof"]["verificationMethod"]) as tx:
         rel = Path("site_src/credentials") / b.path.name
@@ -234,7 +233,7 @@ def test_one_edited_byte_or_an_unlogged_credential_fails_the_build(keyed) -> Non
 
 
 def test_rebuild_reverifies_only_new_or_changed(keyed, monkeypatch) -> None:
-    import generator.awards as awards
+    import badgepress.build.credential_stage as awards
 
     site, key, _ = keyed
     issue(site, key, IssueRequest("member", "a@example.org"),
@@ -264,14 +263,14 @@ def test_audit_of_a_served_site(keyed, serve_dir) -> None:
     assert res.exit_code == 1  # the issuer key lives at https://badges.test.example/
     assert "could not check the log head's key" in res.output
     # serve the site's own profile where its id says (as the published site does)
-    import generator.resolve as resolve
+    import badgepress.trust.resolve as resolve
 
     real = resolve.fetch_bytes
 
     def local(u: str, timeout: float = 15.0) -> bytes:
         return real(u.replace("https://badges.test.example/", url), timeout)
 
-    from generator.lifecycle import audit
+    from badgepress.commands.lifecycle import audit
 
     report = audit(url, local)
     assert report.problems == [] and report.checked == 2
@@ -292,7 +291,7 @@ def test_audit_of_a_served_site(keyed, serve_dir) -> None:
 # interruption and concurrency ----------------------------------------------------------
 
 def _issue_process(site: Path, csv: Path, key: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "generator", "-C", str(site), "issue",
+    return subprocess.Popen([sys.executable, "-m", "badgepress", "-C", str(site), "issue",
                              "--csv", str(csv), "--key", str(key)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
@@ -361,8 +360,8 @@ def test_two_issue_commands_at_once_lose_nothing(keyed, tmp_path: Path) -> None:
 
 
 def test_a_back_dated_log_entry_fails_the_build(keyed) -> None:
-    from generator.credentials import build_credential, current_key
-    from generator.ledger import transaction
+    from badgepress.commands.issue import build_credential, current_key
+    from badgepress.trust.ledger import transaction
 
     site, key, _ = keyed
     issue(site, key, IssueRequest("member", "a@example.org"))

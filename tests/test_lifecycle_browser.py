@@ -7,13 +7,12 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from badgepress.build.pipeline import build
+from badgepress.commands.issue import IssueRequest
+from badgepress.commands.lifecycle import resign, revoke, revoke_key
+from badgepress.trust.keys import SigningKey, add_key, load_signing_key, save_new_key
 from conftest import NOW, issue
 from test_verifier_browser import checks, open_page, verdict
-
-from generator.build import build
-from generator.credentials import IssueRequest
-from generator.keys import SigningKey, add_key, load_signing_key, save_new_key
-from generator.lifecycle import resign, revoke, revoke_key
 
 
 def test_lifecycle_verdicts_in_the_browser(browser, serve_dir, keyed, tmp_path: Path) -> None:

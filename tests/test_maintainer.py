@@ -7,11 +7,10 @@ import stat
 import tomllib
 from pathlib import Path
 
+from badgepress.build.pipeline import build
+from badgepress.cli import main
 from click.testing import CliRunner
 from conftest import DEMO_NOW, NOW, REPO, soup
-
-from generator.build import build
-from generator.cli import main
 
 
 def test_init_then_build_in_an_empty_folder(tmp_path: Path, monkeypatch) -> None:

@@ -28,7 +28,7 @@ def served(tmp_path: Path):
     site = copy_site("basic", tmp_path / "site")
     shutil.copytree(REPO / "theme", site / "theme")
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "-C", str(site), "serve",
+    proc = subprocess.Popen([sys.executable, "-m", "badgepress", "-C", str(site), "serve",
                              "--port", str(port)], cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "PYTHONPATH": str(REPO)})

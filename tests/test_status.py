@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
+from badgepress.trust.status import Allocator, empty_list, encode_list, set_bit, set_bits
+from badgepress.trust.verify import bit_at, decode_status_list
 from conftest import VECTORS
-
-from generator.status import Allocator, empty_list, encode_list, set_bit, set_bits
-from generator.verify import bit_at, decode_status_list
 
 BASE = "https://badges.test.example/"
 

@@ -8,11 +8,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from badgepress.trust import keys, proof
+from badgepress.trust.resolve import OfflineResolver
+from badgepress.trust.verify import verify_credential
 from conftest import VECTORS
-
-from generator import keys, proof
-from generator.resolve import OfflineResolver
-from generator.verify import verify_credential
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 W3C_KEY = VECTORS / "vc-di-eddsa/keyPair.json"

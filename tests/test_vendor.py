@@ -255,10 +255,6 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def vendor_site(tmp_path_factory) -> Path:
     """Temp folder: vendored JS, the test page, the vectors and the needed contexts."""
-    if not EDDSA.is_dir() or not CONTEXTS.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"test vectors not found at {VECTORS}")
-        pytest.skip(f"test vectors not found at {VECTORS}")
     root = tmp_path_factory.mktemp("vendor_site")
     shutil.copytree(VENDOR, root / "vendor",
                     ignore=shutil.ignore_patterns("LICENSES", "*.sh", "*.md", "*.json"))

@@ -10,14 +10,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from badgepress.build.pipeline import build
+from badgepress.cli import main
+from badgepress.commands.issue import IssueRequest
+from badgepress.trust.bake import extract
+from badgepress.trust.ld import known_contexts
 from click.testing import CliRunner
 from conftest import DEMO_NOW, NOW, REPO, VECTORS, issue
-
-from generator.bake import extract
-from generator.build import build
-from generator.cli import main
-from generator.credentials import IssueRequest
-from generator.ld import known_contexts
 
 
 def tiny_png() -> bytes:

@@ -1,0 +1,421 @@
+"""Credentials stage: check the issuance log, the status lists and every credential before
+anything is rendered.
+
+Order of trust: the log's chain and signed head; every credential and status file against
+the SHA-256 the log recorded (milliseconds for 100,000 files); full proof verification only
+for files whose bytes were not verified before under the same keys (a local cache); then the
+signed status lists against revocations.toml. Any mismatch fails the build, naming the file.
+Expiry and revocation are states, not errors: such credentials are published and say so.
+"""
+
+from __future__ import annotations
+
+from ..core.files import atomic_write
+from ..trust.keys import decode_multibase_key
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..content.config import SiteConfig
+from ..core.paths import CREDENTIALS_DIR
+from ..core.errors import Problems
+from ..trust.issuer import issuer_documents_by_url, key_id
+from ..core.paths import KEYS_PATH
+from ..trust.keys import PublishedKey, load_key_history
+from ..core.paths import HEAD_FILE, JOURNAL, LOG_FILE
+from ..trust.ledger import LedgerError, Log, check_chain, head_signature_ok, read_log, sha256_hex
+from ..content.model import Award, Catalog, Evidence
+from ..trust.resolve import LocalResolver, Resolver
+from ..core.paths import REVOCATIONS, STATUS_DIR
+from ..trust.status import entry_of, list_bits, list_number, read_revocations, set_bits
+from ..core.text import render_markdown
+from ..trust.verify import check_dates, check_proof
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+CACHE_FILE = Path(".badgepress-cache") / "verified.json"
+RESIGN_HINT = "re-sign with the current key: badgepress resign --key PATH"
+
+
+def site_documents(cfg: SiteConfig, keys: list[PublishedKey]) -> dict[str, Any]:
+    """The site's own issuer documents and status lists by URL: verification inside a site
+    needs no network."""
+    docs = issuer_documents_by_url(cfg, keys)
+    folder = cfg.root / STATUS_DIR
+    for p in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            docs[cfg.abs_url(f"status/{p.name}")] = json.loads(p.read_bytes())
+        except ValueError:
+            continue
+    return docs
+
+
+def site_resolver(catalog: Catalog) -> LocalResolver:
+    return LocalResolver(site_documents(catalog.config, load_key_history(catalog.config.root)))
+
+
+def subject_of(doc: dict[str, Any]) -> dict[str, Any]:
+    subject = doc.get("credentialSubject")
+    subject = subject[0] if isinstance(subject, list) and subject else subject
+    return subject if isinstance(subject, dict) else {}
+
+
+def earner_name(doc: dict[str, Any]) -> str:
+    for ident in subject_of(doc).get("identifier", []) or []:
+        if isinstance(ident, dict) and ident.get("identityType") == "name" \
+                and not ident.get("hashed"):
+            return str(ident.get("identityHash", "")).strip()
+    return ""
+
+
+def _evidence(doc: dict[str, Any]) -> tuple[Evidence, ...]:
+    items = doc.get("evidence") or []
+    out = []
+    for e in items if isinstance(items, list) else [items]:
+        if isinstance(e, dict):
+            out.append(Evidence(str(e.get("id", "")), str(e.get("name", "")),
+                                render_markdown(str(e.get("narrative", "")))
+                                if e.get("narrative") else ""))
+    return tuple(out)
+
+
+# the verification cache -------------------------------------------------------------------
+
+class VerifiedCache:
+    """SHA-256 of credential bytes fully verified before, under the same published keys.
+    Kept outside _site/ (Netlify's build cache may restore it); any key change clears it."""
+
+    def __init__(self, root: Path, keys_digest: str, enabled: bool = True):
+        self.path = root / CACHE_FILE
+        self.keys_digest = keys_digest
+        self.ok: set[str] = set()
+        self.fresh: set[str] = set()
+        if enabled and self.path.is_file():
+            try:
+                data = json.loads(self.path.read_text())
+                if data.get("keys") == keys_digest:
+                    self.ok = set(data.get("ok", []))
+            except ValueError:
+                self.ok = set()  # a damaged cache is simply rebuilt, never trusted
+
+    def add(self, digest: str) -> None:
+        self.fresh.add(digest)
+
+    def save(self, live: set[str]) -> None:
+        self.path.parent.mkdir(exist_ok=True)
+        keep = sorted((self.ok | self.fresh) & live)
+
+        atomic_write(self.path, json.dumps({"keys": self.keys_digest, "ok": keep}).encode())
+
+
+# the stage -------------------------------------------------------------------------------
+
+@dataclass
+class _File:
+    rel: str
+    raw: bytes
+    digest: str
+
+
+def _read_files(root: Path, folder: Path) -> list[_File]:
+    out = []
+    for p in sorted((root / folder).glob("*.json")) if (root / folder).is_dir() else []:
+        raw = p.read_bytes()
+        out.append(_File(p.relative_to(root).as_posix(), raw, sha256_hex(raw)))
+    return out
+
+
+def check_log(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
+              problems: Problems) -> Log | None:
+    """The log's chain and signed head; None when there is no log at all."""
+    if (root / JOURNAL).is_file():
+        problems.error(root / JOURNAL, "an interrupted issue/revoke left a journal",
+                       hint="run any badgepress issue/revoke command to roll it back, or "
+                            "delete the journal if you restored the files with git")
+    try:
+        log = read_log(root)
+    except LedgerError as exc:
+        problems.error(root / LOG_FILE, str(exc).split(": ", 1)[-1])
+        return None
+    if not log.entries and log.head is None:
+        return None
+    for message in check_chain(log):
+        where, _, text = message.partition(": ")
+        file, _, line = where.partition(":")
+        problems.error(root / file, text, line=int(line) if line.isdigit() else None,
+                       hint="the log is append-only: restore it with git")
+    head = log.head or {}
+    vm = head.get("verificationMethod")
+    key = next((k for k in keys if key_id(cfg, k) == vm), None)
+    if log.head is not None:
+        if key is None:
+            problems.error(root / HEAD_FILE, f"signed with {vm}, which is not a published key",
+                           hint=RESIGN_HINT)
+        elif key.revoked:
+            problems.error(root / HEAD_FILE, f"signed with key {vm}, revoked on {key.revoked}",
+                           hint=RESIGN_HINT)
+        elif not head_signature_ok(head, _raw(key)):
+            problems.error(root / HEAD_FILE, "the signature of the log head does not verify",
+                           hint="the log or its head was edited: restore them with git")
+    return log
+
+
+def _raw(key: PublishedKey) -> bytes:
+
+    return decode_multibase_key(key.public_key_multibase)
+
+
+def load_awards(catalog: Catalog, problems: Problems, now: datetime, *,
+                verify_all: bool = False, progress: Callable[[int, int], None] | None = None,
+                resolver: Resolver | None = None) -> list[Award]:
+    """Every credential of the site, checked against the log and verified; problems name the
+    file and the failed step."""
+    return CredentialStage(catalog, problems, now, verify_all, resolver).run(progress)
+
+
+class CredentialStage:
+    """One run of the stage: what every credential is checked against (keys, log, status
+    lists, revocations, renewals), read once, then each credential in turn."""
+
+    def __init__(self, catalog: Catalog, problems: Problems, now: datetime,
+                 verify_all: bool = False, resolver: Resolver | None = None):
+        self.cfg = cfg = catalog.config
+        self.root = cfg.root
+        self.problems = problems
+        self.now = now
+        self.keys = load_key_history(self.root)
+        keys_file = self.root / KEYS_PATH
+        self.cache = VerifiedCache(self.root, sha256_hex(keys_file.read_bytes())
+                                   if keys_file.is_file() else "", enabled=not verify_all)
+        self.resolver = resolver or LocalResolver(site_documents(cfg, self.keys))
+        self.by_achievement = {cfg.abs_url(b.url): b.slug for b in catalog.badges}
+        self.owners: dict[tuple[str, int], str] = {}  # status entry -> credential file
+
+    def run(self, progress: Callable[[int, int], None] | None = None) -> list[Award]:
+        root, cfg, problems = self.root, self.cfg, self.problems
+        credential_files = _read_files(root, CREDENTIALS_DIR)
+        status_files = _read_files(root, STATUS_DIR)
+        log = check_log(root, cfg, self.keys, problems)
+        if log is not None or credential_files:
+            _check_files_against_log(root, log or Log(), credential_files + status_files,
+                                     problems)
+        self.lists = _check_status_lists(cfg, status_files, self.resolver, problems,
+                                         self.now)
+        self.revocations = _revocations(root, problems)
+        self.renewals = _renewals(log)
+        awards: list[Award] = []
+        for i, f in enumerate(credential_files, 1):
+            award = self.load_one(f)
+            if award:
+                awards.append(award)
+            if progress:
+                progress(i, len(credential_files))
+        _check_revocations_match(root, cfg, awards, self.lists, self.revocations,
+                                 self.owners, problems)
+        if not problems.errors:
+            self.cache.save({f.digest for f in credential_files})
+        return awards
+
+    def load_one(self, f: _File) -> Award | None:
+        """One credential file: authentic, of this site, for one of its badges."""
+        path = self.root / f.rel
+        try:
+            doc = json.loads(f.raw)
+        except ValueError as exc:
+            self.problems.error(path, f"not valid JSON: {exc}", hint="restore the file from "
+                                "git; a signed credential must not be edited by hand")
+            return None
+        if not self.authentic(path, f, doc):
+            return None
+        slug = self.badge_of(path, f, doc)
+        if slug is None:
+            return None
+        self.claim_status_entry(path, f, doc)
+        return self.award(f, doc, slug)
+
+    def authentic(self, path: Path, f: _File, doc: dict[str, Any]) -> bool:
+        """Format, issuer key and signature, unless these exact bytes verified before."""
+        if f.digest in self.cache.ok:
+            return True
+        fmt, key, sig = check_proof(doc, self.resolver)
+        bad = [c for c in (fmt, key.check, sig) if c.status != "pass"]
+        for c in bad:
+            hint = (RESIGN_HINT if c.code in ("issuer.revoked", "issuer.expired") else
+                    "a signed credential must not be edited; reissue it with "
+                    "'badgepress issue'")
+            self.problems.error(path, f"{c.check} check failed: {c.message}", hint=hint)
+        if bad:
+            return False
+        self.cache.add(f.digest)
+        return True
+
+    def badge_of(self, path: Path, f: _File, doc: dict[str, Any]) -> str | None:
+        """The slug of the site's badge the credential is for; None (and a problem) when
+        its file name, issuer or achievement do not belong to this site."""
+        uuid = str(doc.get("id", "")).removeprefix("urn:uuid:")
+        if not UUID_RE.match(uuid) or Path(f.rel).stem != uuid:
+            self.problems.error(path, f"the file name must be the credential's urn:uuid id "
+                                f"({uuid}.json)", hint="rename the file")
+            return None
+        issuer = doc["issuer"]["id"] if isinstance(doc["issuer"], dict) else doc["issuer"]
+        if issuer != self.cfg.issuer_id:
+            self.problems.error(path, f"issued by {issuer}, not by this site's issuer "
+                                f"{self.cfg.issuer_id}",
+                                hint="only this site's own credentials can be published here")
+            return None
+        achievement_id = subject_of(doc).get("achievement", {}).get("id")
+        slug = self.by_achievement.get(achievement_id)
+        if slug is None:
+            self.problems.error(path, f"its achievement {achievement_id} is no badge of this "
+                                "site", hint="keep the badge file (mark it 'status: retired' "
+                                "instead of deleting it)")
+        return slug
+
+    def claim_status_entry(self, path: Path, f: _File, doc: dict[str, Any]) -> None:
+        """A status list entry belongs to one credential only."""
+        entry = entry_of(doc)
+        if not entry:
+            return
+        if list_number(self.cfg.base_url, entry[0]) is None:
+            self.problems.error(path, f"its status list {entry[0]} is not one of this site's "
+                                "lists")
+        elif entry in self.owners:
+            self.problems.error(path, f"shares status list entry {entry[1]} of {entry[0]} "
+                                f"with {self.owners[entry]}", hint="two credentials issued "
+                                "on parallel branches: revoke one and reissue it")
+        else:
+            self.owners[entry] = f.rel
+
+    def award(self, f: _File, doc: dict[str, Any], slug: str) -> Award:
+        """The model of a credential that passed every check, with its current state."""
+        revoked = self.revocations.get(doc["id"])
+        dates = check_dates(doc, self.now)
+        state = {"dates.expired": "expired", "dates.not_yet": "not-yet-valid"}.get(
+            dates.code, "valid")
+        if revoked:
+            state = "revoked"
+        renewed_by = self.renewals.get(doc["id"], "")
+        renews = next((old for old, new in self.renewals.items() if new == doc["id"]), "")
+        return Award(uuid=Path(f.rel).stem, source=f.rel, raw=f.raw, doc=doc,
+                     badge_slug=slug, earner_name=earner_name(doc),
+                     valid_from=str(doc.get("validFrom", "")),
+                     valid_until=str(doc.get("validUntil", "")), evidence=_evidence(doc),
+                     state=state, revoked_on=revoked.date if revoked else "",
+                     revoked_reason=revoked.reason if revoked and revoked.public else "",
+                     renews=renews.removeprefix("urn:uuid:"),
+                     renewed_by=renewed_by.removeprefix("urn:uuid:"))
+
+
+def _check_files_against_log(root: Path, log: Log, files: list[_File],
+                             problems: Problems) -> None:
+    expected = log.expected_files()
+    present = {f.rel for f in files}
+    for f in files:
+        want = expected.get(f.rel)
+        if want is None:
+            problems.error(root / f.rel, "is not in the issuance log: it was not made by "
+                           "badgepress issue (or its log entry was never committed)",
+                           hint="issue credentials only with 'badgepress issue'; remove "
+                                "this file")
+        elif want != f.digest:
+            problems.error(root / f.rel, "changed since it was logged (its SHA-256 differs "
+                           "from the issuance log)", hint="signed files must not be edited: "
+                           "restore it with 'git checkout', or reissue the credential")
+    for rel, want in expected.items():
+        if want and rel not in present and (rel.startswith(str(CREDENTIALS_DIR)) or
+                                            rel.startswith(str(STATUS_DIR)) or
+                                            rel == str(REVOCATIONS)):
+            if not (root / rel).is_file():
+                problems.error(root / rel, "is listed in the issuance log but missing",
+                               hint="restore it with git; to withdraw a credential use "
+                                    "'badgepress revoke', never delete it")
+            elif rel == str(REVOCATIONS) and sha256_hex((root / rel).read_bytes()) != want:
+                problems.error(root / rel, "changed since it was logged", hint=(
+                    "record revocations only with 'badgepress revoke'; restore it with git"))
+
+
+def _check_status_lists(cfg: SiteConfig, files: list[_File], resolver: Resolver,
+                        problems: Problems, now: datetime) -> dict[str, set[int]]:
+    """{list URL: revoked indexes} of the lists that verify."""
+    lists: dict[str, set[int]] = {}
+    for f in files:
+        url = cfg.abs_url(f"status/{Path(f.rel).name}")
+        try:
+            doc = json.loads(f.raw)
+        except ValueError as exc:
+            problems.error(cfg.root / f.rel, f"not valid JSON: {exc}")
+            continue
+        fmt, key, sig = check_proof(doc, resolver)
+        bad = [c for c in (fmt, key.check, sig) if c.status != "pass"]
+        for c in bad:
+            problems.error(cfg.root / f.rel, f"{c.check} check failed: {c.message}",
+                           hint=RESIGN_HINT if c.code == "issuer.revoked" else None)
+        if bad:
+            continue
+        if doc.get("id") != url:
+            problems.error(cfg.root / f.rel, f"its id is {doc.get('id')}, but it is published "
+                           f"at {url}", hint="status lists are named status/<n>.json")
+            continue
+        try:
+            lists[url] = set_bits(list_bits(doc))
+        except (ValueError, KeyError, OSError) as exc:
+            problems.error(cfg.root / f.rel, f"its encodedList cannot be read: {exc}")
+    return lists
+
+
+def _revocations(root: Path, problems: Problems) -> dict[str, Any]:
+    try:
+        return {r.id: r for r in read_revocations(root)}
+    except ValueError as exc:
+        problems.error(root / REVOCATIONS, str(exc), hint="fix the TOML, or restore it with git")
+        return {}
+
+
+def _renewals(log: Log | None) -> dict[str, str]:
+    """{old id: new id} from 'renew' entries of the log."""
+    out = {}
+    for e in log.entries if log else []:
+        if e.get("action") == "renew" and e.get("renews"):
+            out[e["renews"]] = e["subject"]
+    return out
+
+
+def _check_revocations_match(root: Path, cfg: SiteConfig, awards: list[Award],
+                             lists: dict[str, set[int]], revocations: dict[str, Any],
+                             owners: dict[tuple[str, int], str], problems: Problems) -> None:
+    """revocations.toml is the source of truth; the signed lists must say exactly the same."""
+    by_id = {a.doc["id"]: a for a in awards}
+    for rid in revocations:
+        award = by_id.get(rid)
+        if award is None:
+            uid = rid.removeprefix("urn:uuid:")
+            if not (root / CREDENTIALS_DIR / f"{uid}.json").is_file():
+                problems.error(root / REVOCATIONS, f"revokes {rid}, which is no credential "
+                               "of this site", hint="remove the entry")
+            continue  # a credential that failed its own checks is reported on its own
+        entry = entry_of(award.doc)
+        if entry is None:
+            problems.error(root / award.source, "is revoked in revocations.toml but has no "
+                           "status list entry, so verifiers cannot learn it",
+                           hint="reissue it, then revoke the old one")
+        elif entry[0] in lists and entry[1] not in lists[entry[0]]:
+            problems.error(root / REVOCATIONS, f"revokes {rid}, but its entry {entry[1]} is "
+                           f"not set in the signed list {entry[0]}",
+                           hint="run 'badgepress revoke' again to re-sign the list")
+    for url, bits in lists.items():
+        for index in sorted(bits):
+            owner = owners.get((url, index))
+            owner_id = json.loads((root / owner).read_bytes())["id"] if owner else None
+            if owner_id not in revocations:
+                what = f"the credential {owner}" if owner else "no credential"
+                problems.error(cfg.root / STATUS_DIR / url.rsplit("/", 1)[1],
+                               f"entry {index} is set (revoked) but revocations.toml does not "
+                               f"revoke {what}",
+                               hint="revoke only with 'badgepress revoke'")
+
+
+__all__ = ["load_awards", "site_resolver", "subject_of", "earner_name"]

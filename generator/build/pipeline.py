@@ -1,0 +1,214 @@
+"""The build as a list of steps you can read top to bottom (Zola's Site::build), and the one
+pipeline that ``build``, ``check``, ``serve`` and the benchmarks share.
+
+``Pipeline.run`` is config → load → validate → catalog → credentials → plan → render →
+safety check (→ links); writing is the caller's. Caches only skip work: with ``Caches()`` the
+dev server reuses parsed sources, the credentials stage and rendered pages whose declared
+inputs did not change; with ``Caches.none()`` (``build``, ``check``) everything is computed.
+The output is the same either way (tests compare the two byte for byte).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..content.catalog import build_catalog
+from ..content.config import SiteConfig, load_config
+from ..content.load import load_sources
+from ..content.model import Award, Catalog
+from ..core.dates import now_utc
+from ..core.errors import Problem, Problems
+from ..core.paths import HEAD_FILE, STATUS_DIR
+from ..trust.issuer import identity_documents
+from ..trust.keys import load_key_history
+from ..trust.ledger import read_log
+from .credential_stage import load_awards
+from .caches import AwardCache, JobCache, SourceCache, touches_records
+from .links import check_links
+from .output import write_site
+from .plan import plan_site
+from .render import Output
+from .safety import check_output
+
+
+class Reporter:
+    """Receives build progress (Lektor's reporter): silent here; the CLI's shows bars and
+    timings, tests can record. ``stage`` yields a tick(done, total) callback."""
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator:
+        yield lambda done, total: None
+
+
+@dataclass
+class Caches:
+    """What a long-lived process (the dev server) keeps between builds; each part is
+    optional, and a missing part means "compute it"."""
+
+    sources: SourceCache | None = field(default_factory=SourceCache)
+    awards: AwardCache | None = field(default_factory=AwardCache)
+    jobs: JobCache | None = field(default_factory=JobCache)
+    records: tuple[dict[str, bytes], list[dict]] | None = None
+
+    @classmethod
+    def none(cls) -> Caches:
+        return cls(sources=None, awards=None, jobs=None)
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    """One run of the pipeline: the model, every output file, and which of them were
+    rendered afresh in this run (all of them without a page cache)."""
+
+    catalog: Catalog
+    awards: tuple[Award, ...]
+    files: Output
+    fresh: Output
+    problems: Problems
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(self.problems.warnings)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    catalog: Catalog
+    files: Output
+    warnings: tuple[Problem, ...]
+    seconds: float
+    out_dir: Path | None
+    awards: tuple[Award, ...] = ()
+
+
+def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = None
+              ) -> tuple[Catalog, Problems]:
+    """Config, load and validate: the whole model, or BuildError with every problem.
+    ``cache`` reuses badge and page files that did not change."""
+    problems = Problems(root)
+    config = load_config(root, problems)
+    problems.raise_if_errors(strict)
+    assert config is not None
+    if cache is not None:
+        badge_sources, page_sources = load_sources(root, problems, cache.read)
+        catalog = build_catalog(config, badge_sources, page_sources, problems, cache.validate)
+    else:
+        badge_sources, page_sources = load_sources(root, problems)
+        catalog = build_catalog(config, badge_sources, page_sources, problems)
+    problems.raise_if_errors(strict)
+    assert catalog is not None
+    return catalog, problems
+
+
+def published_records(root: Path) -> tuple[dict[str, bytes], list[dict]]:
+    """Status lists and the issuance log exactly as signed, and the log entries."""
+    files = {f"status/{p.name}": p.read_bytes()
+             for p in sorted((root / STATUS_DIR).glob("*.json"))}
+    log = read_log(root)
+    if log.head is not None:
+        files["log/log.jsonl"] = "".join(
+            json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n"
+            for e in log.entries).encode()
+        files["log/head.json"] = (root / HEAD_FILE).read_bytes()
+    return files, log.entries
+
+
+class Pipeline:
+    """The steps of a build of the site at ``root``; ``caches`` only skip work."""
+
+    def __init__(self, root: Path, *, strict: bool = False, caches: Caches | None = None,
+                 reporter: Reporter | None = None):
+        self.root = root.resolve()
+        self.strict = strict
+        self.caches = caches or Caches.none()
+        self.report = reporter or Reporter()
+
+    def run(self, now: datetime | None = None, *, changed: set[Path] | None = None,
+            verify_all: bool = False, links: bool | None = None) -> SiteResult:
+        """Everything but writing. ``changed`` (from a file watcher) names the files that
+        changed since the last run; links between pages are checked when ``links``
+        (default: with ``strict``), as that parses every page."""
+        now = now or now_utc()
+        catalog, problems = load_site(self.root, strict=self.strict,
+                                      cache=self.caches.sources)
+        records_changed = changed is None or touches_records(self.root, changed)
+        with self.report.stage("credentials") as tick:
+            awards = self.credentials(catalog, problems, now, records_changed, verify_all,
+                                      tick)
+        problems.raise_if_errors(self.strict)
+        records, entries = self.records(records_changed)
+        jobs = plan_site(catalog, awards, identity_documents(
+            catalog.config, load_key_history(self.root)), records=records,
+            log_entries=entries, memo=self.caches.jobs.memo if self.caches.jobs else None)
+        with self.report.stage("pages") as tick:
+            cache = self.caches.jobs or JobCache(remember=False)
+            files, fresh = cache.render(jobs, tick)
+        check_output(self.root, fresh, catalog)
+        if self.strict if links is None else links:
+            problems.items.extend(check_links(files, {p: j.source for p, j in jobs.items()}))
+            problems.raise_if_errors(self.strict)
+        return SiteResult(catalog, tuple(awards), files, fresh, problems)
+
+    def credentials(self, catalog: Catalog, problems: Problems, now: datetime,
+                    records_changed: bool, verify_all: bool, tick) -> list[Award]:
+        """The credentials stage, or its cached result while none of the files it reads
+        changed (a stat of each instead of a verification of each)."""
+        cache = self.caches.awards
+        if cache is None or verify_all:
+            return load_awards(catalog, problems, now, verify_all=verify_all, progress=tick)
+        key = cache.key_for(self.root, catalog, records_changed)
+        if key == cache.key:
+            return cache.awards
+        awards = load_awards(catalog, problems, now, progress=tick)
+        problems.raise_if_errors(self.strict)
+        cache.key, cache.awards = key, awards
+        if self.caches.jobs is not None:
+            self.caches.jobs.memo = {}
+        self.caches.records = None
+        return awards
+
+    def records(self, records_changed: bool) -> tuple[dict[str, bytes], list[dict]]:
+        if self.caches.awards is None:
+            return published_records(self.root)
+        if records_changed or self.caches.records is None:
+            self.caches.records = published_records(self.root)
+        return self.caches.records
+
+
+def render(root: Path, *, strict: bool = False, now: datetime | None = None,
+           verify_all: bool = False, links: bool | None = None,
+           reporter: Reporter | None = None
+           ) -> tuple[Catalog, Output, Problems, tuple[Award, ...]]:
+    """Everything but writing (``check``, tests): the pipeline without caches."""
+    result = Pipeline(root, strict=strict, reporter=reporter).run(
+        now, verify_all=verify_all, links=links)
+    return result.catalog, result.files, result.problems, result.awards
+
+
+def build(root: Path, out_dir: Path | None = None, *, strict: bool = False,
+          now: datetime | None = None, verify_all: bool = False,
+          reporter: Reporter | None = None) -> BuildResult:
+    """Build the site at ``root`` into its output folder (or ``out_dir``), atomically.
+    ``now`` is the moment credentials' dates are judged at (tests pass it explicitly)."""
+    start = time.perf_counter()
+    reporter = reporter or Reporter()
+    result = Pipeline(root, strict=strict, reporter=reporter).run(now, verify_all=verify_all)
+    target = out_dir or result.catalog.config.output_dir
+    with reporter.stage("write"):
+        write_site(target, result.files)
+    return BuildResult(result.catalog, result.files, result.warnings,
+                       time.perf_counter() - start, target, result.awards)
+
+
+def config_only(root: Path) -> SiteConfig:
+    problems = Problems(root)
+    config = load_config(root, problems)
+    problems.raise_if_errors()
+    assert config is not None
+    return config

@@ -1,0 +1,293 @@
+"""Issuing Open Badges 3.0 credentials: one at a time or from a CSV, signed on the
+maintainer's machine with the private key that never enters the site.
+
+A credential names its earner only by a salted SHA-256 of their email (OB 3.0
+IdentityObject) and, if they agreed, a display name; the plain email is never stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..build.pipeline import load_site
+from ..content.config import SiteConfig
+from ..content.model import Badge, Catalog
+from ..core.dates import add_duration, iso, now_utc, parse_date
+from ..core.errors import BuildError, Problem, Problems
+from ..core.paths import CREDENTIALS_DIR
+from ..core.text import suggest
+from ..trust import ob, proof
+from ..trust.issuer import issuer_object, key_id
+from ..trust.keys import KeyProblem, SigningKey, load_key_history
+from ..trust.ledger import transaction
+from ..trust.status import (
+    Allocator,
+    empty_list,
+    encode_list,
+    entry_of,
+    list_path,
+    list_url,
+    set_bit,
+    status_entry,
+    status_list_credential,
+)
+from ..trust.verify import email_hash
+
+CSV_COLUMNS = ("badge", "email", "name", "evidence", "narrative", "date")
+EMAIL_SHAPE = "name@domain"
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    """What a maintainer asks for: a badge for someone, with optional details."""
+
+    badge: str
+    email: str
+    name: str = ""
+    evidence: str = ""
+    narrative: str = ""
+    date: datetime | None = None
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def valid_email(email: str) -> bool:
+    local, _, domain = email.strip().partition("@")
+    return bool(local) and "." in domain and " " not in email.strip()
+
+
+def request_problems(req: IssueRequest, catalog: Catalog) -> list[str]:
+    """What is wrong with a request, as sentences that say how to fix it."""
+    out = []
+    if req.badge not in catalog.by_slug:
+
+        hint = suggest(req.badge, list(catalog.by_slug))
+        out.append(f"badge '{req.badge}' does not exist" + (f" ({hint})" if hint else ""))
+    elif not catalog.badge(req.badge).active:
+        out.append(f"badge '{req.badge}' is retired and no longer awarded")
+    if not valid_email(req.email):
+        out.append(f"'{req.email}' is not an email address ({EMAIL_SHAPE})")
+    if req.evidence and not req.evidence.startswith(("https://", "http://")):
+        out.append(f"evidence '{req.evidence}' must be an absolute http(s) URL")
+    return out
+
+
+def build_credential(cfg: SiteConfig, badge: Badge, req: IssueRequest,
+                     now: datetime) -> dict[str, Any]:
+    """The unsigned OpenBadgeCredential (DESIGN.md, "Credential")."""
+    valid_from = req.date or now
+    salt = secrets.token_hex(16)
+    identifiers: list[dict[str, Any]] = [{
+        "type": "IdentityObject", "identityHash": email_hash(normalize_email(req.email), salt),
+        "identityType": "emailAddress", "hashed": True, "salt": salt}]
+    if req.name.strip():
+        # AchievementSubject allows no extra properties in 1EdTech's JSON schema: a display
+        # name travels as a plain-text IdentityObject of type "name".
+        identifiers.append({"type": "IdentityObject", "identityHash": req.name.strip(),
+                            "identityType": "name", "hashed": False})
+    doc: dict[str, Any] = {
+        "@context": list(ob.OB_CONTEXT),
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": issuer_object(cfg),
+        "validFrom": iso(valid_from),
+    }
+    if badge.valid_for:
+        doc["validUntil"] = iso(add_duration(valid_from, badge.valid_for))
+    doc["name"] = badge.name
+    doc["credentialSubject"] = {"type": ["AchievementSubject"], "identifier": identifiers,
+                                "achievement": ob.achievement(badge, cfg, context=False)}
+    if req.evidence or req.narrative:
+        evidence: dict[str, Any] = {"type": ["Evidence"]}
+        if req.evidence:
+            evidence["id"] = req.evidence
+        if req.narrative:
+            evidence["narrative"] = req.narrative
+        doc["evidence"] = [evidence]
+    return doc
+
+
+def current_key(root: Path, cfg: SiteConfig, key: SigningKey) -> str:
+    """The verification method id of ``key``, which must be a usable published key."""
+    published = {k.public_key_multibase: k for k in load_key_history(root)}
+    entry = published.get(key.public_multibase)
+    if entry is None:
+        raise KeyProblem(f"{key.path}: this key is not one of the site's published keys "
+                         "(site_src/issuer/keys.json); run 'badgepress keygen' to make one")
+    if not entry.usable:
+        raise KeyProblem(f"{key.path}: this key is expired or revoked; sign with the current "
+                         "key, or make one with 'badgepress keygen --rotate'")
+    return key_id(cfg, entry.public_key_multibase)
+
+
+def sign_credential(doc: dict[str, Any], key: SigningKey, vm: str,
+                    now: datetime) -> dict[str, Any]:
+    return proof.sign(doc, key, vm, iso(now))
+
+
+def credential_path(root: Path, doc: dict[str, Any]) -> Path:
+    return root / CREDENTIALS_DIR / (doc["id"].removeprefix("urn:uuid:") + ".json")
+
+
+def credential_bytes(doc: dict[str, Any]) -> bytes:
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def existing_for(root: Path) -> list[tuple[Path, dict[str, Any]]]:
+    folder = root / CREDENTIALS_DIR
+    out = []
+    for p in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            out.append((p, json.loads(p.read_text(encoding="utf-8"))))
+        except ValueError:
+            continue
+    return out
+
+
+def already_issued(existing: list[tuple[Path, dict[str, Any]]], cfg: SiteConfig, badge: Badge,
+                   email: str) -> Path | None:
+    """The file of a credential for the same badge and email, if there is one."""
+    achievement_id = cfg.abs_url(badge.url)
+    for path, doc in existing:
+        subject = doc.get("credentialSubject", {})
+        if subject.get("achievement", {}).get("id") != achievement_id:
+            continue
+        for ident in subject.get("identifier", []):
+            if ident.get("identityType") == "emailAddress" and ident.get("identityHash") == \
+                    email_hash(normalize_email(email), ident.get("salt", "")):
+                return path
+    return None
+
+
+def read_csv(path: Path, problems: Problems) -> list[tuple[int, IssueRequest]]:
+    """Rows of a bulk-issue CSV with their line numbers; every bad row is reported."""
+    rows: list[tuple[int, IssueRequest]] = []
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        missing = [c for c in ("badge", "email") if c not in header]
+        unknown = [c for c in header if c not in CSV_COLUMNS]
+        if missing or unknown:
+            problems.error(path, "the header row must name the columns "
+                           f"({', '.join(CSV_COLUMNS)})", line=1,
+                           hint=(f"missing: {', '.join(missing)}" if missing else
+                                 f"unknown: {', '.join(unknown)}"))
+            return []
+        for row in reader:
+            line = reader.line_num
+            values = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+            if not any(values.values()):
+                continue
+            try:
+                date = parse_date(values["date"]) if values.get("date") else None
+            except ValueError:
+                problems.error(path, f"date '{values['date']}' is not an ISO date", line=line,
+                               hint="write it as 2026-03-01 or 2026-03-01T09:00:00Z")
+                continue
+            rows.append((line, IssueRequest(values.get("badge", ""), values.get("email", ""),
+                                            values.get("name", ""), values.get("evidence", ""),
+                                            values.get("narrative", ""), date)))
+    return rows
+
+
+@dataclass(frozen=True)
+class Issued:
+    """What happened to one request: a new file, or the existing one it duplicates."""
+
+    request: IssueRequest
+    path: Path
+    new: bool
+
+
+def signed_status_list(cfg: SiteConfig, key: SigningKey, vm: str, n: int, revoked: set[int],
+                       when: str) -> bytes:
+    """The bytes of status list n, every revoked index set, signed now with ``key``."""
+    bits = empty_list()
+    for index in revoked:
+        set_bit(bits, index)
+    doc = status_list_credential(list_url(cfg.base_url, n), cfg.issuer_id,
+                                 encode_list(bits), when)
+    return credential_bytes(proof.sign(doc, key, vm, when))
+
+
+def used_indexes(existing: list[tuple[Path, dict[str, Any]]]) -> dict[str, set[int]]:
+    used: dict[str, set[int]] = {}
+    for _, doc in existing:
+        entry = entry_of(doc)
+        if entry:
+            used.setdefault(entry[0], set()).add(entry[1])
+    return used
+
+
+def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]],
+                      key: SigningKey, *, source: str = "command line",
+                      now: datetime | None = None,
+                      progress: Callable[[int], None] | None = None) -> list[Issued]:
+    """Check every request first, then sign and write each credential in one transaction.
+
+    Nothing is written when any request is wrong; a request whose earner already holds the
+    badge is skipped (so rerunning a CSV issues no duplicates). Each credential gets a random
+    unused entry of a status list, so it can be revoked later; each is logged.
+    """
+
+    now = now or now_utc()
+    catalog, _ = load_site(root)
+    cfg = catalog.config
+    vm = current_key(root, cfg, key)
+    problems = Problems(root)
+    for line, req in requests:
+        for message in request_problems(req, catalog):
+            problems.error(source, message, line=line)
+        if req.date and req.date > now:
+            problems.error(source, f"date {iso(req.date)} is in the future", line=line,
+                           hint="credentials are dated when the badge was earned")
+    problems.raise_if_errors()
+    results: list[Issued] = []
+    with transaction(root, key, vm) as tx:  # logged when it takes the lock
+        existing = existing_for(root)
+        allocator = Allocator(cfg.base_url, used_indexes(existing))
+        seen: dict[tuple[str, str], Path] = {}
+        for done, (_, req) in enumerate(requests, 1):
+            badge = catalog.badge(req.badge)
+            dup = already_issued(existing, cfg, badge, req.email) or seen.get(
+                (req.badge, normalize_email(req.email)))
+            if dup:
+                results.append(Issued(req, dup, False))
+                continue
+            url, index, n = allocator.next()
+            if not (root / list_path(n)).is_file():
+                data = signed_status_list(cfg, key, vm, n, set(), iso(now))
+                tx.write(list_path(n), data)
+                tx.record("status-list", url, {list_path(n): data})
+            doc = build_credential(cfg, badge, req, now)
+            doc["credentialStatus"] = status_entry(url, index)
+            signed = sign_credential(doc, key, vm, now)
+            path = credential_path(root, signed)
+            data = credential_bytes(signed)
+            tx.write(path.relative_to(root), data)
+            tx.record("issue", signed["id"], {path.relative_to(root): data})
+            seen[(req.badge, normalize_email(req.email))] = path
+            results.append(Issued(req, path, True))
+            if progress:
+                progress(done)
+    return results
+
+
+def requests_from_csv(path: Path, root: Path) -> list[tuple[int | None, IssueRequest]]:
+    problems = Problems(root)
+    rows = read_csv(path, problems)
+    problems.raise_if_errors()
+    if not rows:
+        raise BuildError([Problem(problems.rel(path), "the CSV has no rows to issue", 2,
+                                  hint="add one line per credential below the header")])
+    return list(rows)

@@ -1,0 +1,264 @@
+"""A credential's life after issue: revocation, renewal, key compromise and re-signing, and
+the public audit of a site's log. Every change goes through a logged transaction."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import uuid as uuidlib
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from ..build.pipeline import load_site
+from ..core.dates import add_duration, iso, now_utc
+from ..core.errors import BadgepressError
+from ..core.paths import CREDENTIALS_DIR, REVOCATIONS, STATUS_DIR
+from ..trust import ob, proof
+from ..trust.issuer import issuer_object
+from ..trust.keys import (
+    KeyProblem,
+    SigningKey,
+    decode_multibase_key,
+    load_key_history,
+    save_key_history,
+)
+from ..trust.ledger import Log, check_chain, head_signature_ok, sha256_hex, transaction
+from ..trust.resolve import controller_document_url
+from ..trust.status import (
+    Allocator,
+    Revocation,
+    entry_of,
+    list_bits,
+    list_number,
+    list_path,
+    read_revocations,
+    revocations_toml,
+    set_bits,
+    status_entry,
+)
+from .issue import credential_bytes, current_key, existing_for, signed_status_list, used_indexes
+
+
+class LifecycleError(BadgepressError, ValueError):
+    """A request that cannot be carried out; the message says why and what to do."""
+
+
+def find_credential(root: Path, ref: str) -> tuple[Path, dict[str, Any]]:
+    """A credential by uuid, urn:uuid, URL of its page, or file path."""
+    candidates = [Path(ref)] if ref.endswith(".json") else []
+    uid = ref.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:").removesuffix(".json")
+    candidates.append(root / CREDENTIALS_DIR / f"{uid}.json")
+    for path in candidates:
+        if path.is_file():
+            return path.resolve(), json.loads(path.read_text(encoding="utf-8"))
+    raise LifecycleError(f"no credential '{ref}' in {CREDENTIALS_DIR}/ (give its uuid, "
+                         "urn:uuid id or file)")
+
+
+def _site(root: Path):
+
+    return load_site(root)[0]
+
+
+def revoke(root: Path, ref: str, reason: str, key: SigningKey, *, public: bool = False,
+           now: datetime | None = None) -> Revocation:
+    """Record the revocation and re-sign the credential's status list."""
+    now = now or now_utc()
+    cfg = _site(root).config
+    vm = current_key(root, cfg, key)
+    with transaction(root, key, vm) as tx:  # logged when it takes the lock
+        path, doc = find_credential(root, ref)
+        revocations = read_revocations(root)
+        previous = next((r for r in revocations if r.id == doc["id"]), None)
+        if previous:
+            raise LifecycleError(f"{doc['id']} was already revoked on {previous.date}")
+        entry = entry_of(doc)
+        n = list_number(cfg.base_url, entry[0]) if entry else None
+        if entry is None or n is None or not (root / list_path(n)).is_file():
+            raise LifecycleError(f"{path.name} has no status list entry of this site, so "
+                                 "verifiers cannot learn that it is revoked; reissue it")
+        record = Revocation(doc["id"], iso(now), reason.strip(), public)
+        toml = revocations_toml([*revocations, record])
+        revoked = set_bits(list_bits(json.loads((root / list_path(n)).read_bytes())))
+        data = signed_status_list(cfg, key, vm, n, revoked | {entry[1]}, iso(now))
+        tx.write(REVOCATIONS, toml)
+        tx.write(list_path(n), data)
+        tx.record("revoke", doc["id"], {REVOCATIONS: toml, list_path(n): data})
+    return record
+
+
+def renew(root: Path, ref: str, key: SigningKey, *, now: datetime | None = None) -> Path:
+    """Issue the successor of a credential: same earner and evidence, the badge as it is
+    now, valid from now; the log links the two."""
+    now = now or now_utc()
+    catalog = _site(root)
+    cfg = catalog.config
+    vm = current_key(root, cfg, key)
+    with transaction(root, key, vm) as tx:  # logged when it takes the lock
+        path, old = find_credential(root, ref)
+        achievement_id = old.get("credentialSubject", {}).get("achievement", {}).get("id")
+        badge = next((b for b in catalog.badges if cfg.abs_url(b.url) == achievement_id), None)
+        if badge is None or not badge.active:
+            raise LifecycleError(f"{path.name}: its badge is retired or gone; it cannot be "
+                                 "renewed")
+        doc: dict[str, Any] = {
+            "@context": list(ob.OB_CONTEXT), "id": f"urn:uuid:{uuidlib.uuid4()}",
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "issuer": issuer_object(cfg), "validFrom": iso(now)}
+        if badge.valid_for:
+            doc["validUntil"] = iso(add_duration(now, badge.valid_for))
+        doc["name"] = badge.name
+        doc["credentialSubject"] = {
+            "type": ["AchievementSubject"],
+            "identifier": copy.deepcopy(old["credentialSubject"]["identifier"]),
+            "achievement": ob.achievement(badge, cfg, context=False)}
+        if old.get("evidence"):
+            doc["evidence"] = copy.deepcopy(old["evidence"])
+        url, index, n = Allocator(cfg.base_url, used_indexes(existing_for(root))).next()
+        if not (root / list_path(n)).is_file():
+            data = signed_status_list(cfg, key, vm, n, set(), iso(now))
+            tx.write(list_path(n), data)
+            tx.record("status-list", url, {list_path(n): data})
+        doc["credentialStatus"] = status_entry(url, index)
+        signed = proof.sign(doc, key, vm, iso(now))
+        rel = CREDENTIALS_DIR / f"{signed['id'].removeprefix('urn:uuid:')}.json"
+        data = credential_bytes(signed)
+        tx.write(rel, data)
+        tx.record("renew", signed["id"], {rel: data}, renews=old["id"])
+    return root / rel
+
+
+def match_key(root: Path, ref: str):
+    """A published key by full id, multibase value or unique prefix of it."""
+    keys = load_key_history(root)
+    frag = ref.rsplit("#", 1)[-1]
+    found = [k for k in keys if k.public_key_multibase.startswith(frag)]
+    if len(found) != 1:
+        listed = ", ".join(k.public_key_multibase[:14] + "…" for k in keys) or "none"
+        raise KeyProblem(f"'{ref}' names {len(found)} of the published keys ({listed}); "
+                         "give more of it")
+    return keys, found[0]
+
+
+def revoke_key(root: Path, ref: str, since: datetime) -> tuple[str, list[str]]:
+    """Mark a key compromised; returns its multibase and the files signed with it."""
+    keys, key = match_key(root, ref)
+    if key.revoked:
+        raise KeyProblem(f"key {key.public_key_multibase} was already revoked on {key.revoked}")
+    save_key_history(root, [replace(k, revoked=iso(since)) if k == key else k for k in keys])
+    return key.public_key_multibase, affected_files(root, key.public_key_multibase)
+
+
+def _signed_by(doc: dict[str, Any], multibase: str) -> bool:
+    p = doc.get("proof")
+    return isinstance(p, dict) and str(p.get("verificationMethod", "")).endswith(
+        "#" + multibase)
+
+
+def affected_files(root: Path, multibase: str) -> list[str]:
+    out = []
+    for folder in (CREDENTIALS_DIR, STATUS_DIR):
+        for p in sorted((root / folder).glob("*.json")) if (root / folder).is_dir() else []:
+            if _signed_by(json.loads(p.read_bytes()), multibase):
+                out.append(p.relative_to(root).as_posix())
+    return out
+
+
+def resign(root: Path, key: SigningKey, *, now: datetime | None = None) -> list[str]:
+    """Re-sign, with the current key, every credential and status list whose proof uses a
+    revoked key (contents unchanged); the log head is re-signed too."""
+    now = now or now_utc()
+    cfg = _site(root).config
+    vm = current_key(root, cfg, key)
+    revoked = [k.public_key_multibase for k in load_key_history(root) if k.revoked]
+    done = []
+    with transaction(root, key, vm) as tx:  # logged when it takes the lock
+        for multibase in revoked:
+            for rel in affected_files(root, multibase):
+                doc = json.loads((root / rel).read_bytes())
+                unsigned = {k: v for k, v in doc.items() if k != "proof"}
+                data = credential_bytes(proof.sign(unsigned, key, vm, iso(now)))
+                tx.write(rel, data)
+                tx.record("resign", doc["id"], {rel: data})
+                done.append(rel)
+    return done
+
+
+# audit ------------------------------------------------------------------------------------
+
+@dataclass
+class AuditReport:
+    checked: int
+    problems: list[str]
+
+
+def public_path(rel: str) -> str | None:
+    """Where a logged source file is published (None: not published, e.g. revocations)."""
+    p = Path(rel)
+    if p.parent == CREDENTIALS_DIR:
+        return f"credentials/{p.stem}/credential.json"
+    if p.parent == STATUS_DIR:
+        return f"status/{p.name}"
+    return None
+
+
+def audit(base_url: str, fetch_bytes) -> AuditReport:
+    """Check a published site: the log's chain and signed head against the issuer's own
+    published key, and every logged file's SHA-256 against what the site serves now."""
+
+
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    problems: list[str] = []
+    entries = [json.loads(line) for line in fetch_bytes(base + "log/log.jsonl").decode(
+        "utf-8").splitlines() if line.strip()]
+    head = json.loads(fetch_bytes(base + "log/head.json"))
+    log = Log(entries, head)
+    problems += check_chain(log)
+    vm = str(head.get("verificationMethod", ""))
+    issuer = vm.split("#", 1)[0]
+    try:
+        doc = json.loads(fetch_bytes(controller_document_url(issuer)))
+        method = next((m for m in doc.get("verificationMethod", []) if m.get("id") == vm), None)
+        if doc.get("id") != issuer or method is None:
+            problems.append(f"the log head's key {vm} is not published by {issuer}")
+        elif method.get("revoked"):
+            problems.append(f"the log head is signed by a revoked key ({vm})")
+        else:
+
+            if not head_signature_ok(head, decode_multibase_key(method["publicKeyMultibase"])):
+                problems.append("the log head's signature does not verify")
+    except Exception as exc:  # noqa: BLE001 - any fetch or parse failure is reported
+        problems.append(f"could not check the log head's key: {exc}")
+    checked = 0
+    logged = set()
+    for rel, digest in log.expected_files().items():
+        public = public_path(rel)
+        if not public or not digest:
+            continue
+        logged.add(public)
+        checked += 1
+        try:
+            served = fetch_bytes(base + public)
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"{public}: logged but not served ({exc})")
+            continue
+        if sha256_hex(served) != digest:
+            problems.append(f"{public}: differs from the logged SHA-256")
+    # credentials the site publishes that the log never recorded (slipped in)
+    try:
+        ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+        locs = [e.text or "" for e in ElementTree.fromstring(
+            fetch_bytes(base + "sitemap.xml")).findall(".//s:loc", ns)]
+        for loc in locs:
+            m = re.search(r"/credentials/([0-9a-f-]{36})/$", loc)
+            if m:
+                public = f"credentials/{m.group(1)}/credential.json"
+                if public not in logged:
+                    problems.append(f"{public}: published but not in the issuance log")
+    except Exception as exc:  # noqa: BLE001
+        problems.append(f"could not read the sitemap to find unlogged credentials: {exc}")
+    return AuditReport(checked, problems)

@@ -1,0 +1,189 @@
+"""Ed25519 issuer keys: Multikey encoding, the private key file, the published key history.
+
+The private half lives in one file outside the site repository (mode 0600), named by
+``--key`` or ``BADGEPRESS_KEY``; the site only ever holds public keys, in
+``site_src/issuer/keys.json``. Keys are never deleted from that history: credentials signed
+with an old key must keep verifying.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import base58
+import nacl.exceptions
+import nacl.signing
+
+from ..core.dates import iso, now_utc
+from ..core.errors import BadgepressError
+from ..core.files import atomic_write
+from ..core.paths import KEYS_PATH
+
+ED25519_PUB = b"\xed\x01"  # multicodec ed25519-pub
+ED25519_PRIV = b"\x80\x26"  # multicodec ed25519-priv
+KEY_ENV = "BADGEPRESS_KEY"
+
+
+class KeyProblem(BadgepressError, ValueError):
+    """A key file or key value that cannot be used; the message says how to fix it."""
+
+
+def multibase_pub(raw: bytes) -> str:
+    """'z6Mk…': base58btc multibase of the multicodec-prefixed Ed25519 public key."""
+    return "z" + base58.b58encode(ED25519_PUB + raw).decode()
+
+
+def multibase_priv(seed: bytes) -> str:
+    return "z" + base58.b58encode(ED25519_PRIV + seed).decode()
+
+
+def decode_multibase_key(value: str, prefix: bytes = ED25519_PUB) -> bytes:
+    """Raw 32-byte key from a 'z…' multibase Multikey value; ValueError when it is not one."""
+    if not isinstance(value, str) or not value.startswith("z"):
+        raise ValueError("not a base58btc multibase value (must start with 'z')")
+    try:
+        data = base58.b58decode(value[1:])
+    except ValueError as exc:
+        raise ValueError("not valid base58btc") from exc
+    if not data.startswith(prefix) or len(data) != len(prefix) + 32:
+        raise ValueError("not an Ed25519 Multikey")
+    return data[len(prefix):]
+
+
+def verify_signature(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    try:
+        nacl.signing.VerifyKey(public_key).verify(message, signature)
+        return True
+    except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
+        return False
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A private key loaded from its file."""
+
+    seed: bytes
+    path: Path | None = None
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(bytes(nacl.signing.SigningKey.generate()))
+
+    @property
+    def public_multibase(self) -> str:
+        return multibase_pub(bytes(nacl.signing.SigningKey(self.seed).verify_key))
+
+    def sign(self, message: bytes) -> bytes:
+        return nacl.signing.SigningKey(self.seed).sign(message).signature
+
+    def to_json(self) -> bytes:
+        return (json.dumps({"type": "Multikey", "publicKeyMultibase": self.public_multibase,
+                            "secretKeyMultibase": multibase_priv(self.seed)}, indent=2)
+                + "\n").encode()
+
+
+def key_path(option: str | Path | None) -> Path | None:
+    value = option or os.environ.get(KEY_ENV)
+    return Path(value).expanduser().resolve() if value else None
+
+
+def check_outside(path: Path, site_root: Path) -> None:
+    """A private key inside the site folder would be one `git add` away from publication."""
+    root = site_root.resolve()
+    if path == root or root in path.parents:
+        raise KeyProblem(f"{path}: the private key must be kept outside the site folder {root} "
+                        "(it would be committed and published); choose a path such as "
+                        "~/.config/badgepress/issuer.key")
+
+
+def save_new_key(key: SigningKey, path: Path, site_root: Path) -> None:
+    check_outside(path, site_root)
+    if path.exists():
+        raise KeyProblem(f"{path} already exists: refusing to overwrite a key "
+                        "(credentials signed with it would become unverifiable)")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    atomic_write(path, key.to_json(), mode=0o600)
+
+
+def load_signing_key(path: Path | None, site_root: Path) -> SigningKey:
+    """Read the private key file, refusing one that others can read or that sits in the site."""
+    if path is None:
+        raise KeyProblem(f"no private key given: pass --key PATH or set {KEY_ENV}")
+    check_outside(path, site_root)
+    if not path.is_file():
+        raise KeyProblem(f"{path}: no such key file (make one with 'badgepress keygen --key "
+                        f"{path}')")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise KeyProblem(f"{path}: the private key is readable by other users (mode "
+                        f"{mode:o}); run 'chmod 600 {path}'")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        seed = decode_multibase_key(data["secretKeyMultibase"], ED25519_PRIV)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise KeyProblem(f"{path}: not a badgepress key file ({exc})") from exc
+    key = SigningKey(seed, path)
+    if data.get("publicKeyMultibase") not in (None, key.public_multibase):
+        raise KeyProblem(f"{path}: publicKeyMultibase does not match the secret key")
+    return key
+
+
+@dataclass(frozen=True)
+class PublishedKey:
+    """One entry of the public key history."""
+
+    public_key_multibase: str
+    created: str
+    expires: str | None = None
+    revoked: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.expires is None and self.revoked is None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"publicKeyMultibase": self.public_key_multibase, "created": self.created}
+        if self.expires:
+            out["expires"] = self.expires
+        if self.revoked:
+            out["revoked"] = self.revoked
+        return out
+
+
+def load_key_history(site_root: Path) -> list[PublishedKey]:
+    """The published keys, oldest first; [] for a site without keys."""
+    path = site_root / KEYS_PATH
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    keys = []
+    for item in data.get("keys", []):
+        decode_multibase_key(item["publicKeyMultibase"])
+        keys.append(PublishedKey(item["publicKeyMultibase"], item["created"],
+                                 item.get("expires"), item.get("revoked")))
+    return keys
+
+
+def save_key_history(site_root: Path, keys: list[PublishedKey]) -> None:
+    doc = {"comment": "Public keys of this site's issuer, oldest first. Never put a private "
+                      "key here. Managed by 'badgepress keygen'.",
+           "keys": [k.to_json() for k in keys]}
+    atomic_write(site_root / KEYS_PATH, (json.dumps(doc, indent=2) + "\n").encode())
+
+
+def add_key(site_root: Path, key: SigningKey, *, rotate: bool = False,
+            now: datetime | None = None) -> list[PublishedKey]:
+    """Publish a new current key; with rotate, older usable keys get ``expires`` = now."""
+    when = iso(now or now_utc())
+    keys = load_key_history(site_root)
+    if rotate:
+        keys = [replace(k, expires=when) if k.usable else k for k in keys]
+    keys.append(PublishedKey(key.public_multibase, when))
+    save_key_history(site_root, keys)
+    return keys

@@ -1,0 +1,99 @@
+"""Data Integrity proofs with the EdDSA cryptosuites (W3C vc-di-eddsa v1.0).
+
+``eddsa-rdfc-2022`` (RDFC-1.0 canonical N-Quads) is what we sign with: it is what 1EdTech's
+validator and other OB 3.0 verifiers accept. ``eddsa-jcs-2022`` (RFC 8785 JSON) is verified
+too. Signed bytes = SHA-256(canonical proof configuration) ‖ SHA-256(canonical document).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from typing import Any
+
+import base58
+
+from ..core.errors import BadgepressError
+from . import ld
+from .keys import SigningKey
+
+SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")
+
+
+class ProofError(BadgepressError, ValueError):
+    """The proof is malformed or cannot be processed (not the same as a bad signature)."""
+
+
+def _canonical(doc: dict[str, Any], suite: str) -> bytes:
+    if suite == "eddsa-rdfc-2022":
+        return ld.canonize_rdfc(doc).encode("utf-8")
+    if suite == "eddsa-jcs-2022":
+        return ld.canonize_jcs(doc)
+    raise ProofError(f"unsupported cryptosuite '{suite}' (supported: {', '.join(SUITES)})")
+
+
+def hash_data(unsecured: dict[str, Any], proof_config: dict[str, Any], suite: str) -> bytes:
+    """The 64 bytes an EdDSA proof signs: proof hash first, then document hash."""
+    return (hashlib.sha256(_canonical(proof_config, suite)).digest()
+            + hashlib.sha256(_canonical(unsecured, suite)).digest())
+
+
+def sign(doc: dict[str, Any], key: SigningKey, verification_method: str, created: str,
+         suite: str = "eddsa-rdfc-2022", purpose: str = "assertionMethod") -> dict[str, Any]:
+    """A copy of ``doc`` with a DataIntegrityProof. Canonicalization is in safe mode, so a
+    document with content its contexts do not define cannot be signed."""
+    unsecured = {k: v for k, v in copy.deepcopy(doc).items() if k != "proof"}
+    options = {"type": "DataIntegrityProof", "cryptosuite": suite, "created": created,
+               "verificationMethod": verification_method, "proofPurpose": purpose}
+    config = {"@context": unsecured["@context"], **options}
+    if suite == "eddsa-jcs-2022":
+        options = config  # the jcs suite keeps @context in the proof
+    signature = key.sign(hash_data(unsecured, config, suite))
+    return {**unsecured, "proof": {**options, "proofValue": "z" + base58.b58encode(
+        signature).decode()}}
+
+
+def select_proof(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document's (first) Data Integrity proof with an EdDSA cryptosuite."""
+    proof = doc.get("proof")
+    proofs = proof if isinstance(proof, list) else [proof]
+    for p in proofs:
+        if isinstance(p, dict) and p.get("type") == "DataIntegrityProof":
+            return p
+    if proof is None:
+        raise ProofError("the credential has no proof: it is not signed")
+    raise ProofError("the proof is not a DataIntegrityProof")
+
+
+def prepare(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], bytes]:
+    """Split a secured document into (unsecured document, proof config, signature bytes),
+    checking the proof's shape on the way (vc-di-eddsa "verify proof", steps 1-4)."""
+    proof = select_proof(doc)
+    suite = proof.get("cryptosuite")
+    if suite not in SUITES:
+        raise ProofError(f"unsupported cryptosuite '{suite}' (supported: {', '.join(SUITES)})")
+    value = proof.get("proofValue")
+    if not isinstance(value, str) or not value.startswith("z"):
+        raise ProofError("proofValue must be a base58btc multibase string starting with 'z'")
+    try:
+        signature = base58.b58decode(value[1:])
+    except ValueError as exc:
+        raise ProofError("proofValue is not valid base58btc") from exc
+    if len(signature) != 64:
+        raise ProofError(f"proofValue decodes to {len(signature)} bytes; an Ed25519 "
+                         "signature has 64")
+    for key in ("verificationMethod", "proofPurpose", "created"):
+        if key != "created" and not isinstance(proof.get(key), str):
+            raise ProofError(f"the proof has no '{key}'")
+    unsecured = {k: v for k, v in doc.items() if k != "proof"}
+    options = {k: v for k, v in proof.items() if k != "proofValue"}
+    if "@context" in options:
+        doc_ctx = unsecured.get("@context")
+        doc_ctx = doc_ctx if isinstance(doc_ctx, list) else [doc_ctx]
+        proof_ctx = options["@context"] if isinstance(options["@context"], list) else [
+            options["@context"]]
+        if doc_ctx[:len(proof_ctx)] != proof_ctx:
+            raise ProofError("the proof's @context does not match the credential's")
+        unsecured["@context"] = options["@context"]
+    config = {**options, "@context": unsecured.get("@context")}
+    return unsecured, config, signature
