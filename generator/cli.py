@@ -173,7 +173,8 @@ KEY_OPTION = click.option(
 @main.command()
 @KEY_OPTION
 @click.option("--rotate", is_flag=True,
-              help="Mark the current key(s) as expired now (old credentials keep verifying).")
+              help="Retire the current key(s): no new signatures with them; what they signed "
+                   "keeps verifying everywhere.")
 @click.pass_obj
 def keygen(site: Path, key: Path | None, rotate: bool) -> None:
     """Make a new Ed25519 issuer key.

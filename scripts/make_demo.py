@@ -21,6 +21,7 @@ from badgepress.commands.issue import (
     sign_credential,
     signed_status_list,
 )
+from badgepress.commands.lifecycle import revoke
 from badgepress.core.dates import iso
 from badgepress.core.paths import (
     CREDENTIALS_DIR,
@@ -83,6 +84,9 @@ EARNERS = [
 ]
 
 
+REVOKED = ("community-forum-contributor", "2026-03-05")
+
+
 def demo_email(index: int, name: str) -> str:
     """The made-up address of an earner (tests use it to prove none is published)."""
     return f"{slugify(name) if name else f'earner-{index}'}@example.org"
@@ -119,8 +123,13 @@ def main() -> None:
         with transaction(ROOT, key, vm, iso(when + timedelta(hours=1))) as tx:
             tx.write(rel, credential_bytes(signed))
             tx.record("issue", signed["id"], {rel: credential_bytes(signed)})
-    print(f"{len(EARNERS)} demo credentials signed with a throwaway key; public key in "
-          f"{KEYS_PATH}")
+        if (slug, day) == REVOKED:
+            revoked_id = signed["id"]
+    # one credential withdrawn, so visitors and verifiers can see what revoked looks like
+    revoke(ROOT, revoked_id, "Issued in error: the contribution was counted twice", key,
+           public=True, now=datetime(2026, 10, 22, 9, tzinfo=UTC))
+    print(f"{len(EARNERS)} demo credentials signed with a throwaway key (one revoked); public "
+          f"key in {KEYS_PATH}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import interop_harness
 from badgepress.build.pipeline import build, load_site
 from badgepress.commands.issue import IssueRequest, build_credential
 from badgepress.core.dates import iso
@@ -65,6 +66,9 @@ def _vector(path: str) -> str:
 def make_corpus(site: Path, tmp: Path) -> Corpus:
     key = SigningKey.generate()
     add_key(site, key, now=datetime(2026, 1, 1, tzinfo=UTC))
+    # a second key of the same issuer, which the Digital Bazaar stack signs with below
+    db_key = SigningKey.generate()
+    add_key(site, db_key, now=datetime(2026, 1, 1, tzinfo=UTC))
     catalog, _ = load_site(site)
     cfg = catalog.config
     vm = key_id(cfg, key.public_multibase)
@@ -130,7 +134,7 @@ def make_corpus(site: Path, tmp: Path) -> Corpus:
     tamper("valid-until", lambda d: d.update(validUntil="2099-03-01T00:00:00Z"))
     tamper("evidence", lambda d: d["evidence"][0].update(narrative="Did everything"))
     tamper("credential-name", lambda d: d.update(name="Other"))
-    tamper("proof-created", lambda d: d["proof"].update(created="2026-01-03T00:00:00Z"))
+    tamper("proof-created", lambda d: d["proof"][0].update(created="2026-01-03T00:00:00Z"))
 
     cases += [
         Case("wrong-key", json.dumps(_sign(credential(), stranger, vm)), "invalid",
@@ -210,7 +214,38 @@ def make_corpus(site: Path, tmp: Path) -> Corpus:
         Case("1edtech-ob3", _vector("ob-v3p0-1edtech/signed.json"), "unknown", vector_expect,
              {"format": "format.ok"}),
     ]
+    if interop_harness.missing() is None:
+        cases += signed_elsewhere(credential(), cfg.issuer_id,
+                                  key_id(cfg, db_key.public_multibase), db_key, did_doc)
     return Corpus(out, documents, cases)
+
+
+OTHER_STACK_CASES = ("digital-bazaar-own-issuer", "digital-bazaar-did-key",
+                     "tampered-digital-bazaar-own-issuer", "tampered-digital-bazaar-did-key")
+
+
+def signed_elsewhere(ours: dict, issuer_id: str, vm: str, key: SigningKey,
+                     did_doc: dict) -> list[Case]:
+    """Credentials the Digital Bazaar stack signs: with a key this issuer publishes, and
+    with a did:key; each valid here, and invalid once one signed field changes."""
+    own = interop_harness.digital_bazaar_sign(ours, key.seed, "2026-01-02T00:00:00Z",
+                                              issuer_id=issuer_id, vm=vm)
+    did_key = SigningKey.generate()
+    other = interop_harness.digital_bazaar_sign(
+        {k: v for k, v in did_doc.items() if k != "proof"}, did_key.seed,
+        "2026-01-02T00:00:00Z")
+    all_pass = {c: "pass" for c in ("format", "issuer", "signature", "dates", "revocation")}
+    cases = [Case("digital-bazaar-own-issuer", json.dumps(own), "valid", all_pass,
+                  {"issuer": "issuer.ok", "signature": "signature.ok"}),
+             Case("digital-bazaar-did-key", json.dumps(other), "valid", all_pass,
+                  {"issuer": "issuer.did_key", "signature": "signature.ok"})]
+    for name, doc in (("own-issuer", own), ("did-key", other)):
+        changed = copy.deepcopy(doc)
+        changed["validFrom"] = "2026-01-01T00:00:01Z"
+        cases.append(Case(f"tampered-digital-bazaar-{name}", json.dumps(changed), "invalid",
+                          {"issuer": "pass", "signature": "fail"},
+                          {"signature": "signature.bad"}))
+    return cases
 
 
 def _sign_unsafe(doc: dict, key: SigningKey, vm: str, template: dict) -> dict:

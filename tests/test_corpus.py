@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import interop_harness
 import pytest
 from badgepress.trust.resolve import LocalResolver
 from badgepress.trust.verify import verify_credential
@@ -33,6 +34,14 @@ def test_corpus_covers_the_required_cases(corpus: Corpus) -> None:
                      "w3c-eddsa-rdfc-2022", "w3c-eddsa-jcs-2022", "1edtech-ob3"):
         assert required in names
     assert sum(n.startswith("tampered-") for n in names) >= 8
+
+
+def test_corpus_holds_credentials_signed_by_another_stack(corpus: Corpus) -> None:
+    """Ours must verify theirs: the Digital Bazaar stack signs, both our verifiers judge."""
+    from corpus import OTHER_STACK_CASES
+
+    interop_harness.require()
+    assert set(OTHER_STACK_CASES) <= {c.name for c in corpus.cases}
 
 
 def test_python_verifier_meets_every_expectation(corpus: Corpus) -> None:

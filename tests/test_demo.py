@@ -42,11 +42,15 @@ def test_demo_credentials_verify_and_leak_no_email(tmp_path: Path) -> None:
     import sys
 
     sys.path.insert(0, str(REPO / "scripts"))
-    from make_demo import EARNERS, demo_email
+    from make_demo import EARNERS, REVOKED, demo_email
 
     result = build(REPO, tmp_path / "out", now=DEMO_NOW)
     assert len(result.awards) == len(EARNERS) >= 30
-    assert {a.state for a in result.awards} == {"valid"}
+    states = {a.uuid: a.state for a in result.awards}
+    revoked = [u for u, s in states.items() if s == "revoked"]
+    assert len(revoked) == 1 and set(states.values()) == {"valid", "revoked"}
+    [award] = [a for a in result.awards if a.uuid == revoked[0]]
+    assert (award.badge_slug, award.valid_from[:10]) == REVOKED
     emails = [demo_email(i, e[1]) for i, e in enumerate(EARNERS)]
     for f in (tmp_path / "out").rglob("*"):
         if f.is_file():

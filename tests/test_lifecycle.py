@@ -103,10 +103,11 @@ def test_two_credentials_sharing_an_index_fail_the_build(keyed, tmp_path: Path) 
     doc = json.loads(b.path.read_text())
     doc["credentialStatus"] = json.loads(a.path.read_text())["credentialStatus"]
     unsigned = {k: v for k, v in doc.items() if k != "proof"}
-    signed = proof.sign(unsigned, key, doc["proof"]["verificationMethod"], "2026-05-02T00:00:00Z")
+    signed = proof.sign(unsigned, key, doc["proof"][0]["verificationMethod"],
+                       "2026-05-02T00:00:00Z")
     from badgepress.trust.ledger import transaction
 
-    with transaction(site, key, signed["proof"]["verificationMethod"]) as tx:
+    with transaction(site, key, signed["proof"][0]["verificationMethod"]) as tx:
         rel = Path("site_src/credentials") / b.path.name
         tx.write(rel, credential_bytes(signed))
         tx.record("issue", signed["id"], {rel: credential_bytes(signed)})
@@ -150,12 +151,14 @@ def test_rotation_keeps_old_credentials_valid(keyed, tmp_path: Path) -> None:
     new_file = tmp_path / "new.key"
     assert cli(site, "keygen", "--rotate", key=new_file).exit_code == 0
     res = cli(site, "issue", "--badge", "leader", "--email", "b@example.org", key=key_file)
-    assert res.exit_code == 1 and "expired or revoked" in res.output
+    assert res.exit_code == 1 and "this key was retired on" in res.output
     issue(site, load_signing_key(new_file, site), IssueRequest("leader", "b@example.org"))
     result = build(site, now=NOW)
     profile = json.loads(result.files["issuer.json"])
-    assert [bool(m.get("expires")) for m in profile["verificationMethod"]] == [True, False]
-    assert len(profile["assertionMethod"]) == 2
+    # no `expires` on the old key: strict verifiers reject every proof of an expired method
+    assert not any("expires" in m for m in profile["verificationMethod"])
+    assert len(profile["verificationMethod"]) == len(profile["assertionMethod"]) == 2
+    assert json.loads((site / "site_src/issuer/keys.json").read_text())["keys"][0]["retired"]
     assert {a.state for a in result.awards} == {"valid"}
     assert cli(site, "verify", str(old.path), "--now", "2026-06-02T00:00:00Z").exit_code == 0
 
@@ -223,7 +226,7 @@ def test_one_edited_byte_or_an_unlogged_credential_fails_the_build(keyed) -> Non
     sneaky = json.loads(a.path.read_text())
     sneaky["id"] = "urn:uuid:00000000-0000-4000-8000-000000000001"
     unsigned = {k: v for k, v in sneaky.items() if k != "proof"}
-    signed = proof.sign(unsigned, key, sneaky["proof"]["verificationMethod"],
+    signed = proof.sign(unsigned, key, sneaky["proof"][0]["verificationMethod"],
                         "2026-05-01T00:00:00Z")
     path = site / "site_src/credentials/00000000-0000-4000-8000-000000000001.json"
     path.write_bytes(credential_bytes(signed))
@@ -397,3 +400,47 @@ def test_an_edited_or_truncated_log_fails_the_build(keyed) -> None:
                for e in errors), errors
     log_file.write_text(original)
     build(site, now=NOW)
+
+
+def test_resign_moves_a_site_from_the_0_1_key_ids_and_old_copies_keep_verifying(
+        keyed) -> None:
+    """A site whose credentials 0.1 signed (proof as one object, key id
+    <issuer>/issuer.json#<multibase>) is told how to move on; `resign` re-signs in the
+    current form and keeps the old id published, so copies earners hold still verify."""
+    from badgepress.trust.ledger import transaction
+    from badgepress.trust.resolve import LocalResolver
+    from badgepress.trust.verify import verify_credential
+
+    site, key, key_file = keyed
+    [a] = issue(site, key, IssueRequest("member", "a@example.org"))
+    doc = json.loads(a.path.read_text())
+    old_vm = f"https://badges.test.example/issuer.json#{key.public_multibase}"
+    legacy = proof.sign({k: v for k, v in doc.items() if k != "proof"}, key, old_vm,
+                        "2026-05-02T00:00:00Z")
+    legacy["proof"] = legacy["proof"][0]  # 0.1 wrote a single object
+    rel = Path("site_src/credentials") / a.path.name
+    with transaction(site, key, old_vm) as tx:
+        tx.write(rel, credential_bytes(legacy))
+        tx.record("issue", legacy["id"], {rel: credential_bytes(legacy)})
+    errors = errors_of(site)
+    assert any(e.startswith(f"{rel}: issuer check failed") and "badgepress resign" in e
+               and "0.1" in e for e in errors), errors
+
+    res = cli(site, "resign", key=key_file)
+    assert res.exit_code == 0, res.output
+    assert "re-signed 1 file(s) and the log head" in res.output
+    result = build(site, now=NOW)
+    migrated = json.loads(a.path.read_text())
+    assert isinstance(migrated["proof"], list)
+    assert migrated["proof"][0]["verificationMethod"].endswith(
+        f"/issuer/keys/{key.public_multibase}.json")
+    assert {k: v for k, v in migrated.items() if k != "proof"} == \
+        {k: v for k, v in legacy.items() if k != "proof"}  # contents unchanged
+    profile = json.loads(result.files["issuer.json"])
+    assert old_vm in profile["assertionMethod"]  # still published under the 0.1 id
+    docs = {"https://badges.test.example/issuer.json": profile}
+    assert verify_credential(credential_bytes(legacy), LocalResolver(docs),
+                             NOW).check("issuer").status == "pass"
+    # a second resign has nothing left to do
+    res = cli(site, "resign", key=key_file)
+    assert res.exit_code == 0 and "re-signed 0 file(s)" in res.output

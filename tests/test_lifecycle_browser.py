@@ -65,8 +65,8 @@ def test_lifecycle_verdicts_in_the_browser(browser, serve_dir, keyed, tmp_path: 
     out = build(site, now=NOW).out_dir
     context, page, _, _ = page_of(before_rotation.path)
     assert verdict(page) == "valid", checks(page)
-    assert json.loads(before_rotation.path.read_text())["proof"]["verificationMethod"].endswith(
-        new_key.public_multibase)
+    assert json.loads(before_rotation.path.read_text())["proof"][0]["verificationMethod"].endswith(
+        new_key.public_multibase + ".json")
     context.close()
     context, page, _, _ = open_page(browser, url + "verify/", NOW)
     page.fill("#credential-text", old_copy)

@@ -29,7 +29,7 @@ def test_init_then_build_in_an_empty_folder(tmp_path: Path, monkeypatch) -> None
     result = build(site, now=NOW)
     assert [b.name for b in result.catalog.badges] == ["First Contribution"]
     profile = (site / "_site/issuer.json").read_text()
-    assert "https://badges.acme.example/issuer.json#z6Mk" in profile
+    assert "https://badges.acme.example/issuer/keys/z6Mk" in profile
     assert soup(site / "_site/index.html").select_one(".site-footer a").get_text() == \
         "Acme Corp"
     # a second init into the same folder, or with the same key, is refused

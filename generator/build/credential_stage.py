@@ -10,9 +10,6 @@ Expiry and revocation are states, not errors: such credentials are published and
 
 from __future__ import annotations
 
-from ..core.files import atomic_write
-from ..trust.keys import decode_multibase_key
-
 import json
 import re
 from collections.abc import Callable
@@ -22,19 +19,26 @@ from pathlib import Path
 from typing import Any
 
 from ..content.config import SiteConfig
-from ..core.paths import CREDENTIALS_DIR
-from ..core.errors import Problems
-from ..trust.issuer import issuer_documents_by_url, key_id
-from ..core.paths import KEYS_PATH
-from ..trust.keys import PublishedKey, load_key_history
-from ..core.paths import HEAD_FILE, JOURNAL, LOG_FILE
-from ..trust.ledger import LedgerError, Log, check_chain, head_signature_ok, read_log, sha256_hex
 from ..content.model import Award, Catalog, Evidence
-from ..trust.resolve import LocalResolver, Resolver
-from ..core.paths import REVOCATIONS, STATUS_DIR
-from ..trust.status import entry_of, list_bits, list_number, read_revocations, set_bits
+from ..core.errors import Problems
+from ..core.files import atomic_write
+from ..core.paths import (
+    CREDENTIALS_DIR,
+    HEAD_FILE,
+    JOURNAL,
+    KEYS_PATH,
+    LOG_FILE,
+    REVOCATIONS,
+    STATUS_DIR,
+)
 from ..core.text import render_markdown
-from ..trust.verify import check_dates, check_proof
+from ..trust.issuer import issuer_documents_by_url, key_for_method, outdated_form
+from ..trust.keys import PublishedKey, decode_multibase_key, load_key_history
+from ..trust.ledger import LedgerError, Log, check_chain, head_signature_ok, read_log, sha256_hex
+from ..trust.proof import proofs_of
+from ..trust.resolve import LocalResolver, Resolver
+from ..trust.status import entry_of, list_bits, list_number, read_revocations, set_bits
+from ..trust.verify import Check, check_dates, check_proof
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 CACHE_FILE = Path(".badgepress-cache") / "verified.json"
@@ -150,7 +154,7 @@ def check_log(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
                        hint="the log is append-only: restore it with git")
     head = log.head or {}
     vm = head.get("verificationMethod")
-    key = next((k for k in keys if key_id(cfg, k) == vm), None)
+    key = key_for_method(cfg, keys, vm)
     if log.head is not None:
         if key is None:
             problems.error(root / HEAD_FILE, f"signed with {vm}, which is not a published key",
@@ -244,14 +248,36 @@ class CredentialStage:
         fmt, key, sig = check_proof(doc, self.resolver)
         bad = [c for c in (fmt, key.check, sig) if c.status != "pass"]
         for c in bad:
-            hint = (RESIGN_HINT if c.code in ("issuer.revoked", "issuer.expired") else
-                    "a signed credential must not be edited; reissue it with "
-                    "'badgepress issue'")
-            self.problems.error(path, f"{c.check} check failed: {c.message}", hint=hint)
+            self.problems.error(path, f"{c.check} check failed: {c.message}",
+                                hint=self.hint_for(c, doc))
         if bad:
+            return False
+        if self.signed_after_retirement(path, doc):
             return False
         self.cache.add(f.digest)
         return True
+
+    def signed_after_retirement(self, path: Path, doc: dict[str, Any]) -> bool:
+        """A retired key stays valid for what it signed before its rotation, never after."""
+        for p in proofs_of(doc):
+            key = key_for_method(self.cfg, self.keys, p.get("verificationMethod"))
+            if key and key.retired and str(p.get("created", "")) > key.retired:
+                self.problems.error(path, f"signed on {p.get('created')} with key "
+                                    f"{key.public_key_multibase}, retired on {key.retired}",
+                                    hint="a retired key signs nothing new: remove this file "
+                                         "and issue it again with the current key")
+                return True
+        return False
+
+    def hint_for(self, check: Check, doc: dict[str, Any]) -> str:
+        """How to fix a failed proof: re-sign what a revoked key or badgepress 0.1 signed."""
+        if check.code in ("issuer.revoked", "issuer.expired"):
+            return RESIGN_HINT
+        if check.code == "issuer.not_listed" and outdated_form(self.cfg, self.keys, doc) - {""}:
+            return ("signed with a key id of badgepress 0.1, which HTTP document loaders "
+                    "cannot resolve: run 'badgepress resign --key PATH' once to move the site "
+                    "to per-key documents (README: Upgrading from 0.1)")
+        return "a signed credential must not be edited; reissue it with 'badgepress issue'"
 
     def badge_of(self, path: Path, f: _File, doc: dict[str, Any]) -> str | None:
         """The slug of the site's badge the credential is for; None (and a problem) when

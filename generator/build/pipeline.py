@@ -28,8 +28,8 @@ from ..core.paths import HEAD_FILE, STATUS_DIR
 from ..trust.issuer import identity_documents
 from ..trust.keys import load_key_history
 from ..trust.ledger import read_log
-from .credential_stage import load_awards
 from .caches import AwardCache, JobCache, SourceCache, touches_records
+from .credential_stage import load_awards
 from .links import check_links
 from .output import write_site
 from .plan import plan_site

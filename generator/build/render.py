@@ -4,32 +4,28 @@ tests and the dev server use its result without a disk round trip (Eleventy)."""
 
 from __future__ import annotations
 
-from importlib import resources
-from ..trust.ld import context_document, known_contexts
-from xml.sax.saxutils import escape
-
 import hashlib
 import json
-import pickle
 import posixpath
 from collections.abc import Callable
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlencode, urlsplit
+from xml.sax.saxutils import escape
 
 import jinja2
 from markupsafe import Markup
 from markupsafe import escape as markupsafe_escape
 
-from ..trust import ob
-from .theme import Theme
-from ..trust.bake import bake_png, bake_svg
-from ..core.text import slugify
-from ..core.errors import BuildError, Problem
-from ..core.paths import KEYS_PATH, SRC_DIR
 from ..content.model import Award, Catalog
 from ..core.dates import parse_duration
+from ..core.errors import BuildError, Problem
+from ..core.text import slugify
+from ..trust.bake import bake_png, bake_svg
+from ..trust.ld import context_document, known_contexts
+from .theme import Theme
 
 Output = dict[str, bytes]
 
@@ -141,6 +137,7 @@ def _environment(theme: Theme) -> jinja2.Environment:
         env.filters["duration"] = human_duration
         env.filters["skill_slug"] = slugify
         env.filters["sort_by_level"] = _sort_by_level
+        env.filters["key_multibase"] = key_multibase
         _ENVS[key] = env
     return _ENVS[key]
 
@@ -211,6 +208,12 @@ class Renderer:
             raise BuildError([Problem(str(where), f"template error: {exc}", line,
                                       hint="fix the template in the theme")]) from exc
         return html.encode("utf-8")
+
+
+def key_multibase(vm: str) -> str:
+    """The multibase key a verification method id names: 'did:web:x#z6Mk…',
+    '…/issuer.json#z6Mk…' or '…/issuer/keys/z6Mk….json' -> 'z6Mk…'."""
+    return str(vm).rsplit("#", 1)[-1].rsplit("/", 1)[-1].removesuffix(".json")
 
 
 def human_duration(value: str) -> str:

@@ -8,18 +8,18 @@ can therefore never slip out through a credential, an earner name or an evidence
 
 from __future__ import annotations
 
-import json
-import base58
-
 import base64
+import json
 import os
 import re
 from pathlib import Path
 
+import base58
+
 from ..core.errors import BuildError, Problem
 from ..core.paths import BADGES_DIR, CONFIG_PATH, PAGES_DIR
-from .theme import Theme
 from ..trust.keys import ED25519_PRIV, KEY_ENV, decode_multibase_key
+from .theme import Theme
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.([A-Za-z]{2,24})")
 NOT_TLDS = {"png", "svg", "jpg", "jpeg", "gif", "webp", "js", "mjs", "css", "json", "html"}

@@ -125,8 +125,9 @@ def current_key(root: Path, cfg: SiteConfig, key: SigningKey) -> str:
         raise KeyProblem(f"{key.path}: this key is not one of the site's published keys "
                          "(site_src/issuer/keys.json); run 'badgepress keygen' to make one")
     if not entry.usable:
-        raise KeyProblem(f"{key.path}: this key is expired or revoked; sign with the current "
-                         "key, or make one with 'badgepress keygen --rotate'")
+        why = f"revoked on {entry.revoked}" if entry.revoked else f"retired on {entry.retired}"
+        raise KeyProblem(f"{key.path}: this key was {why}; sign with the current key, or "
+                         "make one with 'badgepress keygen --rotate'")
     return key_id(cfg, entry.public_key_multibase)
 
 
@@ -210,13 +211,15 @@ class Issued:
 
 
 def signed_status_list(cfg: SiteConfig, key: SigningKey, vm: str, n: int, revoked: set[int],
-                       when: str) -> bytes:
-    """The bytes of status list n, every revoked index set, signed now with ``key``."""
+                       when: str, since: str | None = None) -> bytes:
+    """The bytes of status list n, every revoked index set, signed now with ``key``.
+    ``since`` keeps the list's validFrom when it is re-signed: a re-signed list valid only
+    from "now" is refused by verifiers whose clock runs a few seconds behind."""
     bits = empty_list()
     for index in revoked:
         set_bit(bits, index)
     doc = status_list_credential(list_url(cfg.base_url, n), cfg.issuer_id,
-                                 encode_list(bits), when)
+                                 encode_list(bits), since or when)
     return credential_bytes(proof.sign(doc, key, vm, when))
 
 

@@ -18,7 +18,7 @@ from ..core.dates import add_duration, iso, now_utc
 from ..core.errors import BadgepressError
 from ..core.paths import CREDENTIALS_DIR, REVOCATIONS, STATUS_DIR
 from ..trust import ob, proof
-from ..trust.issuer import issuer_object
+from ..trust.issuer import issuer_object, outdated_form
 from ..trust.keys import (
     KeyProblem,
     SigningKey,
@@ -83,8 +83,9 @@ def revoke(root: Path, ref: str, reason: str, key: SigningKey, *, public: bool =
                                  "verifiers cannot learn that it is revoked; reissue it")
         record = Revocation(doc["id"], iso(now), reason.strip(), public)
         toml = revocations_toml([*revocations, record])
-        revoked = set_bits(list_bits(json.loads((root / list_path(n)).read_bytes())))
-        data = signed_status_list(cfg, key, vm, n, revoked | {entry[1]}, iso(now))
+        current = json.loads((root / list_path(n)).read_bytes())
+        data = signed_status_list(cfg, key, vm, n, set_bits(list_bits(current)) | {entry[1]},
+                                  iso(now), since=current.get("validFrom"))
         tx.write(REVOCATIONS, toml)
         tx.write(list_path(n), data)
         tx.record("revoke", doc["id"], {REVOCATIONS: toml, list_path(n): data})
@@ -153,42 +154,69 @@ def revoke_key(root: Path, ref: str, since: datetime) -> tuple[str, list[str]]:
     return key.public_key_multibase, affected_files(root, key.public_key_multibase)
 
 
+def _methods(doc: dict[str, Any]) -> list[str]:
+    return [str(p.get("verificationMethod", "")) for p in proof.proofs_of(doc)
+            if isinstance(p, dict)]
+
+
 def _signed_by(doc: dict[str, Any], multibase: str) -> bool:
-    p = doc.get("proof")
-    return isinstance(p, dict) and str(p.get("verificationMethod", "")).endswith(
-        "#" + multibase)
+    """Whether a proof of ``doc`` names this key, in any id form it was published under."""
+    return any(vm.endswith(("#" + multibase, f"/{multibase}.json")) for vm in _methods(doc))
 
 
-def affected_files(root: Path, multibase: str) -> list[str]:
+def signed_files(root: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Every signed file of the site: credentials and status lists."""
     out = []
     for folder in (CREDENTIALS_DIR, STATUS_DIR):
         for p in sorted((root / folder).glob("*.json")) if (root / folder).is_dir() else []:
-            if _signed_by(json.loads(p.read_bytes()), multibase):
-                out.append(p.relative_to(root).as_posix())
+            out.append((p.relative_to(root).as_posix(), json.loads(p.read_bytes())))
     return out
+
+
+def affected_files(root: Path, multibase: str) -> list[str]:
+    return [rel for rel, doc in signed_files(root) if _signed_by(doc, multibase)]
 
 
 def resign(root: Path, key: SigningKey, *, now: datetime | None = None) -> list[str]:
     """Re-sign, with the current key, every credential and status list whose proof uses a
-    revoked key (contents unchanged); the log head is re-signed too."""
+    revoked key, or the form badgepress 0.1 wrote (a fragment key id, a single proof
+    object): contents unchanged, the log head re-signed too. Keys that signed in the 0.1
+    form stay published under their old ids as well, so copies earners already hold keep
+    verifying."""
     now = now or now_utc()
     cfg = _site(root).config
     vm = current_key(root, cfg, key)
-    revoked = [k.public_key_multibase for k in load_key_history(root) if k.revoked]
-    done = []
+    keys = load_key_history(root)
+    revoked = {k.public_key_multibase for k in keys if k.revoked}
+    done, legacy = [], set()
     with transaction(root, key, vm) as tx:  # logged when it takes the lock
-        for multibase in revoked:
-            for rel in affected_files(root, multibase):
-                doc = json.loads((root / rel).read_bytes())
-                unsigned = {k: v for k, v in doc.items() if k != "proof"}
-                data = credential_bytes(proof.sign(unsigned, key, vm, iso(now)))
-                tx.write(rel, data)
-                tx.record("resign", doc["id"], {rel: data})
-                done.append(rel)
+        for rel, doc in signed_files(root):
+            old_form = outdated_form(cfg, keys, doc)
+            if not old_form and not any(_signed_by(doc, mb) for mb in revoked):
+                continue
+            legacy |= old_form - {""} - revoked
+            unsigned = {k: v for k, v in doc.items() if k != "proof"}
+            data = credential_bytes(proof.sign(unsigned, key, vm, iso(now)))
+            tx.write(rel, data)
+            tx.record("resign", doc["id"], {rel: data})
+            done.append(rel)
+        if legacy:
+            save_key_history(root, [replace(k, fragment_id=True)
+                                    if k.public_key_multibase in legacy else k for k in keys])
     return done
 
 
 # audit ------------------------------------------------------------------------------------
+
+def _controller_of(vm: str, fetch_bytes) -> str:
+    """The identifier that claims a key: the part before '#', or, for a key that is its own
+    document, the controller it names (which must then list it, checked by the caller)."""
+    if "#" in vm:
+        return vm.split("#", 1)[0]
+    controller = json.loads(fetch_bytes(vm)).get("controller")
+    if not isinstance(controller, str):
+        raise ValueError(f"the key document {vm} names no controller")
+    return controller
 
 @dataclass
 class AuditReport:
@@ -219,8 +247,8 @@ def audit(base_url: str, fetch_bytes) -> AuditReport:
     log = Log(entries, head)
     problems += check_chain(log)
     vm = str(head.get("verificationMethod", ""))
-    issuer = vm.split("#", 1)[0]
     try:
+        issuer = _controller_of(vm, fetch_bytes)
         doc = json.loads(fetch_bytes(controller_document_url(issuer)))
         method = next((m for m in doc.get("verificationMethod", []) if m.get("id") == vm), None)
         if doc.get("id") != issuer or method is None:

@@ -8,6 +8,7 @@ always sanitized cannot be forgotten on the untrusted one.
 from __future__ import annotations
 
 import difflib
+import html
 import re
 import unicodedata
 
@@ -48,6 +49,19 @@ def plain_text(source: str) -> str:
     html = md.markdown(source, extensions=["extra"])
     text = nh3.clean(html, tags=set())
     return re.sub(r"\s+", " ", text).strip()
+
+
+_BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|pre|tr|dt|dd|div)>|<br\s*/?>", re.I)
+
+
+def plain_paragraphs(source: str) -> str:
+    """Markdown as plain text: no markup, each paragraph (heading, list item) on one line,
+    paragraphs separated by a blank line. For fields that Open Badges 3.0 types as plain
+    text, such as ``Achievement.description``."""
+    rendered = _BLOCK_END.sub("\n\n", md.markdown(source, extensions=["extra"]))
+    text = html.unescape(nh3.clean(rendered, tags=set()))
+    paragraphs = (re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", text))
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def split_sections(body: str) -> tuple[str, str | None, int | None]:

@@ -140,19 +140,25 @@ class PublishedKey:
 
     public_key_multibase: str
     created: str
-    expires: str | None = None
-    revoked: str | None = None
+    retired: str | None = None  # rotated out: no new signatures; old ones keep verifying
+    revoked: str | None = None  # compromised: its signatures stop verifying
+    fragment_id: bool = False  # also published as <issuer id>#<multibase> (0.1's key ids)
 
     @property
     def usable(self) -> bool:
-        return self.expires is None and self.revoked is None
+        """Whether this site may sign with it now (never published as ``expires``: the
+        Controlled Identifiers spec tells verifiers to reject every proof of an expired
+        method, which would break what the key signed before the rotation)."""
+        return self.retired is None and self.revoked is None
 
     def to_json(self) -> dict[str, Any]:
         out = {"publicKeyMultibase": self.public_key_multibase, "created": self.created}
-        if self.expires:
-            out["expires"] = self.expires
+        if self.retired:
+            out["retired"] = self.retired
         if self.revoked:
             out["revoked"] = self.revoked
+        if self.fragment_id:
+            out["fragmentId"] = True
         return out
 
 
@@ -165,8 +171,10 @@ def load_key_history(site_root: Path) -> list[PublishedKey]:
     keys = []
     for item in data.get("keys", []):
         decode_multibase_key(item["publicKeyMultibase"])
+        # 'expires' is what badgepress 0.1 wrote on rotation: read it as retired
         keys.append(PublishedKey(item["publicKeyMultibase"], item["created"],
-                                 item.get("expires"), item.get("revoked")))
+                                 item.get("retired") or item.get("expires"),
+                                 item.get("revoked"), bool(item.get("fragmentId"))))
     return keys
 
 
@@ -179,11 +187,12 @@ def save_key_history(site_root: Path, keys: list[PublishedKey]) -> None:
 
 def add_key(site_root: Path, key: SigningKey, *, rotate: bool = False,
             now: datetime | None = None) -> list[PublishedKey]:
-    """Publish a new current key; with rotate, older usable keys get ``expires`` = now."""
+    """Publish a new current key; with rotate, older usable keys are retired now: this site
+    signs nothing more with them, and what they signed keeps verifying everywhere."""
     when = iso(now or now_utc())
     keys = load_key_history(site_root)
     if rotate:
-        keys = [replace(k, expires=when) if k.usable else k for k in keys]
+        keys = [replace(k, retired=when) if k.usable else k for k in keys]
     keys.append(PublishedKey(key.public_multibase, when))
     save_key_history(site_root, keys)
     return keys

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..content.config import SiteConfig
 from ..content.model import Badge
+from ..core.text import plain_paragraphs
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -36,7 +37,8 @@ def achievement(badge: Badge, config: SiteConfig, *, context: bool = True) -> di
         "type": ["Achievement"],
         "achievementType": badge.type,
         "name": badge.name,
-        "description": badge.description_md or badge.summary or badge.name,
+        # plain text, as OB 3.0 defines it (only criteria.narrative is Markdown)
+        "description": plain_paragraphs(badge.description_md) or badge.summary or badge.name,
         "criteria": {"id": config.abs_url(badge.url) + "#criteria",
                      "narrative": badge.criteria_md},
     }

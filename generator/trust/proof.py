@@ -49,8 +49,15 @@ def sign(doc: dict[str, Any], key: SigningKey, verification_method: str, created
     if suite == "eddsa-jcs-2022":
         options = config  # the jcs suite keeps @context in the proof
     signature = key.sign(hash_data(unsecured, config, suite))
-    return {**unsecured, "proof": {**options, "proofValue": "z" + base58.b58encode(
-        signature).decode()}}
+    # an array: 1EdTech's formal OB 3.0 schema requires one (a proof set of one proof)
+    return {**unsecured, "proof": [{**options, "proofValue": "z" + base58.b58encode(
+        signature).decode()}]}
+
+
+def proofs_of(doc: dict[str, Any]) -> list[Any]:
+    """The document's proofs, whether ``proof`` is one object or a set (an array)."""
+    proof = doc.get("proof")
+    return proof if isinstance(proof, list) else [] if proof is None else [proof]
 
 
 def select_proof(doc: dict[str, Any]) -> dict[str, Any]:
