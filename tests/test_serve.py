@@ -3,7 +3,6 @@ reload, the error overlay while the build is broken, and a clean Ctrl-C."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import socket
@@ -30,8 +29,7 @@ def served(tmp_path: Path):
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "badgepress", "-C", str(site), "serve",
                              "--port", str(port)], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+                            stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     for _ in range(100):
         try:
@@ -95,5 +93,5 @@ def test_live_reload_overlay_and_css_swap(browser, served) -> None:
     assert "livereload" not in built and "Council Member Plus" in built
 
     proc.send_signal(signal.SIGINT)  # Ctrl-C
-    assert proc.wait(timeout=10) == 0
+    assert proc.wait(timeout=60) == 0  # a bound for a loaded CI machine, not a target
     assert "stopped" in proc.stdout.read()
