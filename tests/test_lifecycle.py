@@ -91,8 +91,8 @@ def test_build_fails_when_signed_list_and_revocations_disagree(keyed) -> None:
         tx.write(list_path(name), data)
         tx.record("status-list", "x", {list_path(name): data})
     assert errors_of(site) == [
-        f"site_src/status/{name}.json: entry {index} is set (revoked) but revocations.toml does not "
-        f"revoke the credential site_src/credentials/{a.path.name} (revoke only with "
+        f"site_src/status/{name}.json: entry {index} is set (revoked) but revocations.toml "
+        f"does not revoke the credential site_src/credentials/{a.path.name} (revoke only with "
         "'badgepress revoke')"]
 
 
@@ -368,7 +368,7 @@ def test_two_issue_commands_at_once_lose_nothing(keyed, tmp_path: Path) -> None:
     assert len(result.awards) == 10
     indexes = {json.loads(a.raw)["credentialStatus"]["statusListIndex"] for a in result.awards}
     assert len(indexes) == 10
-    assert read_log(site, key.public_multibase).head["seq"] == 11  # one status list + ten credentials
+    assert read_log(site, key.public_multibase).head["seq"] == 11  # a status list + 10 credentials
 
 
 def test_a_back_dated_log_entry_fails_the_build(keyed) -> None:

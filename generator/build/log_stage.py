@@ -20,6 +20,8 @@ from ..trust.logs import Expected, Step, log_names, logged_revocations, parallel
 from ..trust.status import Revocation
 
 RESIGN_HINT = "re-sign with the current key: badgepress resign --key PATH"
+RECONCILE_HINT = ("keep either side, then run 'badgepress reconcile --key PATH' to re-sign it "
+                  "from revocations.toml (needs a maintainer's key)")
 RESTORE_HINT = ("the logs are append-only: restore it with git (after a merge, take both "
                 "branches' versions of the logs unchanged)")
 
@@ -87,23 +89,25 @@ def _check_one(root: Path, cfg: SiteConfig, keys: list[PublishedKey], log: Log,
 def check_files(root: Path, expected: Expected, files: dict[str, str],
                 keys: list[PublishedKey], problems: Problems) -> None:
     """Every signed file ({path: SHA-256}) against the hash the logs give it."""
+    clashed = {path for path, _, _ in expected.clashes}
     for path, a, b in expected.clashes:
-        problems.error(root / path, f"given two different hashes at {a.time} by the logs of "
-                       f"{_who(keys, a.log)} and {_who(keys, b.log)}",
-                       hint="run 'badgepress reconcile --key PATH' to settle it")
+        problems.error(root / path, f"was re-signed on two branches (by {_who(keys, a.log)} "
+                       f"and by {_who(keys, b.log)}, both at {a.time}); git kept one side",
+                       hint=RECONCILE_HINT)
     for rel, digest in files.items():
         want = expected.files.get(rel)
+        if rel in clashed:
+            continue
         if want is None:
             problems.error(root / rel, "is not in any issuance log: only a maintainer with an "
                            f"issuer key can issue (keys: {maintainers(keys)})",
                            hint="ask one of them to run 'badgepress issue', and remove this "
                                 "file from the pull request")
         elif want != digest:
-            other = _other_side(expected, rel, digest)
+            other = _other_side(expected, rel, digest, keys)
             if other:
                 problems.error(root / rel, f"was re-signed on two branches ({other}); git "
-                               "kept one side", hint="run 'badgepress reconcile --key PATH' "
-                               "to re-sign it from revocations.toml")
+                               "kept one side", hint=RECONCILE_HINT)
             else:
                 problems.error(root / rel, "changed since it was logged (its SHA-256 differs "
                                "from the issuance log)", hint="signed files must not be "
@@ -117,12 +121,14 @@ def check_files(root: Path, expected: Expected, files: dict[str, str],
                                 "'badgepress revoke', never delete it")
 
 
-def _other_side(expected: Expected, rel: str, digest: str) -> str:
-    """For a file two logs wrote: 'by A at T1 and B at T2' when its bytes are one side's."""
+def _other_side(expected: Expected, rel: str, digest: str,
+                keys: list[PublishedKey]) -> str:
+    """For a file two logs wrote: 'by A at T1 and by B at T2' when its bytes are one side's
+    (or cannot be anyone's: a conflict left in it)."""
     writers = expected.writers.get(rel, {})
-    if len(writers) < 2 or not any(s.entry["files"][rel] == digest for s in writers.values()):
+    if len(writers) < 2:
         return ""
-    return " and ".join(f"by {s.log[:12]}… at {s.time}" for s in writers.values())
+    return " and ".join(f"by {_who(keys, s.log)} at {s.time}" for s in writers.values())
 
 
 def _who(keys: list[PublishedKey], log: str) -> str:

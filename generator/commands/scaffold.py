@@ -25,8 +25,8 @@ it. Every file you do not put here comes from the default theme, so package upgr
 reaching the rest.
 """
 
-# Both branches' [[revoked]] blocks survive a merge (each revocation is also in a log entry,
-# and the build checks the two agree); the logs need nothing: each key writes its own.
+# Both branches' revocations (one a line) survive a merge; each is also in a log entry, and
+# the build checks the two agree. The logs need nothing: each key writes its own.
 GITATTRIBUTES_TEXT = "site_src/revocations.toml merge=union\n"
 
 

@@ -90,17 +90,19 @@ def expected_files(logs: list[Log]) -> Expected:
     files: dict[str, str] = {}
     last: dict[str, Step] = {}
     writers: dict[str, dict[str, Step]] = {}
-    clashes = []
+    clashes: dict[str, tuple[str, Step, Step]] = {}
     for step in history(logs):
         for path, digest in (step.entry.get("files") or {}).items():
             before = last.get(path)
             if before and before.time == step.time and before.log != step.log \
                     and files[path] != digest:
-                clashes.append((path, before, step))
+                clashes[path] = (path, before, step)
+            elif before and before.time != step.time:
+                clashes.pop(path, None)  # written again later: settled
             files[path] = digest
             last[path] = step
             writers.setdefault(path, {})[step.log] = step
-    return Expected(files, writers, clashes)
+    return Expected(files, writers, list(clashes.values()))
 
 
 def logged_revocations(logs: list[Log]) -> tuple[dict[str, dict[str, Any]], set[str]]:

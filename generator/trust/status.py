@@ -167,14 +167,20 @@ def read_revocations(root: Path) -> list[Revocation]:
 
 
 def revocations_toml(items: list[Revocation]) -> bytes:
-    """TOML text of the revocations (JSON string syntax is valid TOML basic-string syntax)."""
+    """TOML text of the revocations, one a line (JSON string syntax is valid TOML
+    basic-string syntax). Why one a line: git merges this file by union, line by line; the
+    lines of multi-line [[revoked]] blocks of two branches would be interleaved into one
+    block with duplicate keys. Files in the [[revoked]] form are still read."""
     lines = ["# Revoked credentials: the source of truth for the signed status lists in",
              "# site_src/status/. Managed by 'badgepress revoke'; the build fails if the",
-             "# lists disagree. 'public = true' shows the reason on the credential page.", ""]
+             "# lists disagree. 'public = true' shows the reason on the credential page.",
+             "# One revocation a line: git merges this file by union (.gitattributes).", "",
+             "revoked = ["]
     for r in items:
-        lines += ["[[revoked]]", f"id = {json.dumps(r.id)}", f"date = {json.dumps(r.date)}",
-                  f"reason = {json.dumps(r.reason, ensure_ascii=False)}",
-                  f"public = {'true' if r.public else 'false'}", ""]
+        lines.append(f"  {{id = {json.dumps(r.id)}, date = {json.dumps(r.date)}, "
+                     f"reason = {json.dumps(r.reason, ensure_ascii=False)}, "
+                     f"public = {'true' if r.public else 'false'}}},")
+    lines += ["]", ""]
     return "\n".join(lines).encode("utf-8")
 
 
