@@ -89,46 +89,31 @@ def _check_one(root: Path, cfg: SiteConfig, keys: list[PublishedKey], log: Log,
 def check_files(root: Path, expected: Expected, files: dict[str, str],
                 keys: list[PublishedKey], problems: Problems) -> None:
     """Every signed file ({path: SHA-256}) against the hash the logs give it."""
-    clashed = {path for path, _, _ in expected.clashes}
-    for path, a, b in expected.clashes:
-        problems.error(root / path, f"was re-signed on two branches (by {_who(keys, a.log)} "
-                       f"and by {_who(keys, b.log)}, both at {a.time}); git kept one side",
-                       hint=RECONCILE_HINT)
     for rel, digest in files.items():
         want = expected.files.get(rel)
-        if rel in clashed:
-            continue
-        if want is None:
+        steps = expected.parallel.get(rel, [])
+        if steps and rel.startswith(str(STATUS_DIR) + "/"):
+            sides = " and ".join(f"by {_who(keys, s.log)} at {s.time}" for s in steps)
+            problems.error(root / rel, f"was re-signed on two branches ({sides}); git kept "
+                           "at most one side", hint=RECONCILE_HINT)
+        elif steps and digest in {s.entry["files"][rel] for s in steps}:
+            continue  # a credential both branches re-signed: either signature is the issuer's
+        elif want is None:
             problems.error(root / rel, "is not in any issuance log: only a maintainer with an "
                            f"issuer key can issue (keys: {maintainers(keys)})",
                            hint="ask one of them to run 'badgepress issue', and remove this "
                                 "file from the pull request")
         elif want != digest:
-            other = _other_side(expected, rel, digest, keys)
-            if other:
-                problems.error(root / rel, f"was re-signed on two branches ({other}); git "
-                               "kept one side", hint=RECONCILE_HINT)
-            else:
-                problems.error(root / rel, "changed since it was logged (its SHA-256 differs "
-                               "from the issuance log)", hint="signed files must not be "
-                               "edited: restore it with 'git checkout', or reissue the "
-                               "credential")
+            problems.error(root / rel, "changed since it was logged (its SHA-256 differs "
+                           "from the issuance log)", hint="signed files must not be "
+                           "edited: restore it with 'git checkout', or reissue the "
+                           "credential")
     for rel, want in expected.files.items():
         if want and rel not in files and rel.startswith((str(CREDENTIALS_DIR) + "/",
                                                          str(STATUS_DIR) + "/")):
             problems.error(root / rel, "is listed in the issuance log but missing",
                            hint="restore it with git; to withdraw a credential use "
                                 "'badgepress revoke', never delete it")
-
-
-def _other_side(expected: Expected, rel: str, digest: str,
-                keys: list[PublishedKey]) -> str:
-    """For a file two logs wrote: 'by A at T1 and by B at T2' when its bytes are one side's
-    (or cannot be anyone's: a conflict left in it)."""
-    writers = expected.writers.get(rel, {})
-    if len(writers) < 2:
-        return ""
-    return " and ".join(f"by {_who(keys, s.log)} at {s.time}" for s in writers.values())
 
 
 def _who(keys: list[PublishedKey], log: str) -> str:

@@ -27,7 +27,7 @@ from ..trust.keys import (
     save_key_history,
 )
 from ..trust.ledger import Log, check_chain, head_signature_ok, sha256_hex, transaction
-from ..trust.logs import expected_files, read_logs, seen
+from ..trust.logs import expected_files, read_logs
 from ..trust.resolve import controller_document_url
 from ..trust.status import (
     Revocation,
@@ -89,8 +89,7 @@ def revoke(root: Path, ref: str, reason: str, key: SigningKey, *, public: bool =
         tx.write(REVOCATIONS, toml)
         tx.write(list_path(n), data)
         # the record itself, not revocations.toml's hash: git merges that file by union
-        tx.record("revoke", doc["id"], {list_path(n): data}, revocation=record.to_json(),
-                  seen=seen(read_logs(root), tx.log.name))
+        tx.record("revoke", doc["id"], {list_path(n): data}, revocation=record.to_json())
     return record
 
 
@@ -131,8 +130,7 @@ def renew(root: Path, ref: str, key: SigningKey, *, now: datetime | None = None)
         rel = CREDENTIALS_DIR / f"{signed['id'].removeprefix('urn:uuid:')}.json"
         data = credential_bytes(signed)
         tx.write(rel, data)
-        tx.record("renew", signed["id"], {rel: data}, renews=old["id"],
-                  seen=seen(read_logs(root), tx.log.name))
+        tx.record("renew", signed["id"], {rel: data}, renews=old["id"])
     return root / rel
 
 
@@ -290,8 +288,9 @@ def audit(base_url: str, fetch_bytes) -> AuditReport:
         problems += check_chain(log)
         problems += _check_head(log, fetch_bytes)
     expected = expected_files(logs)
-    problems += [f"{path}: given two different hashes at {a.time} by the logs {a.log} and "
-                 f"{b.log}" for path, a, b in expected.clashes]
+    problems += [f"{path}: written on parallel branches by the logs " + ", ".join(
+        s.log for s in steps) for path, steps in expected.parallel.items()
+        if path.startswith(str(STATUS_DIR) + "/")]
     checked = 0
     logged = set()
     for rel, digest in expected.files.items():

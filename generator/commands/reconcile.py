@@ -19,7 +19,7 @@ from ..core.dates import iso, now_utc
 from ..core.paths import STATUS_DIR
 from ..trust.keys import SigningKey
 from ..trust.ledger import Log, sha256_hex, transaction
-from ..trust.logs import expected_files, history, parallel_revoke_and_renew, read_logs, seen
+from ..trust.logs import expected_files, history, parallel_revoke_and_renew, read_logs
 from ..trust.status import list_bits, list_name, list_path, list_url, read_revocations, set_bits
 from .issue import current_key, existing_for, signed_status_list
 
@@ -65,13 +65,13 @@ def reconcile(root: Path, key: SigningKey, *, now: datetime | None = None) -> Re
     done = Reconciled()
     with transaction(root, key, vm) as tx:  # logged when it takes the lock
         logs = read_logs(root)
-        expected = expected_files(logs).files
+        expected = expected_files(logs)
         for name, bits in sorted(wanted_bits(root, cfg.base_url).items()):
             rel = list_path(name)
             have, since = _current(root / rel)
-            digest = expected.get(rel.as_posix())
+            digest = expected.files.get(rel.as_posix())
             matches = (root / rel).is_file() and sha256_hex((root / rel).read_bytes()) == digest
-            if have == bits and matches:
+            if have == bits and matches and rel.as_posix() not in expected.parallel:
                 continue
             if since is None:
                 since = _created(logs, rel.as_posix()) or iso(now)
@@ -82,8 +82,7 @@ def reconcile(root: Path, key: SigningKey, *, now: datetime | None = None) -> Re
         conflicts = parallel_revoke_and_renew(logs)
         done.settled = sorted({str(r.entry.get("subject")) for r, _ in conflicts})
         if done.lists or done.settled:
-            tx.record("reconcile", cfg.issuer_id, {}, seen=seen(logs, tx.log.name),
-                      settles=done.settled)
+            tx.record("reconcile", cfg.issuer_id, {}, settles=done.settled)
     return done
 
 

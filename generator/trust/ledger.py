@@ -171,6 +171,19 @@ def head_signature_ok(head: dict[str, Any], public_key: bytes) -> bool:
         return False
 
 
+def seen_heads(root: Path, own: str) -> dict[str, int]:
+    """{log name: committed entries} of every other log with a signed head."""
+    out = {}
+    for path in sorted((root / LOG_DIR).glob("*.json")) if (root / LOG_DIR).is_dir() else []:
+        name = LEGACY_LOG if path.name == "head.json" else path.name.removesuffix(".head.json")
+        if path.name.endswith("head.json") and name != own:
+            try:
+                out[name] = int(json.loads(path.read_bytes())["seq"])
+            except (ValueError, KeyError, TypeError):
+                continue  # a damaged head: the build names it
+    return out
+
+
 # transactions ----------------------------------------------------------------------------
 
 @contextmanager
@@ -257,6 +270,7 @@ class Transaction:
         self.when = when or iso(now_utc())
         self.log = read_log(root, key.public_multibase)
         self.pending: list[dict[str, Any]] = []
+        self.seen = seen_heads(root, self.log.name)
         if self.log.uncommitted:  # recover() cut what it could: this came from elsewhere
             raise LedgerError(f"{self.log.path}: {self.log.uncommitted} entries past its signed "
                               f"head {self.log.head_path} (a merge or rebase that lost the "
@@ -281,7 +295,12 @@ class Transaction:
 
     def record(self, action: str, subject: str, files: dict[str, bytes],
                **extra: Any) -> None:
-        """A log entry for files already written with ``write``."""
+        """A log entry for files already written with ``write``. Every entry but 'issue' (a
+        new file, which no other branch can write) says what it was written after: how many
+        entries of every other log its writer had, so the build tells "after" from "in
+        parallel" without trusting clocks."""
+        if action != "issue":
+            extra.setdefault("seen", self.seen)
         seq = len(self.log.entries) + len(self.pending) + 1
         prev = entry_hash(self.pending[-1]) if self.pending else self.log.last_hash
         entry = {"seq": seq, "time": self.when, "action": action, "subject": subject,

@@ -66,9 +66,22 @@ class Step:
 
 
 def history(logs: list[Log]) -> list[Step]:
-    """Every entry of every log in (time, log name, seq) order: the order they apply in."""
-    steps = [Step(log.name, e) for log in logs for e in log.entries]
-    return sorted(steps, key=lambda s: (s.time, s.log, s.seq))
+    """Every entry of every log in the order they apply: (time, log name, seq), except that
+    an entry always comes after what its writer had seen (times have one-second steps, and
+    clocks differ between machines). A merge of the logs, one pointer per log."""
+    queues = {log.name: [Step(log.name, e) for e in log.entries] for log in logs}
+    taken = dict.fromkeys(queues, 0)
+    out: list[Step] = []
+    while True:
+        heads = [q[taken[name]] for name, q in queues.items() if taken[name] < len(q)]
+        if not heads:
+            return out
+        ready = [h for h in heads if all(taken.get(name, 0) >= int(n) for name, n in
+                                         (h.entry.get("seen") or {}).items()
+                                         if name in taken)]
+        step = min(ready or heads, key=lambda s: (s.time, s.log, s.seq))
+        out.append(step)
+        taken[step.log] += 1
 
 
 def seen(logs: list[Log], own: str) -> dict[str, int]:
@@ -78,31 +91,31 @@ def seen(logs: list[Log], own: str) -> dict[str, int]:
 
 @dataclass
 class Expected:
-    """What each file's hash must be, who wrote it last, and same-moment disagreements."""
+    """What each file's hash must be, and the files parallel branches both wrote."""
 
     files: dict[str, str]
-    writers: dict[str, dict[str, Step]]  # path -> {log name: its last step for the path}
-    clashes: list[tuple[str, Step, Step]]
+    # path -> its last step and the steps of other logs for the path that the last one's
+    # writer did not have (git could keep only one side of each such file)
+    parallel: dict[str, list[Step]]
 
 
 def expected_files(logs: list[Log]) -> Expected:
     """Apply every entry in history order: path -> SHA-256 ('' = removed)."""
     files: dict[str, str] = {}
-    last: dict[str, Step] = {}
-    writers: dict[str, dict[str, Step]] = {}
-    clashes: dict[str, tuple[str, Step, Step]] = {}
+    writers: dict[str, dict[str, Step]] = {}  # path -> {log: its last step for the path}
     for step in history(logs):
         for path, digest in (step.entry.get("files") or {}).items():
-            before = last.get(path)
-            if before and before.time == step.time and before.log != step.log \
-                    and files[path] != digest:
-                clashes[path] = (path, before, step)
-            elif before and before.time != step.time:
-                clashes.pop(path, None)  # written again later: settled
             files[path] = digest
-            last[path] = step
-            writers.setdefault(path, {})[step.log] = step
-    return Expected(files, writers, list(clashes.values()))
+            mine = writers.setdefault(path, {})
+            mine.pop(step.log, None)
+            mine[step.log] = step  # insertion order: the last writer last
+    parallel = {}
+    for path, mine in writers.items():
+        *others, last = mine.values()
+        missed = [s for s in others if not last.knows(s)]
+        if missed:
+            parallel[path] = [*missed, last]
+    return Expected(files, parallel)
 
 
 def logged_revocations(logs: list[Log]) -> tuple[dict[str, dict[str, Any]], set[str]]:
