@@ -329,3 +329,43 @@ def test_each_maintainer_adds_and_rotates_only_their_own_key(tmp_path: Path) -> 
     keys = load_key_history(site)
     assert [(k.name, k.usable) for k in keys] == [("Ada Lovelace", True), ("Bo Byte", False),
                                                   ("Bo Byte", True)]
+
+
+def test_revoking_one_maintainers_key_affects_only_what_it_signed(tmp_path: Path) -> None:
+    team = _start(tmp_path)
+    site = team.clone("site")
+    res = RUN.invoke(main, ["-C", str(site), "key", "revoke", team.mb["bo"][:14], "--since",
+                            "2026-01-01"])
+    assert res.exit_code == 0 and "2 file(s) signed with it" in res.output
+    bo_list = f"site_src/status/{team.mb['bo'][:16]}-1.json"
+    failing = {e.split(":")[0] for e in errors_of(site)}
+    assert failing == {f"site_src/credentials/{team.seed['bo'].name}", bo_list,
+                       f"site_src/log/{team.mb['bo']}.head.json"}
+    assert "re-signed 2 file(s)" in cli(site, "resign", "--key", str(team.keys["ada"]))
+    result = build(site)  # Bo's log stays his, its head now vouched for by Ada's key
+    assert {a.state for a in result.awards} == {"valid"}
+    head = json.loads((site / f"site_src/log/{team.mb['bo']}.head.json").read_text())
+    assert head["verificationMethod"].endswith(f"/{team.mb['ada']}.json")
+
+
+def test_a_site_with_the_single_log_of_before_gains_per_key_logs(tmp_path: Path) -> None:
+    from conftest import REPO
+
+    site = tmp_path / "demo"
+    for part in ("badges", "site_src"):
+        shutil.copytree(REPO / part, site / part)
+    cli(site, "keygen", "--key", str(tmp_path / "ada.key"), "--name", "Ada Lovelace")
+    build(site)
+    legacy = json.loads(next((site / "site_src/credentials").glob("*.json")).read_text())
+    assert legacy["credentialStatus"]["statusListCredential"].endswith("/status/1.json")
+    cli(site, "revoke", legacy["id"], "--reason", "Issued in error", "--key",
+        str(tmp_path / "ada.key"))
+    new = _issued(site, cli(site, "issue", "--badge", "community-speaker", "--email", "n@example.org",
+                            "--key", str(tmp_path / "ada.key")))
+    result = build(site)
+    assert {a.uuid: a.state for a in result.awards}[legacy["id"][9:]] == "revoked"
+    assert json.loads(new.read_text())["credentialStatus"]["statusListCredential"].endswith(
+        f"/status/{load_key_history(site)[-1].public_key_multibase[:16]}-1.json")
+    index = json.loads(result.files["log/index.json"])
+    assert [i["log"] for i in index["logs"]][0] == "log.jsonl"  # the earlier log, frozen
+    assert "log/log.jsonl" in result.files and "log/head.json" in result.files
