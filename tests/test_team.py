@@ -360,8 +360,8 @@ def test_a_site_with_the_single_log_of_before_gains_per_key_logs(tmp_path: Path)
     assert legacy["credentialStatus"]["statusListCredential"].endswith("/status/1.json")
     cli(site, "revoke", legacy["id"], "--reason", "Issued in error", "--key",
         str(tmp_path / "ada.key"))
-    new = _issued(site, cli(site, "issue", "--badge", "community-speaker", "--email", "n@example.org",
-                            "--key", str(tmp_path / "ada.key")))
+    new = _issued(site, cli(site, "issue", "--badge", "community-speaker", "--email",
+                            "n@example.org", "--key", str(tmp_path / "ada.key")))
     result = build(site)
     assert {a.uuid: a.state for a in result.awards}[legacy["id"][9:]] == "revoked"
     assert json.loads(new.read_text())["credentialStatus"]["statusListCredential"].endswith(
