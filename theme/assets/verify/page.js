@@ -18,7 +18,9 @@ const NOTES = {
   valid: "These details come from the verified credential.",
   forged: "These details are NOT verified: see the failed checks above.",
   unconfirmed: "These details are not confirmed: see the incomplete checks above.",
-  signed: "These details are as the issuer signed them; see above why the credential is not valid, or not fully checked.",
+  revoked: "These details are as the issuer signed them, but the issuer has since revoked the credential.",
+  expired: "These details are as the issuer signed them, but the credential has expired.",
+  signed: "These details are as the issuer signed them; see the checks above for what is not valid or not checked.",
 };
 
 async function verify() {
