@@ -279,8 +279,10 @@ def verify(site: Path, sources: tuple[str, ...], as_json: bool, email: str | Non
            offline: bool, now_: str | None) -> None:
     """Verify credentials: files (JSON, baked PNG or SVG) or https URLs.
 
-    Each check is printed as pass, fail or unknown (could not check) with its reason. Inside
-    a badgepress site, that site's own issuer keys are read from its files.
+    Each credential gets a one-line answer first (genuine and current; genuine, but revoked
+    or expired, with the date; or NOT AUTHENTIC, with the reason), then every check as pass,
+    fail or unknown (could not check) with its reason. Inside a badgepress site, that site's
+    own issuer keys and revocation records are read from its files.
     Exit 0 only when every credential is valid.
 
     \b
@@ -295,13 +297,14 @@ def verify(site: Path, sources: tuple[str, ...], as_json: bool, email: str | Non
         results = verify_sources(site, sources, email=email, offline=offline, now=now_)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from exc
-    ok = all(r.verdict == "valid" for _, r in results)
+    ok = all(r.verdict == "valid" for _, r, _ in results)
     if as_json:
-        out = [r.to_json() | {"source": src} for src, r in results]
+        out = [r.to_json() | {"summary": s.to_json(), "source": src} for src, r, s in results]
         click.echo(jsonlib.dumps(out[0] if len(out) == 1 else out, indent=2))
     else:
-        for src, r in results:
+        for src, r, summary in results:
             click.echo(f"{src}: {r.verdict.upper()}")
+            click.echo(f"  {summary.message}")
             for c in r.checks:
                 click.echo(f"  {c.status:<7} {c.check:<10} {c.message}")
     sys.exit(0 if ok else 1)

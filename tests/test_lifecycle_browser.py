@@ -36,7 +36,8 @@ def test_lifecycle_verdicts_in_the_browser(browser, serve_dir, keyed, tmp_path: 
     context, page, _, _ = page_of(revoked.path)
     assert verdict(page) == "invalid" and checks(page)["revocation"] == "fail"
     assert "Revoked by the issuer" in page.text_content("[data-check=revocation]")
-    assert page.is_visible(".revoked-notice")
+    assert page.text_content("[data-role=standing]").startswith(
+        "Genuine, but revoked by Test Issuer on 1 June 2026. Reason: Issued in error.")
     context.close()
 
     context, page, _, _ = page_of(expired.path)

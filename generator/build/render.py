@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import re
 from collections.abc import Callable
 from datetime import datetime
 from importlib import resources
@@ -138,6 +139,7 @@ def _environment(theme: Theme) -> jinja2.Environment:
         env.filters["skill_slug"] = slugify
         env.filters["sort_by_level"] = _sort_by_level
         env.filters["key_multibase"] = key_multibase
+        env.filters["type_label"] = type_label
         _ENVS[key] = env
     return _ENVS[key]
 
@@ -214,6 +216,15 @@ def key_multibase(vm: str) -> str:
     """The multibase key a verification method id names: 'did:web:x#z6Mk…',
     '…/issuer.json#z6Mk…' or '…/issuer/keys/z6Mk….json' -> 'z6Mk…'."""
     return str(vm).rsplit("#", 1)[-1].rsplit("/", 1)[-1].removesuffix(".json")
+
+
+def type_label(value: str) -> str:
+    """An Open Badges achievementType for people: 'CertificateOfCompletion' -> 'Certificate
+    of completion'. Extension types ('ext:…') and other spellings are shown as they are."""
+    if not re.fullmatch(r"(?:[A-Z][a-z]+)+", value):
+        return value
+    words = re.findall(r"[A-Z][a-z]+", value)
+    return " ".join([words[0], *(w.lower() for w in words[1:])])
 
 
 def human_duration(value: str) -> str:

@@ -1,10 +1,14 @@
 """`badgepress verify`: credentials from files (JSON or baked images) or https URLs, checked
-with the site's own issuer documents when run inside a site, over https otherwise."""
+with the site's own issuer documents when run inside a site, over https otherwise; and the
+one-line answer a person needs first (genuine or not, still valid or not), in the same words
+as the credential pages (theme/assets/verify/standing.js is its twin)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ..build.credential_stage import site_resolver
 from ..build.pipeline import load_site
@@ -20,20 +24,102 @@ from ..trust.resolve import (
     Resolver,
     fetch_bytes,
 )
-from ..trust.verify import CHECKS, Check, Result, parse_datetime, verify_credential
+from ..trust.status import Revocation, read_revocations
+from ..trust.verify import (
+    CHECKS,
+    Check,
+    Result,
+    day,
+    issuer_id_of,
+    messages,
+    parse_datetime,
+    verify_credential,
+)
+
+# A failure of one of these means the credential is not what its issuer signed (forged,
+# altered, or signed with a key that is not the issuer's). Any other failure (expired,
+# revoked, another recipient) concerns a genuine credential, and its details stay legible.
+AUTHENTICITY = ("format", "issuer", "signature")
 
 
-def _site_resolver(site: Path, fallback: Resolver) -> Resolver:
+@dataclass(frozen=True)
+class Summary:
+    """The answer in one sentence. ``standing``: valid | revoked | expired | not-yet-valid |
+    not-valid | other-recipient | unchecked (genuine, a later check could not run) |
+    unconfirmed (could not confirm it is genuine) | forged."""
+
+    standing: str
+    code: str
+    params: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def message(self) -> str:
+        return messages()[self.code].format_map(self.params)
+
+    def to_json(self) -> dict[str, str]:
+        return {"standing": self.standing, "code": self.code, "message": self.message}
+
+
+def summarize(result: Result, revocation: Revocation | None = None) -> Summary:
+    """What a verification means for a person. ``revocation``: the issuer's record of it
+    (date, public reason), when known; the signed status list itself says only "revoked"."""
+    checks = {c.check: c for c in result.checks}
+    proof = [checks[name] for name in AUTHENTICITY if name in checks]
+    for c in proof:
+        if c.status == "fail":
+            return Summary("forged", "summary.forged", {"reason": c.message})
+    for c in proof:
+        if c.status != "pass":
+            return Summary("unconfirmed", "summary.unconfirmed", {"reason": c.message})
+    issuer = {"issuer": _issuer_label(result.credential or {})}
+    dates, status = checks.get("dates"), checks.get("revocation")
+    if status is not None and status.code == "revocation.revoked":
+        if revocation is None:
+            return Summary("revoked", "summary.revoked_undated", issuer)
+        when = issuer | {"date": day(revocation.date)}
+        if revocation.public and revocation.reason:
+            return Summary("revoked", "summary.revoked_reason",
+                           when | {"reason": revocation.reason.strip().rstrip(".")})
+        return Summary("revoked", "summary.revoked", when)
+    if dates is not None and dates.code == "dates.expired":
+        return Summary("expired", "summary.expired", {"date": dates.params["until"]})
+    if dates is not None and dates.code == "dates.not_yet":
+        return Summary("not-yet-valid", "summary.not_yet", {"date": dates.params["from"]})
+    later = [c for c in (dates, status) if c is not None]
+    for c in later:
+        if c.status == "fail":
+            return Summary("not-valid", "summary.not_valid", {"reason": c.message})
+    if "recipient" in checks and checks["recipient"].status == "fail":
+        return Summary("other-recipient", "summary.recipient")
+    for c in later:
+        if c.status != "pass":
+            return Summary("unchecked", "summary.unchecked", {"reason": c.message})
+    return Summary("valid", "summary.valid", issuer)
+
+
+def _issuer_label(doc: dict[str, Any]) -> str:
+    issuer = doc.get("issuer")
+    if isinstance(issuer, dict) and isinstance(issuer.get("name"), str) and issuer["name"]:
+        return issuer["name"]
+    return issuer_id_of(doc) or "the issuer"
+
+
+def _open_site(site: Path, fallback: Resolver) -> tuple[Resolver, dict[tuple, Revocation]]:
+    """Inside a site: its own documents (read from its files, not the network) and its
+    revocation records by (issuer id, credential id), for the summary's date and reason."""
     if not (site / CONFIG_PATH).is_file():
-        return fallback
-
+        return fallback, {}
     try:
         catalog, _ = load_site(site)
     except BuildError:
-        return fallback
+        return fallback, {}
     resolver = site_resolver(catalog)
     resolver.fallback = fallback
-    return resolver
+    try:
+        records = read_revocations(site)
+    except (OSError, ValueError):  # the build reports a broken revocations.toml
+        records = []
+    return resolver, {(catalog.config.issuer_id, r.id): r for r in records}
 
 
 def _read(source: str) -> bytes:
@@ -45,10 +131,11 @@ def _read(source: str) -> bytes:
 
 def verify_sources(site: Path, sources: tuple[str, ...], *, email: str | None = None,
                    offline: bool = False, now: str | datetime | None = None,
-                   resolver: Resolver | None = None) -> list[tuple[str, Result]]:
+                   resolver: Resolver | None = None) -> list[tuple[str, Result, Summary]]:
     when = parse_datetime(now) if isinstance(now, str) else (now or now_utc())
     network: Resolver = OfflineResolver() if offline else HttpResolver()
-    resolver = resolver or _site_resolver(site, network)
+    site_docs, records = _open_site(site, network)
+    resolver = resolver or site_docs
     results = []
     for src in sources:
         try:
@@ -56,7 +143,11 @@ def verify_sources(site: Path, sources: tuple[str, ...], *, email: str | None = 
         except (OSError, BakeError, ValueError, FetchError) as exc:
             checks = (Check("format", "fail", "format.read", {"detail": str(exc)}),
                       *(Check(c, "unknown", "none.no_credential") for c in CHECKS[1:5]))
-            results.append((src, Result("invalid", checks)))
+            result = Result("invalid", checks)
+            results.append((src, result, summarize(result)))
             continue
-        results.append((src, verify_credential(data, resolver, when, email=email)))
+        result = verify_credential(data, resolver, when, email=email)
+        doc = result.credential or {}
+        record = records.get((issuer_id_of(doc), str(doc.get("id"))))
+        results.append((src, result, summarize(result, record)))
     return results

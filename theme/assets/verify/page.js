@@ -13,6 +13,15 @@ const fileName = document.getElementById("file-name");
 const panel = document.getElementById("verification");
 const claimsBox = document.getElementById("claims");
 const siteRoot = new URL("../../../", import.meta.url).href;
+// Only a failure of format, issuer key or signature makes the details unreliable.
+const NOTES = {
+  valid: "These details come from the verified credential.",
+  forged: "These details are NOT verified: see the failed checks above.",
+  unconfirmed: "These details are not confirmed: see the incomplete checks above.",
+  revoked: "These details are as the issuer signed them, but the issuer has since revoked the credential.",
+  expired: "These details are as the issuer signed them, but the credential has expired.",
+  signed: "These details are as the issuer signed them; see the checks above for what is not valid or not checked.",
+};
 
 async function verify() {
   panel.hidden = false;
@@ -26,7 +35,7 @@ async function verify() {
   } catch (error) {
     result = { verdict: "unknown", credential: null, checks: [{ check: "format", status: "unknown", code: "error", message: `The verifier stopped: ${error.message}` }] };
   }
-  renderResult(panel, result, { howUrl: "#how" });
+  const standing = renderResult(panel, result, { howUrl: "#how" });
   if (result.credential) {
     const c = claims(result.credential);
     const values = {
@@ -34,9 +43,8 @@ async function verify() {
       validFrom: longDate(c.validFrom), validUntil: c.validUntil ? longDate(c.validUntil) : "Does not expire",
     };
     for (const [k, v] of Object.entries(values)) claimsBox.querySelector(`[data-claim=${k}]`).textContent = v;
-    document.getElementById("claims-note").textContent = result.verdict === "valid"
-      ? "These details come from the verified credential."
-      : "These details are NOT verified: see the failed or incomplete checks above.";
+    claimsBox.dataset.standing = standing.standing;
+    document.getElementById("claims-note").textContent = NOTES[standing.standing] || NOTES.signed;
     claimsBox.hidden = false;
   }
   panel.scrollIntoView({ block: "nearest" });

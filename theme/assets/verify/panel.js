@@ -2,13 +2,44 @@
 // check, and re-render the claims the panel vouches for from the verified JSON.
 import { checkRecipient, makeResolver, verdictOf, verifyCredential } from "./core.js";
 import { claims, longDate } from "./fields.js";
-import { renderChecks, renderPending, renderResult } from "./ui.js";
+import { renderPending, renderResult } from "./ui.js";
 
 const panel = document.getElementById("verification");
 const data = document.getElementById("credential-data");
 const article = document.querySelector("article.credential");
+const banner = document.querySelector("[data-role=standing]");
 // assets/<hash>/verify/panel.js -> the site root this page is served from
 const siteRoot = new URL("../../../", import.meta.url).href;
+// The issuer's own record of a revocation (date; reason when public), from the build: the
+// signed status list says only "revoked".
+const revocation = article.dataset.revokedOn
+  ? { date: article.dataset.revokedOn, reason: article.dataset.revokedReason || "" } : null;
+
+// What the standing means for the details shown above the panel. Only a failure of format,
+// issuer key or signature makes them unreliable; a revoked or expired credential is genuine.
+const SIGNED = "The details on this page are as the issuer signed them";
+const BANNERS = {
+  forged: ["bad", "The details on this page are not verified and must not be relied on."],
+  unconfirmed: ["warn", "The details on this page are not confirmed by the issuer yet."],
+  revoked: ["bad", `${SIGNED}, but the issuer has withdrawn this credential: it is no longer valid.`],
+  expired: ["warn", `${SIGNED}; it was valid until then.`],
+  "not-yet-valid": ["warn", `${SIGNED}, but it is not valid yet.`],
+  "not-valid": ["bad", `${SIGNED}, but it is not valid.`],
+  "other-recipient": ["warn", `${SIGNED}, for someone other than the email address you typed.`],
+  unchecked: ["warn", `${SIGNED}, but not every check could be completed (see Verification).`],
+};
+
+function showStanding(standing) {
+  article.dataset.standing = standing.standing;
+  const entry = BANNERS[standing.standing];
+  banner.hidden = !entry;
+  if (!entry) return;
+  const [tone, note] = entry;
+  banner.className = `notice ${tone} standing`;
+  const head = document.createElement("strong");
+  head.textContent = standing.text;
+  banner.replaceChildren(head, " ", note);
+}
 
 function setField(name, value) {
   for (const node of document.querySelectorAll(`[data-field="${name}"]`)) node.textContent = value;
@@ -63,7 +94,7 @@ async function run() {
   }
   if (result.credential) showClaims(result.credential);
   article.dataset.verified = result.verdict;
-  renderResult(panel, result, { howUrl: panel.dataset.howUrl });
+  showStanding(renderResult(panel, result, { howUrl: panel.dataset.howUrl, revocation }));
   const recipient = panel.querySelector("[data-role=recipient]");
   if (recipient && result.credential) {
     recipient.hidden = false;
@@ -75,7 +106,7 @@ async function run() {
       checks.push(await checkRecipient(result.credential, email));
       result = { ...result, checks, verdict: verdictOf(checks) };
       article.dataset.verified = result.verdict;
-      renderResult(panel, result, { howUrl: panel.dataset.howUrl });
+      showStanding(renderResult(panel, result, { howUrl: panel.dataset.howUrl, revocation }));
     });
   }
   const note = panel.querySelector("[data-role=preview]");

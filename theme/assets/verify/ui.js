@@ -1,16 +1,16 @@
 // Renders a verification result as the panel people read and tools parse:
 // data-verdict on the panel, data-check + data-status on each check (DESIGN.md "Contracts").
+// Only the verdict line is a live region, and it is written once per verification (empty
+// while checking), so a screen reader announces the answer once.
+import { longDate } from "./fields.js";
+import { standingOf, summaryText } from "./standing.js";
+
 const LABELS = {
   format: "Format", issuer: "Issuer's key", signature: "Signature", dates: "Dates",
   revocation: "Revocation", recipient: "Recipient",
 };
 const STATUS_WORDS = { pass: "Pass", fail: "Fail", unknown: "Could not check" };
-const VERDICT_WORDS = {
-  pending: "Checking this credential…",
-  valid: "Verified: this credential is genuine and current",
-  invalid: "Not valid: do not rely on this credential",
-  unknown: "Could not fully verify this credential",
-};
+const PENDING = "Checking this credential…";
 
 const el = (tag, attrs = {}, text = "") => {
   const node = document.createElement(tag);
@@ -21,7 +21,10 @@ const el = (tag, attrs = {}, text = "") => {
 
 export function renderPending(panel) {
   panel.dataset.verdict = "pending";
-  panel.querySelector("[data-role=verdict]").textContent = VERDICT_WORDS.pending;
+  delete panel.dataset.standing;
+  panel.querySelector("[data-role=verdict]").textContent = "";
+  const pending = panel.querySelector("[data-role=pending]");
+  if (pending) pending.textContent = PENDING;
 }
 
 export function renderChecks(list, checks) {
@@ -40,13 +43,20 @@ export function renderChecks(list, checks) {
   }
 }
 
-export function renderResult(panel, result, { verifiedAt = new Date(), howUrl = null } = {}) {
+// Returns the standing ({ standing, code, params, text }) so the page can mark its claims.
+// revocation: the issuer's record ({ date, reason }) when the page knows it.
+export function renderResult(panel, result, { verifiedAt = new Date(), howUrl = null, revocation = null } = {}) {
+  const standing = standingOf(result, revocation);
+  const text = summaryText(standing, longDate);
   panel.dataset.verdict = result.verdict;
-  panel.querySelector("[data-role=verdict]").textContent = VERDICT_WORDS[result.verdict];
+  panel.dataset.standing = standing.standing;
   renderChecks(panel.querySelector("[data-role=checks]"), result.checks);
   const when = panel.querySelector("[data-role=when]");
   if (when) {
     when.replaceChildren(`Verified on ${verifiedAt.toISOString().slice(0, 10)} by your browser, which fetched the issuer's published keys itself.`);
     if (howUrl) when.append(" ", el("a", { href: howUrl }, "How verification works"));
   }
+  // last: the one change the live region announces
+  panel.querySelector("[data-role=verdict]").textContent = text;
+  return { ...standing, text };
 }
