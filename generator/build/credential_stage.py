@@ -348,7 +348,8 @@ def _check_revocations_match(root: Path, cfg: SiteConfig, awards: list[Award],
         elif entry[0] in lists and entry[1] not in lists[entry[0]]:
             problems.error(root / REVOCATIONS, f"revokes {rid}, but its entry {entry[1]} is "
                            f"not set in the signed list {entry[0]}",
-                           hint="run 'badgepress revoke' again to re-sign the list")
+                           hint="after a merge: run 'badgepress reconcile --key PATH' to "
+                                "re-sign the list")
     for url, bits in lists.items():
         for index in sorted(bits):
             owner = owners.get((url, index))

@@ -3,10 +3,10 @@ revocations and renewals were recorded, and where parallel branches disagree.
 
 Each key appends to its own log (``ledger.py``), so a merge of two maintainers' branches
 brings two logs side by side instead of one conflicting file. Their entries are applied in
-(time, log name, seq) order: the latest entry for a path says what its hash must be. Entries
-that may decide something against another branch (revoke, renew, reconcile) carry ``seen``:
-how many entries of every other log their writer had, so the build can tell "after" from
-"in parallel" without trusting clocks.
+(time, log name, seq) order, never before what their writer had seen: the last entry for a
+path says what its hash must be. Every entry but 'issue' carries ``seen``
+(``ledger.Transaction.record``): how many entries of every other log its writer had, so the
+build tells "after" from "in parallel" without trusting clocks.
 """
 
 from __future__ import annotations
@@ -84,11 +84,6 @@ def history(logs: list[Log]) -> list[Step]:
         taken[step.log] += 1
 
 
-def seen(logs: list[Log], own: str) -> dict[str, int]:
-    """{log name: entries} of every other log: what a new entry of ``own`` was written after."""
-    return {log.name: len(log.entries) for log in logs if log.name != own and log.entries}
-
-
 @dataclass
 class Expected:
     """What each file's hash must be, and the files parallel branches both wrote."""
@@ -158,4 +153,4 @@ def parallel_revoke_and_renew(logs: list[Log]) -> list[tuple[Step, Step]]:
 
 
 __all__ = ["Expected", "Step", "expected_files", "history", "log_names",
-           "logged_revocations", "parallel_revoke_and_renew", "read_logs", "renewals", "seen"]
+           "logged_revocations", "parallel_revoke_and_renew", "read_logs", "renewals"]
