@@ -26,7 +26,7 @@ from badgepress.trust import proof
 from badgepress.trust.issuer import key_id
 from badgepress.trust.keys import PublishedKey, SigningKey, save_key_history
 from badgepress.trust.ledger import sha256_hex, transaction
-from badgepress.trust.status import Allocator, list_path, status_entry
+from badgepress.trust.status import Allocator, key_prefix, list_path, list_url, status_entry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,13 +62,14 @@ def make_site(dest: Path, badges: int = 1000, credentials: int = 10000, *, seed:
     key = SigningKey.generate()
     save_key_history(dest, [PublishedKey(key.public_multibase, "2026-01-01T00:00:00Z")])
     vm = key_id(cfg, key.public_multibase)
-    allocator = Allocator(cfg.base_url, {})
+    allocator = Allocator(cfg.base_url, {}, key_prefix(key.public_multibase))
+    first = f"{key_prefix(key.public_multibase)}-1"
     start = datetime(2026, 1, 1, 9, tzinfo=UTC)
     digests = []
     with transaction(dest, key, vm, "2026-01-01T00:00:00Z") as tx:
-        data = signed_status_list(cfg, key, vm, 1, set(), "2026-01-01T00:00:00Z")
-        tx.write(list_path(1), data)
-        tx.record("status-list", f"{cfg.base_url}status/1.json", {list_path(1): data})
+        data = signed_status_list(cfg, key, vm, first, set(), "2026-01-01T00:00:00Z")
+        tx.write(list_path(first), data)
+        tx.record("status-list", list_url(cfg.base_url, first), {list_path(first): data})
         for n in range(credentials):
             badge = catalog.badges[n % badges]
             when = start + timedelta(minutes=n)

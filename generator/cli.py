@@ -172,20 +172,25 @@ KEY_OPTION = click.option(
 
 @main.command()
 @KEY_OPTION
+@click.option("--name", default="",
+              help="Your public name, shown with the key (keys.json and the /log/ page).")
 @click.option("--rotate", is_flag=True,
-              help="Retire the current key(s): no new signatures with them; what they signed "
+              help="Retire your current key: no new signatures with it; what it signed "
                    "keeps verifying everywhere.")
+@click.option("--replaces", default="",
+              help="With --rotate among several keys in use: a prefix of your old key's id.")
 @click.pass_obj
-def keygen(site: Path, key: Path | None, rotate: bool) -> None:
-    """Make a new Ed25519 issuer key.
+def keygen(site: Path, key: Path | None, name: str, rotate: bool, replaces: str) -> None:
+    """Make a new Ed25519 issuer key: one per maintainer, nobody shares a private key.
 
     The private half is written to --key (or $BADGEPRESS_KEY), mode 0600, outside the site;
     the public half is added to site_src/issuer/keys.json and published in the issuer
     profile. Existing keys stay published, so credentials signed with them keep verifying.
 
     \b
-    Example:
-        badgepress keygen --key ~/.config/badgepress/issuer.key
+    Examples:
+        badgepress keygen --key ~/.config/badgepress/issuer.key --name "Ada Lovelace"
+        badgepress keygen --rotate --replaces z6MkhaXg --key ~/.config/badgepress/new.key
     """
     from .build.pipeline import config_only
     from .trust.keys import SigningKey, add_key, key_path, save_new_key
@@ -196,8 +201,12 @@ def keygen(site: Path, key: Path | None, rotate: bool) -> None:
                                "BADGEPRESS_KEY=PATH")
     cfg = config_only(site)
     new = SigningKey.generate()
+    if rotate:  # refuse an ambiguous rotation before writing anything
+        from .trust.keys import load_key_history, retiring
+
+        retiring(load_key_history(site), replaces)
     save_new_key(new, path, site)
-    keys = add_key(site, new, rotate=rotate)
+    keys = add_key(site, new, rotate=rotate, name=name, replaces=replaces)
     click.echo(f"private key written to {path} (mode 0600): keep it safe, never commit it")
     click.echo(f"public key {new.public_multibase} added to site_src/issuer/keys.json "
                f"({len(keys)} key{'s' if len(keys) != 1 else ''} published)")
@@ -382,6 +391,37 @@ def resign(site: Path, key: Path | None) -> None:
     signing = load_signing_key(key_path(key), site)
     done = do_resign(site, signing)
     click.echo(f"re-signed {len(done)} file(s) and the log head with the current key")
+
+
+@main.command()
+@KEY_OPTION
+@click.pass_obj
+def reconcile(site: Path, key: Path | None) -> None:
+    """After a merge: re-sign every status list that disagrees with revocations.toml.
+
+    Git keeps both branches' revocations (revocations.toml merges by union) but only one
+    side of a status list both re-signed. The lists are signed, so this needs your issuer
+    key; it is recorded in your key's log.
+
+    \b
+    Example:
+        git merge ada/revocations && badgepress reconcile --key ~/.config/badgepress/issuer.key
+    """
+    from .commands.reconcile import reconcile as do_reconcile
+    from .trust.keys import KeyProblem, key_path, load_signing_key
+
+    path = key_path(key)
+    if path is None:
+        raise KeyProblem("reconcile re-signs status lists, which only an issuer key can do: "
+                         "pass your key with --key PATH (or BADGEPRESS_KEY)")
+    done = do_reconcile(site, load_signing_key(path, site))
+    for name, bits in done.lists.items():
+        click.echo(f"re-signed site_src/status/{name}.json from revocations.toml "
+                   f"({len(bits)} revoked)")
+    for cid in done.settled:
+        click.echo(f"recorded that {cid} is both revoked and renewed (seen both branches)")
+    if not done.lists and not done.settled:
+        click.echo("nothing to reconcile: every status list matches revocations.toml")
 
 
 @main.command()

@@ -25,16 +25,15 @@ from badgepress.commands.lifecycle import revoke
 from badgepress.core.dates import iso
 from badgepress.core.paths import (
     CREDENTIALS_DIR,
-    HEAD_FILE,
     KEYS_PATH,
-    LOG_FILE,
+    LOG_DIR,
     STATUS_DIR,
 )
 from badgepress.core.text import slugify
 from badgepress.trust.issuer import key_id
 from badgepress.trust.keys import PublishedKey, SigningKey, save_key_history
 from badgepress.trust.ledger import transaction
-from badgepress.trust.status import Allocator, list_path, status_entry
+from badgepress.trust.status import Allocator, key_prefix, list_path, list_url, status_entry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,16 +98,17 @@ def main() -> None:
     for folder in (CREDENTIALS_DIR, STATUS_DIR):
         shutil.rmtree(ROOT / folder, ignore_errors=True)
         (ROOT / folder).mkdir(parents=True)
-    for f in (LOG_FILE, HEAD_FILE):
-        (ROOT / f).unlink(missing_ok=True)
+    for f in (ROOT / LOG_DIR).glob("*.json*"):
+        f.unlink()
     save_key_history(ROOT, [PublishedKey(key.public_multibase, iso(KEY_CREATED))])
     vm = key_id(cfg, key.public_multibase)
-    allocator = Allocator(cfg.base_url, {})
+    allocator = Allocator(cfg.base_url, {}, key_prefix(key.public_multibase))
+    name = f"{key_prefix(key.public_multibase)}-1"
     first = iso(KEY_CREATED + timedelta(days=1))
     with transaction(ROOT, key, vm, first) as tx:
-        data = signed_status_list(cfg, key, vm, 1, set(), first)
-        tx.write(list_path(1), data)
-        tx.record("status-list", f"{cfg.base_url}status/1.json", {list_path(1): data})
+        data = signed_status_list(cfg, key, vm, name, set(), first)
+        tx.write(list_path(name), data)
+        tx.record("status-list", list_url(cfg.base_url, name), {list_path(name): data})
     # issued in the order they were earned: the log's times only ever go forward
     order = sorted(range(len(EARNERS)), key=lambda i: EARNERS[i][2])
     for i in order:

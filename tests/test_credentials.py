@@ -284,7 +284,8 @@ def test_controller_mismatch_and_document_id_mismatch_fail(keyed) -> None:
     vm = doc["proof"][0]["verificationMethod"]
     files = build(site, now=NOW).files
     profile = json.loads(files["issuer.json"])
-    lists = {"https://badges.test.example/status/1.json": json.loads(files["status/1.json"])}
+    url = doc["credentialStatus"]["statusListCredential"]
+    lists = {url: json.loads(files[url.removeprefix("https://badges.test.example/")])}
     other = copy.deepcopy(profile)
     other["verificationMethod"][0]["controller"] = "https://evil.example/issuer.json"
     result = verify_credential(doc, LocalResolver({ISSUER: other} | lists), NOW)
@@ -317,7 +318,9 @@ def test_did_web_issuer(basic_site: Path, tmp_path: Path) -> None:
     assert "issuer.json" not in result.files
     ok = verify_credential(doc, LocalResolver({
         "https://badges.test.example/.well-known/did.json": did,
-        "https://badges.test.example/status/1.json": json.loads(result.files["status/1.json"])}),
+        doc["credentialStatus"]["statusListCredential"]: json.loads(result.files[
+            doc["credentialStatus"]["statusListCredential"].removeprefix(
+                "https://badges.test.example/")])}),
         NOW)
     assert ok.verdict == "valid", ok.to_json()
     assert "DID document" in ok.check("issuer").message

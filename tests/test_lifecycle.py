@@ -49,7 +49,9 @@ def test_revoke_publishes_status_and_page_says_so(keyed) -> None:
     doc = json.loads(a.path.read_text())
     entry = doc["credentialStatus"]
     assert entry["type"] == "BitstringStatusListEntry" and entry["statusPurpose"] == "revocation"
-    assert entry["statusListCredential"] == "https://badges.test.example/status/1.json"
+    # each key allocates from its own lists (parallel branches never share an index)
+    assert entry["statusListCredential"] == \
+        f"https://badges.test.example/status/{key.public_multibase[:16]}-1.json"
     assert entry["id"] == f"{entry['statusListCredential']}#{entry['statusListIndex']}"
     revoke(site, a.path.stem, "Issued in error", key, public=True, now=NOW)
     revoke(site, b.path.stem, "Private matter", key, now=NOW)
@@ -83,13 +85,14 @@ def test_build_fails_when_signed_list_and_revocations_disagree(keyed) -> None:
     index = int(json.loads(a.path.read_text())["credentialStatus"]["statusListIndex"])
     cfg = build(site, now=NOW).catalog.config
     vm = current_key(site, cfg, key)
+    name = f"{key.public_multibase[:16]}-1"
     with transaction(site, key, vm) as tx:  # a list that revokes without revocations.toml
-        data = signed_status_list(cfg, key, vm, 1, {index}, "2026-05-01T00:00:00Z")
-        tx.write(list_path(1), data)
-        tx.record("revoke", "x", {list_path(1): data})
+        data = signed_status_list(cfg, key, vm, name, {index}, "2026-05-01T00:00:00Z")
+        tx.write(list_path(name), data)
+        tx.record("status-list", "x", {list_path(name): data})
     assert errors_of(site) == [
-        f"site_src/status/1.json: entry {index} is set (revoked) but revocations.toml does not "
-        f"revoke the credential site_src/credentials/{a.path.name} (revoke only with "
+        f"site_src/status/{name}.json: entry {index} is set (revoked) but revocations.toml "
+        f"does not revoke the credential site_src/credentials/{a.path.name} (revoke only with "
         "'badgepress revoke')"]
 
 
@@ -140,7 +143,7 @@ def test_expired_credential_is_published_as_expired_and_renewal_links_both(keyed
     assert new_page.select_one(".renews-note a")["href"] == f"../{old.path.stem}/"
     res = cli(site, "verify", str(old.path), "--now", "2026-06-02T00:00:00Z")
     assert res.exit_code == 1 and "fail    dates      Expired on 2026-01-10" in res.output
-    assert [e["action"] for e in read_log(site).entries][-1] == "renew"
+    assert [e["action"] for e in read_log(site, key.public_multibase).entries][-1] == "renew"
 
 
 # keys ----------------------------------------------------------------------------------
@@ -174,8 +177,10 @@ def test_compromised_key_fails_until_resigned(keyed, tmp_path: Path) -> None:
     assert any(e.startswith(f"site_src/credentials/{a.path.name}: issuer check failed: Test "
                             f"Issuer revoked the key") and "badgepress resign" in e
                for e in errors), errors
-    assert any(e.startswith("site_src/status/1.json: issuer check failed") for e in errors)
-    assert any(e.startswith("site_src/log/head.json: signed with key") for e in errors)
+    mb = key.public_multibase
+    assert any(e.startswith(f"site_src/status/{mb[:16]}-1.json: issuer check failed")
+               for e in errors)
+    assert any(e.startswith(f"site_src/log/{mb}.head.json: signed with key") for e in errors)
     res = cli(site, "verify", str(a.path), "--now", "2026-06-02T00:00:00Z")
     assert res.exit_code == 1 and "revoked the key" in res.output and "2026-05-01" in res.output
     new_file = tmp_path / "new.key"
@@ -198,11 +203,14 @@ def test_log_is_chained_signed_and_published(keyed) -> None:
     site, key, _ = keyed
     a, b = issue(site, key, IssueRequest("member", "a@example.org"),
                  IssueRequest("leader", "b@example.org"))
-    log = read_log(site)
+    log = read_log(site, key.public_multibase)  # the key's own log
     assert [e["action"] for e in log.entries] == ["status-list", "issue", "issue"]
     assert log.head["seq"] == 3
     out = build(site, now=NOW).out_dir
-    assert (out / "log/log.jsonl").read_bytes().count(b"\n") == 3
+    assert (out / f"log/{key.public_multibase}.jsonl").read_bytes().count(b"\n") == 3
+    assert json.loads((out / "log/index.json").read_bytes())["logs"] == [
+        {"name": key.public_multibase, "log": f"{key.public_multibase}.jsonl",
+         "head": f"{key.public_multibase}.head.json", "entries": 3}]
     page = soup(out / "log/index.html")
     rows = page.select("table.log tbody tr")
     assert len(rows) == 3 and rows[0].select("td")[2].get_text() == "issue"
@@ -231,7 +239,7 @@ def test_one_edited_byte_or_an_unlogged_credential_fails_the_build(keyed) -> Non
     path = site / "site_src/credentials/00000000-0000-4000-8000-000000000001.json"
     path.write_bytes(credential_bytes(signed))
     errors = errors_of(site)
-    assert errors[0].startswith(f"site_src/credentials/{path.name}: is not in the issuance "
+    assert errors[0].startswith(f"site_src/credentials/{path.name}: is not in any issuance "
                                 "log")
 
 
@@ -304,7 +312,7 @@ def test_sigkill_at_random_points_leaves_one_credential_per_row(keyed, tmp_path:
     """Kill `issue --csv` with SIGKILL at random moments (start-up, signing, commit) at least
     20 times; a run that finishes moves on to a fresh batch. Rerunning every batch then
     leaves exactly one credential per row, a valid log and no orphan file."""
-    site, _, key_file = keyed
+    site, key, key_file = keyed
     rng = random.Random(20261124)
     batches: list[Path] = []
 
@@ -341,12 +349,13 @@ def test_sigkill_at_random_points_leaves_one_credential_per_row(keyed, tmp_path:
     assert not [p for p in (site / "site_src").rglob("*.tmp")]
     result = build(site, now=NOW)  # the log, head and every hash check out
     assert len(result.awards) == len(files)
-    logged = [e for e in read_log(site).entries if e["action"] == "issue"]
+    logged = [e for e in read_log(site, key.public_multibase).entries
+              if e["action"] == "issue"]
     assert len(logged) == len(files)
 
 
 def test_two_issue_commands_at_once_lose_nothing(keyed, tmp_path: Path) -> None:
-    site, _, key_file = keyed
+    site, key, key_file = keyed
     procs = []
     for n in range(2):
         csv = tmp_path / f"batch{n}.csv"
@@ -359,7 +368,7 @@ def test_two_issue_commands_at_once_lose_nothing(keyed, tmp_path: Path) -> None:
     assert len(result.awards) == 10
     indexes = {json.loads(a.raw)["credentialStatus"]["statusListIndex"] for a in result.awards}
     assert len(indexes) == 10
-    assert read_log(site).head["seq"] == 11  # one status list + ten credentials
+    assert read_log(site, key.public_multibase).head["seq"] == 11  # a status list + 10 credentials
 
 
 def test_a_back_dated_log_entry_fails_the_build(keyed) -> None:
@@ -379,8 +388,8 @@ def test_a_back_dated_log_entry_fails_the_build(keyed) -> None:
         tx.write(rel, credential_bytes(signed))
         tx.record("issue", signed["id"], {rel: credential_bytes(signed)})
     errors = errors_of(site)
-    assert errors[0].startswith("site_src/log/log.jsonl:3: dated 2020-01-01T00:00:00Z, before "
-                                "the entry above it")
+    assert errors[0].startswith(f"site_src/log/{key.public_multibase}.jsonl:3: dated "
+                                "2020-01-01T00:00:00Z, before the entry above it")
     assert "back-dated" in errors[0]
 
 
@@ -388,16 +397,16 @@ def test_an_edited_or_truncated_log_fails_the_build(keyed) -> None:
     site, key, _ = keyed
     issue(site, key, IssueRequest("member", "a@example.org"),
           IssueRequest("leader", "b@example.org"))
-    log_file = site / "site_src/log/log.jsonl"
+    log_file = site / f"site_src/log/{key.public_multibase}.jsonl"
     original = log_file.read_text()
     lines = original.splitlines(keepends=True)
     log_file.write_text(lines[0] + lines[1].replace('"issue"', '"renew"') + lines[2])
-    assert any("site_src/log/log.jsonl:3: the chain is broken here" in e
+    assert any(f"{log_file.relative_to(site)}:3: the chain is broken here" in e
                for e in errors_of(site))
     log_file.write_text("".join(lines[:2]))  # the last entry dropped
     errors = errors_of(site)
-    assert any(e.startswith("site_src/log/head.json: the head names entry 3, the log has 2")
-               for e in errors), errors
+    assert any(e.startswith(f"site_src/log/{key.public_multibase}.head.json: the head names "
+                            "entry 3, the log has 2") for e in errors), errors
     log_file.write_text(original)
     build(site, now=NOW)
 

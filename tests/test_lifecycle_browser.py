@@ -52,12 +52,14 @@ def test_lifecycle_verdicts_in_the_browser(browser, serve_dir, keyed, tmp_path: 
         context.close()
 
     # the status list cannot be loaded: "could not check", never a green light
-    (out / "status/1.json").rename(out / "status/1.json.bak")
+    listed = json.loads(after_rotation.path.read_text())["credentialStatus"]
+    status = out / "status" / listed["statusListCredential"].rsplit("/", 1)[1]
+    status.rename(status.with_suffix(".bak"))
     context, page, _, _ = page_of(after_rotation.path)
     assert verdict(page) == "unknown" and checks(page)["revocation"] == "unknown"
     assert "Could not check for revocation" in page.text_content("[data-check=revocation]")
     context.close()
-    (out / "status/1.json.bak").rename(out / "status/1.json")
+    status.with_suffix(".bak").rename(status)
 
     # the old key is compromised: re-signed credentials verify, the old copies do not
     old_copy = before_rotation.path.read_text()

@@ -25,6 +25,8 @@ def test_init_then_build_in_an_empty_folder(tmp_path: Path, monkeypatch) -> None
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert not list(site.rglob("*.key"))
     assert "*.key" in (site / ".gitignore").read_text()
+    # both branches' revocations survive a merge (README: A team)
+    assert (site / ".gitattributes").read_text() == "site_src/revocations.toml merge=union\n"
     assert not (site / "site_src/credentials").exists()  # no demo credentials
     result = build(site, now=NOW)
     assert [b.name for b in result.catalog.badges] == ["First Contribution"]

@@ -25,14 +25,18 @@ def test_encoding_matches_the_shared_vectors() -> None:
 
 
 def test_allocator_picks_unused_random_indexes_and_starts_a_new_list_when_full() -> None:
-    used = {f"{BASE}status/1.json": {0, 1, 2}}
-    alloc = Allocator(BASE, used, capacity=8)
+    # each key draws from its own lists only (status/<key prefix>-<n>.json)
+    mine, other = "z6MkhaXgBZDvotDk", "z6MkpTHR8VNsBxYA"
+    used = {f"{BASE}status/{mine}-1.json": {0, 1, 2}, f"{BASE}status/{other}-3.json": {4},
+            f"{BASE}status/1.json": {5}}
+    alloc = Allocator(BASE, used, mine, capacity=8)
     picks = [alloc.next() for _ in range(5)]
-    assert {p[0] for p in picks} == {f"{BASE}status/1.json"}
+    assert {p[0] for p in picks} == {f"{BASE}status/{mine}-1.json"}
     assert sorted(p[1] for p in picks) == [3, 4, 5, 6, 7]  # every free index, once
-    url, index, n = alloc.next()
-    assert (url, n) == (f"{BASE}status/2.json", 2) and 0 <= index < 8
+    url, index, name = alloc.next()
+    assert (url, name) == (f"{BASE}status/{mine}-2.json", f"{mine}-2") and 0 <= index < 8
+    assert Allocator(BASE, used, other, capacity=8).next()[2] == f"{other}-3"
     # randomness: two allocators do not hand out the same sequence
-    seqs = {tuple(Allocator(BASE, {}, capacity=131072).next()[1] for _ in range(5))
+    seqs = {tuple(Allocator(BASE, {}, mine, capacity=131072).next()[1] for _ in range(5))
             for _ in range(3)}
     assert len(seqs) == 3

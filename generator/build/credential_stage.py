@@ -22,27 +22,20 @@ from ..content.config import SiteConfig
 from ..content.model import Award, Catalog, Evidence
 from ..core.errors import Problems
 from ..core.files import atomic_write
-from ..core.paths import (
-    CREDENTIALS_DIR,
-    HEAD_FILE,
-    JOURNAL,
-    KEYS_PATH,
-    LOG_FILE,
-    REVOCATIONS,
-    STATUS_DIR,
-)
+from ..core.paths import CREDENTIALS_DIR, KEYS_PATH, REVOCATIONS, STATUS_DIR
 from ..core.text import render_markdown
 from ..trust.issuer import issuer_documents_by_url, key_for_method, outdated_form
-from ..trust.keys import PublishedKey, decode_multibase_key, load_key_history
-from ..trust.ledger import LedgerError, Log, check_chain, head_signature_ok, read_log, sha256_hex
+from ..trust.keys import PublishedKey, load_key_history
+from ..trust.ledger import sha256_hex
+from ..trust.logs import expected_files, renewals
 from ..trust.proof import proofs_of
 from ..trust.resolve import LocalResolver, Resolver
-from ..trust.status import entry_of, list_bits, list_number, read_revocations, set_bits
+from ..trust.status import entry_of, list_bits, list_name, read_revocations, set_bits
 from ..trust.verify import Check, check_dates, check_proof
+from .log_stage import RESIGN_HINT, check_files, check_logs, check_revocation_records
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 CACHE_FILE = Path(".badgepress-cache") / "verified.json"
-RESIGN_HINT = "re-sign with the current key: badgepress resign --key PATH"
 
 
 def site_documents(cfg: SiteConfig, keys: list[PublishedKey]) -> dict[str, Any]:
@@ -133,46 +126,6 @@ def _read_files(root: Path, folder: Path) -> list[_File]:
     return out
 
 
-def check_log(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
-              problems: Problems) -> Log | None:
-    """The log's chain and signed head; None when there is no log at all."""
-    if (root / JOURNAL).is_file():
-        problems.error(root / JOURNAL, "an interrupted issue/revoke left a journal",
-                       hint="run any badgepress issue/revoke command to roll it back, or "
-                            "delete the journal if you restored the files with git")
-    try:
-        log = read_log(root)
-    except LedgerError as exc:
-        problems.error(root / LOG_FILE, str(exc).split(": ", 1)[-1])
-        return None
-    if not log.entries and log.head is None:
-        return None
-    for message in check_chain(log):
-        where, _, text = message.partition(": ")
-        file, _, line = where.partition(":")
-        problems.error(root / file, text, line=int(line) if line.isdigit() else None,
-                       hint="the log is append-only: restore it with git")
-    head = log.head or {}
-    vm = head.get("verificationMethod")
-    key = key_for_method(cfg, keys, vm)
-    if log.head is not None:
-        if key is None:
-            problems.error(root / HEAD_FILE, f"signed with {vm}, which is not a published key",
-                           hint=RESIGN_HINT)
-        elif key.revoked:
-            problems.error(root / HEAD_FILE, f"signed with key {vm}, revoked on {key.revoked}",
-                           hint=RESIGN_HINT)
-        elif not head_signature_ok(head, _raw(key)):
-            problems.error(root / HEAD_FILE, "the signature of the log head does not verify",
-                           hint="the log or its head was edited: restore them with git")
-    return log
-
-
-def _raw(key: PublishedKey) -> bytes:
-
-    return decode_multibase_key(key.public_key_multibase)
-
-
 def load_awards(catalog: Catalog, problems: Problems, now: datetime, *,
                 verify_all: bool = False, progress: Callable[[int, int], None] | None = None,
                 resolver: Resolver | None = None) -> list[Award]:
@@ -203,14 +156,15 @@ class CredentialStage:
         root, cfg, problems = self.root, self.cfg, self.problems
         credential_files = _read_files(root, CREDENTIALS_DIR)
         status_files = _read_files(root, STATUS_DIR)
-        log = check_log(root, cfg, self.keys, problems)
-        if log is not None or credential_files:
-            _check_files_against_log(root, log or Log(), credential_files + status_files,
-                                     problems)
+        logs = check_logs(root, cfg, self.keys, problems)
+        check_files(root, expected_files(logs),
+                    {f.rel: f.digest for f in credential_files + status_files}, self.keys,
+                    problems)
         self.lists = _check_status_lists(cfg, status_files, self.resolver, problems,
                                          self.now)
         self.revocations = _revocations(root, problems)
-        self.renewals = _renewals(log)
+        check_revocation_records(root, logs, self.revocations, self.keys, problems)
+        self.renewals = renewals(logs)
         awards: list[Award] = []
         for i, f in enumerate(credential_files, 1):
             award = self.load_one(f)
@@ -306,7 +260,7 @@ class CredentialStage:
         entry = entry_of(doc)
         if not entry:
             return
-        if list_number(self.cfg.base_url, entry[0]) is None:
+        if list_name(self.cfg.base_url, entry[0]) is None:
             self.problems.error(path, f"its status list {entry[0]} is not one of this site's "
                                 "lists")
         elif entry in self.owners:
@@ -336,34 +290,6 @@ class CredentialStage:
                      renewed_by=renewed_by.removeprefix("urn:uuid:"))
 
 
-def _check_files_against_log(root: Path, log: Log, files: list[_File],
-                             problems: Problems) -> None:
-    expected = log.expected_files()
-    present = {f.rel for f in files}
-    for f in files:
-        want = expected.get(f.rel)
-        if want is None:
-            problems.error(root / f.rel, "is not in the issuance log: it was not made by "
-                           "badgepress issue (or its log entry was never committed)",
-                           hint="issue credentials only with 'badgepress issue'; remove "
-                                "this file")
-        elif want != f.digest:
-            problems.error(root / f.rel, "changed since it was logged (its SHA-256 differs "
-                           "from the issuance log)", hint="signed files must not be edited: "
-                           "restore it with 'git checkout', or reissue the credential")
-    for rel, want in expected.items():
-        if want and rel not in present and (rel.startswith(str(CREDENTIALS_DIR)) or
-                                            rel.startswith(str(STATUS_DIR)) or
-                                            rel == str(REVOCATIONS)):
-            if not (root / rel).is_file():
-                problems.error(root / rel, "is listed in the issuance log but missing",
-                               hint="restore it with git; to withdraw a credential use "
-                                    "'badgepress revoke', never delete it")
-            elif rel == str(REVOCATIONS) and sha256_hex((root / rel).read_bytes()) != want:
-                problems.error(root / rel, "changed since it was logged", hint=(
-                    "record revocations only with 'badgepress revoke'; restore it with git"))
-
-
 def _check_status_lists(cfg: SiteConfig, files: list[_File], resolver: Resolver,
                         problems: Problems, now: datetime) -> dict[str, set[int]]:
     """{list URL: revoked indexes} of the lists that verify."""
@@ -384,7 +310,7 @@ def _check_status_lists(cfg: SiteConfig, files: list[_File], resolver: Resolver,
             continue
         if doc.get("id") != url:
             problems.error(cfg.root / f.rel, f"its id is {doc.get('id')}, but it is published "
-                           f"at {url}", hint="status lists are named status/<n>.json")
+                           f"at {url}", hint="status lists are named status/<name>.json")
             continue
         try:
             lists[url] = set_bits(list_bits(doc))
@@ -399,15 +325,6 @@ def _revocations(root: Path, problems: Problems) -> dict[str, Any]:
     except ValueError as exc:
         problems.error(root / REVOCATIONS, str(exc), hint="fix the TOML, or restore it with git")
         return {}
-
-
-def _renewals(log: Log | None) -> dict[str, str]:
-    """{old id: new id} from 'renew' entries of the log."""
-    out = {}
-    for e in log.entries if log else []:
-        if e.get("action") == "renew" and e.get("renews"):
-            out[e["renews"]] = e["subject"]
-    return out
 
 
 def _check_revocations_match(root: Path, cfg: SiteConfig, awards: list[Award],
@@ -431,7 +348,8 @@ def _check_revocations_match(root: Path, cfg: SiteConfig, awards: list[Award],
         elif entry[0] in lists and entry[1] not in lists[entry[0]]:
             problems.error(root / REVOCATIONS, f"revokes {rid}, but its entry {entry[1]} is "
                            f"not set in the signed list {entry[0]}",
-                           hint="run 'badgepress revoke' again to re-sign the list")
+                           hint="after a merge: run 'badgepress reconcile --key PATH' to "
+                                "re-sign the list")
     for url, bits in lists.items():
         for index in sorted(bits):
             owner = owners.get((url, index))

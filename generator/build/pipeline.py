@@ -24,10 +24,10 @@ from ..content.load import load_sources
 from ..content.model import Award, Catalog
 from ..core.dates import now_utc
 from ..core.errors import Problem, Problems
-from ..core.paths import HEAD_FILE, STATUS_DIR
+from ..core.paths import STATUS_DIR
 from ..trust.issuer import identity_documents
 from ..trust.keys import load_key_history
-from ..trust.ledger import read_log
+from ..trust.logs import history, read_logs
 from .caches import AwardCache, JobCache, SourceCache, touches_records
 from .credential_stage import load_awards
 from .links import check_links
@@ -107,16 +107,22 @@ def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = N
 
 
 def published_records(root: Path) -> tuple[dict[str, bytes], list[dict]]:
-    """Status lists and the issuance log exactly as signed, and the log entries."""
+    """Status lists and every issuance log exactly as signed, /log/index.json listing the
+    logs, and all entries in the order they apply, each with the log (key) it is from."""
     files = {f"status/{p.name}": p.read_bytes()
              for p in sorted((root / STATUS_DIR).glob("*.json"))}
-    log = read_log(root)
-    if log.head is not None:
-        files["log/log.jsonl"] = "".join(
+    logs = [log for log in read_logs(root) if log.head is not None]
+    listed = []
+    for log in logs:
+        files[f"log/{log.path.name}"] = "".join(
             json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n"
             for e in log.entries).encode()
-        files["log/head.json"] = (root / HEAD_FILE).read_bytes()
-    return files, log.entries
+        files[f"log/{log.head_path.name}"] = (root / log.head_path).read_bytes()
+        listed.append({"name": log.name, "log": log.path.name, "head": log.head_path.name,
+                       "entries": len(log.entries)})
+    if listed:
+        files["log/index.json"] = (json.dumps({"logs": listed}, indent=2) + "\n").encode()
+    return files, [step.entry | {"log": step.log} for step in history(logs)]
 
 
 class Pipeline:

@@ -17,6 +17,7 @@ from ..content.model import Award, Catalog
 from ..core.errors import BuildError, Problem
 from ..core.paths import KEYS_PATH, SRC_DIR
 from ..trust import ob
+from ..trust.keys import load_key_history
 from .render import (
     Lazy,
     Output,
@@ -148,10 +149,14 @@ class Plan:
             self.data(path, (SRC_DIR / path).as_posix(), value)
         if self.has_log:
             by_id = {a.doc["id"]: a for a in awards}
-            head = json.loads(records["log/head.json"])
+            index = json.loads(records["log/index.json"])
+            heads = {i["name"]: json.loads(records["log/" + i["head"]]) for i in index["logs"]}
+            keys = {k.public_key_multibase: k.label for k in load_key_history(self.cfg.root)}
             self.page("log/index.html", "log.html", "log",
-                      (records["log/head.json"], tuple(sorted(by_id))),
-                      entries=list(reversed(log_entries)), by_id=by_id, head=head)
+                      (tuple(records[f"log/{i['head']}"] for i in index["logs"]),
+                       tuple(sorted(by_id)), tuple(sorted(keys.items()))),
+                      entries=list(reversed(log_entries)), by_id=by_id, logs=index["logs"],
+                      heads=heads, key_labels=keys)
 
     def site_files(self) -> None:
         """404, robots.txt and the sitemap of everything planned before it."""
@@ -173,7 +178,7 @@ def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
     ``identity`` holds the issuer documents ({site path: JSON}); ``awards`` the verified
     credentials; ``records`` the signed status lists and log, published as they are."""
     r = renderer or Renderer(catalog)
-    plan = Plan(catalog, r, bool(records and "log/head.json" in records), memo)
+    plan = Plan(catalog, r, bool(records and "log/index.json" in records), memo)
     for path, value in r.assets.output().items():
         plan.data(path, "theme/assets", value)
     plan.badges(awards)

@@ -33,6 +33,7 @@ from ..trust.status import (
     empty_list,
     encode_list,
     entry_of,
+    key_prefix,
     list_path,
     list_url,
     set_bit,
@@ -210,9 +211,10 @@ class Issued:
     new: bool
 
 
-def signed_status_list(cfg: SiteConfig, key: SigningKey, vm: str, n: int, revoked: set[int],
-                       when: str, since: str | None = None) -> bytes:
-    """The bytes of status list n, every revoked index set, signed now with ``key``.
+def signed_status_list(cfg: SiteConfig, key: SigningKey, vm: str, n: int | str,
+                       revoked: set[int], when: str, since: str | None = None) -> bytes:
+    """The bytes of status list ``n`` (a list name), every revoked index set, signed now with
+    ``key`` (any usable key signs for the issuer, whichever key allocates from the list).
     ``since`` keeps the list's validFrom when it is re-signed: a re-signed list valid only
     from "now" is refused by verifiers whose clock runs a few seconds behind."""
     bits = empty_list()
@@ -221,6 +223,12 @@ def signed_status_list(cfg: SiteConfig, key: SigningKey, vm: str, n: int, revoke
     doc = status_list_credential(list_url(cfg.base_url, n), cfg.issuer_id,
                                  encode_list(bits), since or when)
     return credential_bytes(proof.sign(doc, key, vm, when))
+
+
+def key_allocator(cfg: SiteConfig, key: SigningKey,
+                  existing: list[tuple[Path, dict[str, Any]]]) -> Allocator:
+    """Indexes from the signing key's own lists: no other key ever draws from them."""
+    return Allocator(cfg.base_url, used_indexes(existing), key_prefix(key.public_multibase))
 
 
 def used_indexes(existing: list[tuple[Path, dict[str, Any]]]) -> dict[str, set[int]]:
@@ -258,7 +266,7 @@ def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]
     results: list[Issued] = []
     with transaction(root, key, vm) as tx:  # logged when it takes the lock
         existing = existing_for(root)
-        allocator = Allocator(cfg.base_url, used_indexes(existing))
+        allocator = key_allocator(cfg, key, existing)
         seen: dict[tuple[str, str], Path] = {}
         for done, (_, req) in enumerate(requests, 1):
             badge = catalog.badge(req.badge)

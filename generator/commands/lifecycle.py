@@ -18,7 +18,7 @@ from ..core.dates import add_duration, iso, now_utc
 from ..core.errors import BadgepressError
 from ..core.paths import CREDENTIALS_DIR, REVOCATIONS, STATUS_DIR
 from ..trust import ob, proof
-from ..trust.issuer import issuer_object, outdated_form
+from ..trust.issuer import issuer_object, key_for_method, key_id, outdated_form
 from ..trust.keys import (
     KeyProblem,
     SigningKey,
@@ -27,20 +27,20 @@ from ..trust.keys import (
     save_key_history,
 )
 from ..trust.ledger import Log, check_chain, head_signature_ok, sha256_hex, transaction
+from ..trust.logs import expected_files, read_logs
 from ..trust.resolve import controller_document_url
 from ..trust.status import (
-    Allocator,
     Revocation,
     entry_of,
     list_bits,
-    list_number,
+    list_name,
     list_path,
     read_revocations,
     revocations_toml,
     set_bits,
     status_entry,
 )
-from .issue import credential_bytes, current_key, existing_for, signed_status_list, used_indexes
+from .issue import credential_bytes, current_key, existing_for, key_allocator, signed_status_list
 
 
 class LifecycleError(BadgepressError, ValueError):
@@ -77,7 +77,7 @@ def revoke(root: Path, ref: str, reason: str, key: SigningKey, *, public: bool =
         if previous:
             raise LifecycleError(f"{doc['id']} was already revoked on {previous.date}")
         entry = entry_of(doc)
-        n = list_number(cfg.base_url, entry[0]) if entry else None
+        n = list_name(cfg.base_url, entry[0]) if entry else None
         if entry is None or n is None or not (root / list_path(n)).is_file():
             raise LifecycleError(f"{path.name} has no status list entry of this site, so "
                                  "verifiers cannot learn that it is revoked; reissue it")
@@ -88,7 +88,8 @@ def revoke(root: Path, ref: str, reason: str, key: SigningKey, *, public: bool =
                                   iso(now), since=current.get("validFrom"))
         tx.write(REVOCATIONS, toml)
         tx.write(list_path(n), data)
-        tx.record("revoke", doc["id"], {REVOCATIONS: toml, list_path(n): data})
+        # the record itself, not revocations.toml's hash: git merges that file by union
+        tx.record("revoke", doc["id"], {list_path(n): data}, revocation=record.to_json())
     return record
 
 
@@ -119,7 +120,7 @@ def renew(root: Path, ref: str, key: SigningKey, *, now: datetime | None = None)
             "achievement": ob.achievement(badge, cfg, context=False)}
         if old.get("evidence"):
             doc["evidence"] = copy.deepcopy(old["evidence"])
-        url, index, n = Allocator(cfg.base_url, used_indexes(existing_for(root))).next()
+        url, index, n = key_allocator(cfg, key, existing_for(root)).next()
         if not (root / list_path(n)).is_file():
             data = signed_status_list(cfg, key, vm, n, set(), iso(now))
             tx.write(list_path(n), data)
@@ -203,6 +204,12 @@ def resign(root: Path, key: SigningKey, *, now: datetime | None = None) -> list[
         if legacy:
             save_key_history(root, [replace(k, fragment_id=True)
                                     if k.public_key_multibase in legacy else k for k in keys])
+        for log in read_logs(root):  # heads the revoked or 0.1-form keys signed
+            vm_of_head = str((log.head or {}).get("verificationMethod", ""))
+            signer = key_for_method(cfg, keys, vm_of_head)
+            if log.name != tx.log.name and log.head is not None and (
+                    signer is None or signer.revoked or vm_of_head != key_id(cfg, signer)):
+                tx.resign_head(log)
     return done
 
 
@@ -234,36 +241,59 @@ def public_path(rel: str) -> str | None:
     return None
 
 
-def audit(base_url: str, fetch_bytes) -> AuditReport:
-    """Check a published site: the log's chain and signed head against the issuer's own
-    published key, and every logged file's SHA-256 against what the site serves now."""
+def published_logs(base: str, fetch_bytes) -> list[Log]:
+    """The logs a site publishes, as its /log/index.json lists them (a site from before
+    per-key logs has only /log/log.jsonl and /log/head.json)."""
+    try:
+        index = json.loads(fetch_bytes(base + "log/index.json"))
+        listed = [(str(i["name"]), str(i["log"]), str(i["head"])) for i in index["logs"]]
+    except Exception:  # noqa: BLE001 - no index: the one log of an older site
+        listed = [("log", "log.jsonl", "head.json")]
+    logs = []
+    for name, log_file, head_file in listed:
+        entries = [json.loads(line) for line in fetch_bytes(base + "log/" + log_file).decode(
+            "utf-8").splitlines() if line.strip()]
+        logs.append(Log(entries, json.loads(fetch_bytes(base + "log/" + head_file)), name))
+    return logs
 
 
-    base = base_url if base_url.endswith("/") else base_url + "/"
-    problems: list[str] = []
-    entries = [json.loads(line) for line in fetch_bytes(base + "log/log.jsonl").decode(
-        "utf-8").splitlines() if line.strip()]
-    head = json.loads(fetch_bytes(base + "log/head.json"))
-    log = Log(entries, head)
-    problems += check_chain(log)
+def _check_head(log: Log, fetch_bytes) -> list[str]:
+    """The head's signature, by a key the issuer's own published documents list and have
+    not revoked."""
+    head = log.head or {}
+    where = f"{log.head_path.name}: " if log.name != "log" else ""
     vm = str(head.get("verificationMethod", ""))
     try:
         issuer = _controller_of(vm, fetch_bytes)
         doc = json.loads(fetch_bytes(controller_document_url(issuer)))
         method = next((m for m in doc.get("verificationMethod", []) if m.get("id") == vm), None)
         if doc.get("id") != issuer or method is None:
-            problems.append(f"the log head's key {vm} is not published by {issuer}")
-        elif method.get("revoked"):
-            problems.append(f"the log head is signed by a revoked key ({vm})")
-        else:
-
-            if not head_signature_ok(head, decode_multibase_key(method["publicKeyMultibase"])):
-                problems.append("the log head's signature does not verify")
+            return [f"{where}the log head's key {vm} is not published by {issuer}"]
+        if method.get("revoked"):
+            return [f"{where}the log head is signed by a revoked key ({vm})"]
+        if not head_signature_ok(head, decode_multibase_key(method["publicKeyMultibase"])):
+            return [f"{where}the log head's signature does not verify"]
     except Exception as exc:  # noqa: BLE001 - any fetch or parse failure is reported
-        problems.append(f"could not check the log head's key: {exc}")
+        return [f"{where}could not check the log head's key: {exc}"]
+    return []
+
+
+def audit(base_url: str, fetch_bytes) -> AuditReport:
+    """Check a published site: every log's chain and signed head against the issuer's own
+    published keys, and every logged file's SHA-256 against what the site serves now."""
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    problems: list[str] = []
+    logs = published_logs(base, fetch_bytes)
+    for log in logs:
+        problems += check_chain(log)
+        problems += _check_head(log, fetch_bytes)
+    expected = expected_files(logs)
+    problems += [f"{path}: written on parallel branches by the logs " + ", ".join(
+        s.log for s in steps) for path, steps in expected.parallel.items()
+        if path.startswith(str(STATUS_DIR) + "/")]
     checked = 0
     logged = set()
-    for rel, digest in log.expected_files().items():
+    for rel, digest in expected.files.items():
         public = public_path(rel)
         if not public or not digest:
             continue

@@ -25,6 +25,10 @@ it. Every file you do not put here comes from the default theme, so package upgr
 reaching the rest.
 """
 
+# Both branches' revocations (one a line) survive a merge; each is also in a log entry, and
+# the build checks the two agree. The logs need nothing: each key writes its own.
+GITATTRIBUTES_TEXT = "site_src/revocations.toml merge=union\n"
+
 
 @dataclass(frozen=True)
 class SiteAnswers:
@@ -122,6 +126,7 @@ def init_site(dest: Path, answers: SiteAnswers) -> list[Path]:
     write("requirements.txt", requirement() + "\n")
     write(".gitignore", "_site/\n.badgepress-cache/\nsite_src/log/.lock\n"
           "site_src/log/.journal.jsonl\n*.key\n")
+    write(".gitattributes", GITATTRIBUTES_TEXT)
     write("README.md",
           f"# {answers.title}\n\nA badge site built with badgepress.\n\n"
           "- `badgepress serve`: preview at http://127.0.0.1:8000 with live reload\n"

@@ -143,6 +143,13 @@ class PublishedKey:
     retired: str | None = None  # rotated out: no new signatures; old ones keep verifying
     revoked: str | None = None  # compromised: its signatures stop verifying
     fragment_id: bool = False  # also published as <issuer id>#<multibase> (0.1's key ids)
+    name: str = ""  # the maintainer who holds it, if they chose to say (keys.json only)
+
+    @property
+    def label(self) -> str:
+        """How messages and the log page name the key: 'Ada Lovelace z6MkhaXg…'."""
+        short = self.public_key_multibase[:12] + "…"
+        return f"{self.name} {short}" if self.name else short
 
     @property
     def usable(self) -> bool:
@@ -159,6 +166,8 @@ class PublishedKey:
             out["revoked"] = self.revoked
         if self.fragment_id:
             out["fragmentId"] = True
+        if self.name:
+            out["name"] = self.name
         return out
 
 
@@ -174,7 +183,8 @@ def load_key_history(site_root: Path) -> list[PublishedKey]:
         # 'expires' is what badgepress 0.1 wrote on rotation: read it as retired
         keys.append(PublishedKey(item["publicKeyMultibase"], item["created"],
                                  item.get("retired") or item.get("expires"),
-                                 item.get("revoked"), bool(item.get("fragmentId"))))
+                                 item.get("revoked"), bool(item.get("fragmentId")),
+                                 str(item.get("name", ""))))
     return keys
 
 
@@ -185,14 +195,34 @@ def save_key_history(site_root: Path, keys: list[PublishedKey]) -> None:
     atomic_write(site_root / KEYS_PATH, (json.dumps(doc, indent=2) + "\n").encode())
 
 
-def add_key(site_root: Path, key: SigningKey, *, rotate: bool = False,
-            now: datetime | None = None) -> list[PublishedKey]:
-    """Publish a new current key; with rotate, older usable keys are retired now: this site
-    signs nothing more with them, and what they signed keeps verifying everywhere."""
+def add_key(site_root: Path, key: SigningKey, *, rotate: bool = False, name: str = "",
+            replaces: str = "", now: datetime | None = None) -> list[PublishedKey]:
+    """Publish a new key (one per maintainer: adding one needs nobody's private key). With
+    rotate, the maintainer's own previous key is retired now: nothing more is signed with it,
+    and what it signed keeps verifying everywhere. Among several usable keys (a team),
+    ``replaces`` (a prefix of its multibase) says which one is theirs."""
     when = iso(now or now_utc())
     keys = load_key_history(site_root)
     if rotate:
-        keys = [replace(k, retired=when) if k.usable else k for k in keys]
-    keys.append(PublishedKey(key.public_multibase, when))
+        old = retiring(keys, replaces)
+        keys = [replace(k, retired=when) if k == old else k for k in keys]
+        name = name or old.name
+    keys.append(PublishedKey(key.public_multibase, when, name=name.strip()))
     save_key_history(site_root, keys)
     return keys
+
+
+def retiring(keys: list[PublishedKey], replaces: str) -> PublishedKey:
+    """The usable key a rotation retires: the only one, or the one ``replaces`` names."""
+    usable = [k for k in keys if k.usable]
+    found = [k for k in usable if replaces and k.public_key_multibase.startswith(replaces)]
+    if len(usable) == 1 and not replaces:
+        return usable[0]
+    if len(found) == 1:
+        return found[0]
+    listed = ", ".join(k.label for k in usable) or "none"
+    if not replaces:
+        raise KeyProblem(f"{len(usable)} keys are in use ({listed}): say which one is yours "
+                         "and is retired with --replaces KEYID-PREFIX")
+    raise KeyProblem(f"--replaces {replaces} names {len(found)} of the keys in use ({listed}); "
+                     "give a longer prefix of yours")

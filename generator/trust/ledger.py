@@ -1,10 +1,16 @@
-"""The issuance log: append-only, hash-chained, its head signed by the issuer key.
+"""The issuance logs: append-only, hash-chained, each head signed by an issuer key.
 
 Why: full RDFC verification costs ~20 ms a credential, too slow to redo for 100,000 files at
 every build, and a maintainer must not be able to slip in or back-date a credential unnoticed.
 Every `issue`, `revoke`, `renew` and `resign` appends entries naming the files it wrote and
 their SHA-256; the build checks the chain, the head's signature and every file's hash in
 milliseconds, and fully re-verifies only what is new or changed.
+
+One log per key: a key appends only to its own log, ``site_src/log/<multibase>.jsonl`` with
+its head ``<multibase>.head.json``, so maintainers who each sign with their own key never
+write the same file and git merges their branches without conflict. The single ``log.jsonl``
++ ``head.json`` of older sites stays readable as one more, frozen, log (``LEGACY_LOG``).
+``logs.py`` reads all of them as one history.
 
 Writes are transactions: an intent journal is written (and fsynced) before each file, the log
 entries are appended, and the new signed head is the commit point. A command killed at any
@@ -32,14 +38,15 @@ from ..core.errors import BadgepressError
 from ..core.files import atomic_write
 from ..core.paths import (
     CREDENTIALS_DIR,
-    HEAD_FILE,
     ISSUER_DIR,
     JOURNAL,
+    LEGACY_LOG,
     LOCK,
     LOG_DIR,
-    LOG_FILE,
     SRC_DIR,
     STATUS_DIR,
+    head_file,
+    log_file,
 )
 from .keys import SigningKey, verify_signature
 from .ld import canonize_jcs
@@ -61,10 +68,20 @@ def entry_hash(entry: dict[str, Any]) -> str:
 
 @dataclass
 class Log:
-    """The committed log: entries in order, and what each file's hash must be now."""
+    """One committed log: entries in order, and what each file's hash must be now."""
 
     entries: list[dict[str, Any]] = field(default_factory=list)
     head: dict[str, Any] | None = None
+    name: str = LEGACY_LOG  # the multibase of the key that writes it
+    uncommitted: int = 0  # lines past the signed head (never committed)
+
+    @property
+    def path(self) -> Path:
+        return log_file(self.name)
+
+    @property
+    def head_path(self) -> Path:
+        return head_file(self.name)
 
     @property
     def last_hash(self) -> str:
@@ -84,11 +101,12 @@ class Log:
         return out
 
 
-def read_log(root: Path, *, committed_only: bool = True) -> Log:
-    """Parse the log; with committed_only, entries past the signed head are ignored."""
-    head = json.loads((root / HEAD_FILE).read_text()) if (root / HEAD_FILE).is_file() else None
+def read_log(root: Path, name: str = LEGACY_LOG, *, committed_only: bool = True) -> Log:
+    """Parse one log; with committed_only, entries past the signed head are ignored."""
+    head_path = root / head_file(name)
+    head = json.loads(head_path.read_text()) if head_path.is_file() else None
     entries = []
-    path = root / LOG_FILE
+    path = root / log_file(name)
     if path.is_file():
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
@@ -96,10 +114,12 @@ def read_log(root: Path, *, committed_only: bool = True) -> Log:
             try:
                 entries.append(json.loads(line))
             except ValueError as exc:
-                raise LedgerError(f"{LOG_FILE}:{n}: not a JSON log entry ({exc})") from exc
+                raise LedgerError(f"{log_file(name)}:{n}: not a JSON log entry ({exc})"
+                                  ) from exc
+    total = len(entries)
     if committed_only:
         entries = entries[: head["seq"]] if head else []
-    return Log(entries, head)
+    return Log(entries, head, name, total - len(entries))
 
 
 def check_chain(log: Log) -> list[str]:
@@ -107,27 +127,28 @@ def check_chain(log: Log) -> list[str]:
     problems = []
     prev = GENESIS
     last_time = ""
+    log_path, head_path = log.path.as_posix(), log.head_path.as_posix()
     for i, e in enumerate(log.entries, 1):
         if str(e.get("time", "")) < last_time:
-            problems.append(f"{LOG_FILE}:{i}: dated {e.get('time')}, before the entry above "
+            problems.append(f"{log_path}:{i}: dated {e.get('time')}, before the entry above "
                             f"it ({last_time}): entries are only ever appended, so this one "
                             "was back-dated or moved")
         last_time = max(last_time, str(e.get("time", "")))
         if e.get("seq") != i:
-            problems.append(f"{LOG_FILE}:{i}: entry number {e.get('seq')} where {i} belongs")
+            problems.append(f"{log_path}:{i}: entry number {e.get('seq')} where {i} belongs")
         if e.get("prev") != prev:
-            problems.append(f"{LOG_FILE}:{i}: the chain is broken here (the entry does not "
+            problems.append(f"{log_path}:{i}: the chain is broken here (the entry does not "
                             "name the hash of the one before): the log was edited")
         prev = entry_hash(e)
     if log.head is not None:
         if log.head.get("seq") != len(log.entries):
-            problems.append(f"{HEAD_FILE}: the head names entry {log.head.get('seq')}, the "
+            problems.append(f"{head_path}: the head names entry {log.head.get('seq')}, the "
                             f"log has {len(log.entries)}")
         elif log.head.get("hash") != prev:
-            problems.append(f"{HEAD_FILE}: the head's hash does not match the last entry: the "
+            problems.append(f"{head_path}: the head's hash does not match the last entry: the "
                             "log was edited")
     elif log.entries:
-        problems.append(f"{HEAD_FILE}: missing; the log has no signed head")
+        problems.append(f"{head_path}: missing; the log has no signed head")
     return problems
 
 
@@ -148,6 +169,19 @@ def head_signature_ok(head: dict[str, Any], public_key: bytes) -> bool:
         return verify_signature(public_key, signature, _head_payload(head))
     except (KeyError, ValueError):
         return False
+
+
+def seen_heads(root: Path, own: str) -> dict[str, int]:
+    """{log name: committed entries} of every other log with a signed head."""
+    out = {}
+    for path in sorted((root / LOG_DIR).glob("*.json")) if (root / LOG_DIR).is_dir() else []:
+        name = LEGACY_LOG if path.name == "head.json" else path.name.removesuffix(".head.json")
+        if path.name.endswith("head.json") and name != own:
+            try:
+                out[name] = int(json.loads(path.read_bytes())["seq"])
+            except (ValueError, KeyError, TypeError):
+                continue  # a damaged head: the build names it
+    return out
 
 
 # transactions ----------------------------------------------------------------------------
@@ -177,8 +211,7 @@ def recover(root: Path) -> int:
     journal = root / JOURNAL
     _remove_temp_files(root)
     if not journal.is_file():
-        _cut_log_to_head(root)
-        return 0
+        return 0  # a commit always runs with a journal: nothing was left half done
     lines = journal.read_text(encoding="utf-8").splitlines()
     items = []
     for line in lines:
@@ -186,7 +219,8 @@ def recover(root: Path) -> int:
             items.append(json.loads(line))
         except ValueError:
             break  # a half-written last line: its file write never started
-    head = read_log(root).head
+    name = items[0].get("log", LEGACY_LOG) if items else LEGACY_LOG
+    head = read_log(root, name).head
     base = items[0].get("base", 0) if items else 0
     if head is not None and head["seq"] > base:
         journal.unlink()  # the head was signed: the transaction committed
@@ -199,7 +233,7 @@ def recover(root: Path) -> int:
         else:
             atomic_write(target, base64.b64decode(item["old"]))
         undone += 1
-    _cut_log_to_head(root)
+    _cut_log_to_head(root, name)
     journal.unlink()
     return undone
 
@@ -213,33 +247,46 @@ def _remove_temp_files(root: Path) -> None:
                 tmp.unlink(missing_ok=True)
 
 
-def _cut_log_to_head(root: Path) -> None:
+def _cut_log_to_head(root: Path, name: str) -> None:
     """Drop log lines past the signed head (appended, never committed)."""
-    path = root / LOG_FILE
+    path = root / log_file(name)
     if not path.is_file():
         return
-    head = read_log(root, committed_only=True).head
+    head = read_log(root, name, committed_only=True).head
     keep = head["seq"] if head else 0
     lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    if len(lines) != keep:
+    if not keep and head is None:
+        path.unlink()  # a new log whose first commit never happened
+    elif len(lines) != keep:
         atomic_write(path, "".join(ln + "\n" for ln in lines[:keep]).encode())
 
 
 class Transaction:
-    """Writes files and log entries; nothing counts until ``commit`` signs the new head."""
+    """Writes files and entries of the key's own log; nothing counts until ``commit`` signs
+    its new head."""
 
     def __init__(self, root: Path, key: SigningKey, vm: str, when: str | None = None):
         self.root, self.key, self.vm = root, key, vm
         self.when = when or iso(now_utc())
-        self.log = read_log(root)
+        self.log = read_log(root, key.public_multibase)
         self.pending: list[dict[str, Any]] = []
+        self.seen = seen_heads(root, self.log.name)
+        if self.log.uncommitted:  # recover() cut what it could: this came from elsewhere
+            raise LedgerError(f"{self.log.path}: {self.log.uncommitted} entries past its signed "
+                              f"head {self.log.head_path} (a merge or rebase that lost the "
+                              "head?): restore both files with git before signing anything")
+
+    def _begin(self) -> None:
+        """The journal's first line: which log, and its length before this transaction."""
+        if not (self.root / JOURNAL).exists():
+            _fsync_append(self.root / JOURNAL, json.dumps({"base": len(self.log.entries),
+                                                           "log": self.log.name}))
 
     def write(self, rel: Path | str, data: bytes) -> None:
         """Record the intent (with the old bytes), then replace the file atomically."""
         rel = Path(rel)
         target = self.root / rel
-        if not (self.root / JOURNAL).exists():
-            _fsync_append(self.root / JOURNAL, json.dumps({"base": len(self.log.entries)}))
+        self._begin()
         old = target.read_bytes() if target.is_file() else None
         _fsync_append(self.root / JOURNAL, json.dumps({
             "path": rel.as_posix(),
@@ -248,7 +295,12 @@ class Transaction:
 
     def record(self, action: str, subject: str, files: dict[str, bytes],
                **extra: Any) -> None:
-        """A log entry for files already written with ``write``."""
+        """A log entry for files already written with ``write``. Every entry but 'issue' (a
+        new file, which no other branch can write) says what it was written after: how many
+        entries of every other log its writer had, so the build tells "after" from "in
+        parallel" without trusting clocks."""
+        if action != "issue":
+            extra.setdefault("seen", self.seen)
         seq = len(self.log.entries) + len(self.pending) + 1
         prev = entry_hash(self.pending[-1]) if self.pending else self.log.last_hash
         entry = {"seq": seq, "time": self.when, "action": action, "subject": subject,
@@ -256,18 +308,27 @@ class Transaction:
                  **extra, "prev": prev}
         self.pending.append(entry)
 
+    def resign_head(self, log: Log) -> None:
+        """Sign another log's head anew with this key (its own key was revoked): the same
+        entries and hash, vouched for by a usable key of the issuer."""
+        head = sign_head(log, self.key, self.vm, self.when)
+        self.write(log.head_path, (json.dumps(head, indent=2) + "\n").encode())
+
     def commit(self) -> None:
         """Append the entries, then sign and write the new head: the commit point."""
-        log_path = self.root / LOG_FILE
+        log_path = self.root / self.log.path
+        self._begin()
         if self.pending:
             with open(log_path, "a", encoding="utf-8") as fh:
                 for e in self.pending:
                     fh.write(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
-        full = Log(self.log.entries + self.pending)
-        head = sign_head(full, self.key, self.vm, self.when)
-        atomic_write(self.root / HEAD_FILE, (json.dumps(head, indent=2) + "\n").encode())
+        full = Log(self.log.entries + self.pending, name=self.log.name)
+        if full.entries:  # a key that never wrote has no log yet
+            head = sign_head(full, self.key, self.vm, self.when)
+            atomic_write(self.root / full.head_path,
+                         (json.dumps(head, indent=2) + "\n").encode())
         (self.root / JOURNAL).unlink(missing_ok=True)
         self.log, self.pending = full, []
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass
@@ -56,23 +57,41 @@ def status_entry(url: str, index: int, purpose: str = "revocation") -> dict[str,
 
 
 # the site's own lists ----------------------------------------------------------------------
+# Each key allocates only from its own lists, status/<key prefix>-<n>.json, so two
+# maintainers issuing on parallel branches never draw the same index. Sites from before
+# per-key lists keep their status/<n>.json.
+
+LIST_NAME = re.compile(r"^(?:(z[1-9A-HJ-NP-Za-km-z]{15})-)?([1-9][0-9]*)$")
+PREFIX_LEN = 16  # "z6Mk" and 12 more characters of the key's multibase
 
 
+def key_prefix(multibase: str) -> str:
+    """The short key id in the names of the lists a key allocates from."""
+    return multibase[:PREFIX_LEN]
 
-def list_url(base_url: str, n: int) -> str:
-    return f"{base_url}status/{n}.json"
+
+def list_url(base_url: str, name: int | str) -> str:
+    return f"{base_url}status/{name}.json"
 
 
-def list_path(n: int) -> Path:
-    return STATUS_DIR / f"{n}.json"
+def list_path(name: int | str) -> Path:
+    return STATUS_DIR / f"{name}.json"
+
+
+def list_name(base_url: str, url: str) -> str | None:
+    """The name of ``<base_url>status/<name>.json`` ('3', 'z6Mk…-1'); None for any other
+    address."""
+    prefix = base_url + "status/"
+    if url.startswith(prefix) and url.endswith(".json") and LIST_NAME.match(
+            url[len(prefix):-5]):
+        return url[len(prefix):-5]
+    return None
 
 
 def list_number(base_url: str, url: str) -> int | None:
-    """n of ``<base_url>status/<n>.json``; None for any other address."""
-    prefix = base_url + "status/"
-    if url.startswith(prefix) and url.endswith(".json") and url[len(prefix):-5].isdigit():
-        return int(url[len(prefix):-5])
-    return None
+    """n of ``<base_url>status/<n>.json`` or ``status/<key prefix>-<n>.json``."""
+    name = list_name(base_url, url)
+    return int(LIST_NAME.match(name).group(2)) if name else None  # type: ignore[union-attr]
 
 
 def entry_of(doc: dict[str, Any]) -> tuple[str, int] | None:
@@ -88,16 +107,21 @@ def entry_of(doc: dict[str, Any]) -> tuple[str, int] | None:
 
 
 class Allocator:
-    """Random unused indexes (herd privacy), a new list when the current one is full."""
+    """Random unused indexes (herd privacy) from one key's own lists, a new list when the
+    current one is full."""
 
-    def __init__(self, base_url: str, used: dict[str, set[int]], capacity: int = MIN_ENTRIES):
-        self.base_url, self.capacity = base_url, capacity
+    def __init__(self, base_url: str, used: dict[str, set[int]], prefix: str,
+                 capacity: int = MIN_ENTRIES):
+        self.base_url, self.prefix, self.capacity = base_url, prefix, capacity
         self.used = {k: set(v) for k, v in used.items()}
-        numbers = [n for u in self.used if (n := list_number(base_url, u))]
-        self.n = max(numbers, default=1)
+        numbers = [LIST_NAME.match(name).group(2) for u in self.used  # type: ignore[union-attr]
+                   if (name := list_name(base_url, u)) and name.startswith(prefix + "-")]
+        self.n = max((int(n) for n in numbers), default=1)
 
-    def next(self) -> tuple[str, int, int]:
-        url = list_url(self.base_url, self.n)
+    def next(self) -> tuple[str, int, str]:
+        """(list URL, index, list name)."""
+        name = f"{self.prefix}-{self.n}"
+        url = list_url(self.base_url, name)
         taken = self.used.setdefault(url, set())
         if len(taken) >= self.capacity:
             self.n += 1
@@ -110,7 +134,7 @@ class Allocator:
             free = [i for i in range(self.capacity) if i not in taken]
             index = free[secrets.randbelow(len(free))]
         taken.add(index)
-        return url, index, self.n
+        return url, index, name
 
 
 @dataclass(frozen=True)
@@ -121,6 +145,10 @@ class Revocation:
     date: str
     reason: str = ""
     public: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as a log entry carries it."""
+        return {"id": self.id, "date": self.date, "reason": self.reason, "public": self.public}
 
 
 def read_revocations(root: Path) -> list[Revocation]:
@@ -139,14 +167,20 @@ def read_revocations(root: Path) -> list[Revocation]:
 
 
 def revocations_toml(items: list[Revocation]) -> bytes:
-    """TOML text of the revocations (JSON string syntax is valid TOML basic-string syntax)."""
+    """TOML text of the revocations, one a line (JSON string syntax is valid TOML
+    basic-string syntax). Why one a line: git merges this file by union, line by line; the
+    lines of multi-line [[revoked]] blocks of two branches would be interleaved into one
+    block with duplicate keys. Files in the [[revoked]] form are still read."""
     lines = ["# Revoked credentials: the source of truth for the signed status lists in",
              "# site_src/status/. Managed by 'badgepress revoke'; the build fails if the",
-             "# lists disagree. 'public = true' shows the reason on the credential page.", ""]
+             "# lists disagree. 'public = true' shows the reason on the credential page.",
+             "# One revocation a line: git merges this file by union (.gitattributes).", "",
+             "revoked = ["]
     for r in items:
-        lines += ["[[revoked]]", f"id = {json.dumps(r.id)}", f"date = {json.dumps(r.date)}",
-                  f"reason = {json.dumps(r.reason, ensure_ascii=False)}",
-                  f"public = {'true' if r.public else 'false'}", ""]
+        lines.append(f"  {{id = {json.dumps(r.id)}, date = {json.dumps(r.date)}, "
+                     f"reason = {json.dumps(r.reason, ensure_ascii=False)}, "
+                     f"public = {'true' if r.public else 'false'}}},")
+    lines += ["]", ""]
     return "\n".join(lines).encode("utf-8")
 
 

@@ -1,0 +1,155 @@
+"""The build's check of the issuance logs: every log's chain and signed head, every signed
+file against the hash the logs give it, and revocations.toml against the records the logs
+carry. The credentials stage runs it first: nothing the logs do not vouch for is published.
+
+Messages say who can fix what: a contributor without a key learns that only a maintainer
+(named, with their key) can issue, and what to take out of the pull request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..content.config import SiteConfig
+from ..core.errors import Problems
+from ..core.paths import CREDENTIALS_DIR, JOURNAL, LEGACY_LOG, REVOCATIONS, STATUS_DIR
+from ..trust.issuer import key_for_method
+from ..trust.keys import PublishedKey, decode_multibase_key
+from ..trust.ledger import LedgerError, Log, check_chain, head_signature_ok, read_log
+from ..trust.logs import Expected, Step, log_names, logged_revocations, parallel_revoke_and_renew
+from ..trust.status import Revocation
+
+RESIGN_HINT = "re-sign with the current key: badgepress resign --key PATH"
+RECONCILE_HINT = ("keep either side, then run 'badgepress reconcile --key PATH' to re-sign it "
+                  "from revocations.toml (needs a maintainer's key)")
+RESTORE_HINT = ("the logs are append-only: restore it with git (after a merge, take both "
+                "branches' versions of the logs unchanged)")
+
+
+def maintainers(keys: list[PublishedKey]) -> str:
+    """'Ada Lovelace z6MkhaXg…, z6Mkf5rG…': who can sign, for messages."""
+    return ", ".join(k.label for k in keys if k.usable) or "none published yet"
+
+
+def check_logs(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
+               problems: Problems) -> list[Log]:
+    """Every log's chain and signed head (by a published key the issuer has not revoked)."""
+    if (root / JOURNAL).is_file():
+        problems.error(root / JOURNAL, "an interrupted issue/revoke left a journal",
+                       hint="run any badgepress issue/revoke command to roll it back, or "
+                            "delete the journal if you restored the files with git")
+    published = {k.public_key_multibase for k in keys}
+    logs = []
+    for name in log_names(root):
+        try:
+            log = read_log(root, name)
+        except LedgerError as exc:
+            where, _, text = str(exc).partition(": ")
+            problems.error(root / where.split(":")[0], text, hint=RESTORE_HINT)
+            continue
+        if name != LEGACY_LOG and name not in published:
+            problems.error(root / log.path, f"a log of {name}, which is not a published key "
+                           "of this site", hint="only a maintainer's key writes a log: remove "
+                           "this file from the pull request")
+            continue
+        _check_one(root, cfg, keys, log, problems)
+        logs.append(log)
+    return logs
+
+
+def _check_one(root: Path, cfg: SiteConfig, keys: list[PublishedKey], log: Log,
+               problems: Problems) -> None:
+    if log.head is None:
+        problems.error(root / log.head_path, f"missing, so the {log.uncommitted} entries of "
+                       f"{log.path} are signed by no one (a merge or rebase that lost it?)",
+                       hint=RESTORE_HINT)
+        return
+    if log.uncommitted and not (root / JOURNAL).is_file():
+        problems.error(root / log.path, f"{log.uncommitted} entries past its signed head "
+                       f"{log.head_path.name} (a bad merge resolution?)", hint=RESTORE_HINT)
+    for message in check_chain(log):
+        where, _, text = message.partition(": ")
+        file, _, line = where.partition(":")
+        problems.error(root / file, text, line=int(line) if line.isdigit() else None,
+                       hint=RESTORE_HINT)
+    vm = log.head.get("verificationMethod")
+    key = key_for_method(cfg, keys, vm)
+    if key is None:
+        problems.error(root / log.head_path, f"signed with {vm}, which is not a published "
+                       "key", hint=RESIGN_HINT)
+    elif key.revoked:
+        problems.error(root / log.head_path, f"signed with key {vm}, revoked on "
+                       f"{key.revoked}", hint=RESIGN_HINT)
+    elif not head_signature_ok(log.head, decode_multibase_key(key.public_key_multibase)):
+        problems.error(root / log.head_path, "the signature of the log head does not verify",
+                       hint=f"the log or its head was edited: restore them with git; only a "
+                            f"maintainer's key signs a head ({maintainers(keys)})")
+
+
+def check_files(root: Path, expected: Expected, files: dict[str, str],
+                keys: list[PublishedKey], problems: Problems) -> None:
+    """Every signed file ({path: SHA-256}) against the hash the logs give it."""
+    for rel, digest in files.items():
+        want = expected.files.get(rel)
+        steps = expected.parallel.get(rel, [])
+        if steps and rel.startswith(str(STATUS_DIR) + "/"):
+            sides = " and ".join(f"by {_who(keys, s.log)} at {s.time}" for s in steps)
+            problems.error(root / rel, f"was re-signed on two branches ({sides}); git kept "
+                           "at most one side", hint=RECONCILE_HINT)
+        elif steps and digest in {s.entry["files"][rel] for s in steps}:
+            continue  # a credential both branches re-signed: either signature is the issuer's
+        elif want is None:
+            problems.error(root / rel, "is not in any issuance log: only a maintainer with an "
+                           f"issuer key can issue (keys: {maintainers(keys)})",
+                           hint="ask one of them to run 'badgepress issue', and remove this "
+                                "file from the pull request")
+        elif want != digest:
+            problems.error(root / rel, "changed since it was logged (its SHA-256 differs "
+                           "from the issuance log)", hint="signed files must not be "
+                           "edited: restore it with 'git checkout', or reissue the "
+                           "credential")
+    for rel, want in expected.files.items():
+        if want and rel not in files and rel.startswith((str(CREDENTIALS_DIR) + "/",
+                                                         str(STATUS_DIR) + "/")):
+            problems.error(root / rel, "is listed in the issuance log but missing",
+                           hint="restore it with git; to withdraw a credential use "
+                                "'badgepress revoke', never delete it")
+
+
+def _who(keys: list[PublishedKey], log: str) -> str:
+    key = next((k for k in keys if k.public_key_multibase == log), None)
+    return key.label if key else log
+
+
+def check_revocation_records(root: Path, logs: list[Log], revocations: dict[str, Revocation],
+                             keys: list[PublishedKey], problems: Problems) -> None:
+    """revocations.toml holds exactly the records the logs carry (legacy entries: by id),
+    and no credential was revoked on one branch while renewed on another, unsettled."""
+    records, legacy = logged_revocations(logs)
+    for rid, r in revocations.items():
+        logged = records.get(rid)
+        if logged is None and rid not in legacy:
+            problems.error(root / REVOCATIONS, f"revokes {rid}, which no issuance log "
+                           f"records: only a maintainer can revoke (keys: {maintainers(keys)})",
+                           hint="revoke only with 'badgepress revoke'; remove the entry")
+        elif logged is not None and logged != r.to_json():
+            problems.error(root / REVOCATIONS, f"its record of {rid} differs from the one "
+                           "logged", hint="record revocations only with 'badgepress "
+                           "revoke'; restore it with git")
+    for rid in (set(records) | legacy) - set(revocations):
+        problems.error(root / REVOCATIONS, f"lacks the revocation of {rid} that the issuance "
+                       "log records (a merge that dropped it?)",
+                       hint="restore it with git: .gitattributes should say "
+                            "'site_src/revocations.toml merge=union'")
+    for r, n in parallel_revoke_and_renew(logs):
+        problems.error(root / REVOCATIONS, _parallel_message(keys, r, n), hint=(
+            f"decide: if the renewal must go too, run 'badgepress revoke "
+            f"{str(n.entry.get('subject')).removeprefix('urn:uuid:')} --reason …'; if it "
+            "stands, run 'badgepress reconcile --key PATH' to record that both were seen"))
+
+
+def _parallel_message(keys: list[PublishedKey], r: Step, n: Step) -> str:
+    return (f"{r.entry.get('subject')} was revoked by {_who(keys, r.log)} on {r.time} and, "
+            f"on a parallel branch, renewed by {_who(keys, n.log)} on {n.time} as "
+            f"{n.entry.get('subject')}")
+

@@ -1,0 +1,156 @@
+"""All issuance logs of a site read as one history: what each file's hash must be, which
+revocations and renewals were recorded, and where parallel branches disagree.
+
+Each key appends to its own log (``ledger.py``), so a merge of two maintainers' branches
+brings two logs side by side instead of one conflicting file. Their entries are applied in
+(time, log name, seq) order, never before what their writer had seen: the last entry for a
+path says what its hash must be. Every entry but 'issue' carries ``seen``
+(``ledger.Transaction.record``): how many entries of every other log its writer had, so the
+build tells "after" from "in parallel" without trusting clocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core.paths import LEGACY_LOG, LOG_DIR
+from .ledger import Log, read_log
+
+HEAD_SUFFIX = ".head.json"
+
+
+def log_names(root: Path) -> list[str]:
+    """Every log of the site, by name (a key's multibase, or the legacy 'log'), sorted; a
+    log counts when either its entries or its head exist, so a lost head is noticed."""
+    folder = root / LOG_DIR
+    names: set[str] = set()
+    for p in folder.iterdir() if folder.is_dir() else []:
+        if p.name.startswith("."):
+            continue
+        if p.name == "head.json" or p.name == "log.jsonl":
+            names.add(LEGACY_LOG)
+        elif p.name.endswith(HEAD_SUFFIX):
+            names.add(p.name[: -len(HEAD_SUFFIX)])
+        elif p.suffix == ".jsonl":
+            names.add(p.stem)
+    return sorted(names)
+
+
+def read_logs(root: Path) -> list[Log]:
+    """Every log of the site (committed entries only); LedgerError for an unreadable one."""
+    return [read_log(root, name) for name in log_names(root)]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One entry with the log it belongs to."""
+
+    log: str
+    entry: dict[str, Any]
+
+    @property
+    def time(self) -> str:
+        return str(self.entry.get("time", ""))
+
+    @property
+    def seq(self) -> int:
+        return int(self.entry.get("seq", 0))
+
+    def knows(self, other: Step) -> bool:
+        """Whether the writer of this entry had ``other`` when writing it."""
+        if self.log == other.log:
+            return self.seq >= other.seq
+        return int((self.entry.get("seen") or {}).get(other.log, 0)) >= other.seq
+
+
+def history(logs: list[Log]) -> list[Step]:
+    """Every entry of every log in the order they apply: (time, log name, seq), except that
+    an entry always comes after what its writer had seen (times have one-second steps, and
+    clocks differ between machines). A merge of the logs, one pointer per log."""
+    queues = {log.name: [Step(log.name, e) for e in log.entries] for log in logs}
+    taken = dict.fromkeys(queues, 0)
+    out: list[Step] = []
+    while True:
+        heads = [q[taken[name]] for name, q in queues.items() if taken[name] < len(q)]
+        if not heads:
+            return out
+        ready = [h for h in heads if all(taken.get(name, 0) >= int(n) for name, n in
+                                         (h.entry.get("seen") or {}).items()
+                                         if name in taken)]
+        step = min(ready or heads, key=lambda s: (s.time, s.log, s.seq))
+        out.append(step)
+        taken[step.log] += 1
+
+
+@dataclass
+class Expected:
+    """What each file's hash must be, and the files parallel branches both wrote."""
+
+    files: dict[str, str]
+    # path -> its last step and the steps of other logs for the path that the last one's
+    # writer did not have (git could keep only one side of each such file)
+    parallel: dict[str, list[Step]]
+
+
+def expected_files(logs: list[Log]) -> Expected:
+    """Apply every entry in history order: path -> SHA-256 ('' = removed)."""
+    files: dict[str, str] = {}
+    writers: dict[str, dict[str, Step]] = {}  # path -> {log: its last step for the path}
+    for step in history(logs):
+        for path, digest in (step.entry.get("files") or {}).items():
+            files[path] = digest
+            mine = writers.setdefault(path, {})
+            mine.pop(step.log, None)
+            mine[step.log] = step  # insertion order: the last writer last
+    parallel = {}
+    for path, mine in writers.items():
+        *others, last = mine.values()
+        missed = [s for s in others if not last.knows(s)]
+        if missed:
+            parallel[path] = [*missed, last]
+    return Expected(files, parallel)
+
+
+def logged_revocations(logs: list[Log]) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """({credential id: revocation record} of entries that carry one, {ids revoked by legacy
+    entries, which only named revocations.toml's hash})."""
+    records: dict[str, dict[str, Any]] = {}
+    legacy: set[str] = set()
+    for step in history(logs):
+        if step.entry.get("action") != "revoke":
+            continue
+        record = step.entry.get("revocation")
+        if isinstance(record, dict):
+            records[str(record.get("id"))] = record
+        else:
+            legacy.add(str(step.entry.get("subject")))
+    return records, legacy
+
+
+def renewals(logs: list[Log]) -> dict[str, str]:
+    """{old id: new id} from 'renew' entries."""
+    return {s.entry["renews"]: s.entry["subject"] for s in history(logs)
+            if s.entry.get("action") == "renew" and s.entry.get("renews")}
+
+
+def parallel_revoke_and_renew(logs: list[Log]) -> list[tuple[Step, Step]]:
+    """(revoke, renew) pairs of one credential written on parallel branches (neither writer
+    had the other's entry) that no later entry has settled (one written with both known)."""
+    steps = history(logs)
+    revokes = [s for s in steps if s.entry.get("action") == "revoke"]
+    renews = [s for s in steps if s.entry.get("action") == "renew"]
+    deciders = [s for s in steps if s.entry.get("action") in ("revoke", "renew", "reconcile")]
+    out = []
+    for r in revokes:
+        for n in renews:
+            if n.entry.get("renews") != r.entry.get("subject") or r.knows(n) or n.knows(r):
+                continue
+            if not any(d.knows(r) and d.knows(n) for d in deciders):
+                out.append((r, n))
+    return out
+
+
+__all__ = ["Expected", "Step", "expected_files", "history", "log_names",
+           "logged_revocations", "parallel_revoke_and_renew", "read_logs", "renewals"]

@@ -1,0 +1,371 @@
+"""Several maintainers, one site: each signs with their own key into their own log, on
+branches of one git repository (a bare repository in tmp_path, never the network). Their
+branches merge and rebase without conflicts and build as they are; real conflicts (a status
+list both re-signed, a credential revoked on one branch and renewed on the other) stop the
+build with the choice explained, and `badgepress reconcile` settles them. A bad merge of the
+logs, and a contributor without a key adding a credential, fail the build with the reason."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from badgepress.build.pipeline import build
+from badgepress.cli import main
+from badgepress.commands.scaffold import GITATTRIBUTES_TEXT
+from badgepress.core.errors import BuildError
+from badgepress.trust.keys import load_key_history
+from badgepress.trust.logs import read_logs
+from click.testing import CliRunner
+from conftest import SITES, soup
+
+RUN = CliRunner()
+GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+PEOPLE = {"ada": "Ada Lovelace", "bo": "Bo Byte", "cy": "Cy Contributor"}
+
+
+def git(cwd: Path, *args: str, who: str = "ada", check: bool = True) -> str:
+    name = PEOPLE[who]
+    proc = subprocess.run(["git", "-c", f"user.name={name}", "-c",
+                           f"user.email={who}@example.org", "-c", "init.defaultBranch=main",
+                           *args], cwd=cwd, env=GIT_ENV, capture_output=True, text=True)
+    if check and proc.returncode:
+        raise AssertionError(f"git {' '.join(args)}: {proc.stdout}{proc.stderr}")
+    return proc.stdout
+
+
+def cli(site: Path, *args: str) -> str:
+    res = RUN.invoke(main, ["-C", str(site), *args])
+    assert res.exit_code == 0, (args, res.output)
+    return res.output
+
+
+def errors_of(site: Path) -> list[str]:
+    with pytest.raises(BuildError) as info:
+        build(site)
+    return [str(p) for p in info.value.problems]
+
+
+def signer_of(path: Path) -> str:
+    vm = json.loads(path.read_text())["proof"][0]["verificationMethod"]
+    return vm.rsplit("/", 1)[1].removesuffix(".json")
+
+
+class Team:
+    """The shared repository, both maintainers' keys (outside every clone) and multibases."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.origin = root / "origin.git"
+        self.keys = {who: root / "keys" / f"{who}.key" for who in ("ada", "bo")}
+        self.mb: dict[str, str] = {}
+        self.seed: dict[str, Path] = {}
+
+    def clone(self, name: str, branch: str = "main", who: str = "ada") -> Path:
+        dest = self.root / name
+        git(self.root, "clone", "-q", "-b", branch, str(self.origin), str(dest), who=who)
+        return dest
+
+    def issue(self, site: Path, who: str, badge: str, email: str) -> Path:
+        out = cli(site, "issue", "--badge", badge, "--email", email, "--key",
+                  str(self.keys[who]))
+        return _issued(site, out)
+
+    def issue_csv(self, site: Path, who: str, rows: list[tuple[str, str]]) -> None:
+        csv = self.root / f"{who}-{len(rows)}-{site.name}.csv"
+        csv.write_text("badge,email\n" + "".join(f"{b},{e}\n" for b, e in rows))
+        cli(site, "issue", "--csv", str(csv), "--key", str(self.keys[who]))
+
+
+def _issued(site: Path, output: str) -> Path:
+    """The credential file `issue` reports."""
+    for word in output.split():
+        if "site_src/credentials/" in word:
+            return site / word[word.index("site_src/"):].rstrip(":,)")
+    raise AssertionError(output)
+
+
+def _start(root: Path) -> Team:
+    """main: the basic site, both maintainers' keys and one credential each."""
+    team = Team(root)
+    git(root, "init", "-q", "--bare", str(team.origin))
+    seed = shutil.copytree(SITES / "basic", root / "seed")
+    (seed / ".gitignore").write_text("_site/\n.badgepress-cache/\nsite_src/log/.lock\n"
+                                     "site_src/log/.journal.jsonl\n")
+    (seed / ".gitattributes").write_text(GITATTRIBUTES_TEXT)
+    for who in ("ada", "bo"):
+        cli(seed, "keygen", "--key", str(team.keys[who]), "--name", PEOPLE[who])
+    team.mb = {who: k.public_key_multibase
+               for who, k in zip(("ada", "bo"), load_key_history(seed), strict=True)}
+    team.seed["ada"] = team.issue(seed, "ada", "member", "a0@example.org")
+    team.seed["bo"] = team.issue(seed, "bo", "leader", "b0@example.org")
+    git(seed, "init", "-q")
+    git(seed, "add", "-A")
+    git(seed, "commit", "-qm", "A site with two maintainers")
+    git(seed, "remote", "add", "origin", str(team.origin))
+    git(seed, "push", "-q", "origin", "main")
+    return team
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory) -> Team:
+    """Ada and Bo work at the same time in their own clones, each on a branch: both issue
+    (one, then a CSV), Ada revokes Bo's first credential, Bo renews Ada's."""
+    team = _start(tmp_path_factory.mktemp("team"))
+    ada, bo = team.clone("ada"), team.clone("bo", who="bo")
+    git(ada, "checkout", "-qb", "ada-work")
+    git(bo, "checkout", "-qb", "bo-work", who="bo")
+    team.issue(ada, "ada", "member", "a1@example.org")
+    team.issue(bo, "bo", "member", "b1@example.org")
+    team.issue_csv(ada, "ada", [("leader", "a2@example.org"), ("analyst", "a3@example.org")])
+    team.issue_csv(bo, "bo", [("leader", "b2@example.org"), ("analyst", "b3@example.org")])
+    seed_bo = team.seed["bo"].name
+    cli(ada, "revoke", seed_bo.removesuffix(".json"), "--reason", "Issued in error",
+        "--key", str(team.keys["ada"]))
+    cli(bo, "renew", team.seed["ada"].stem, "--key", str(team.keys["bo"]))
+    for site, who in ((ada, "ada"), (bo, "bo")):
+        git(site, "add", "-A", who=who)
+        git(site, "commit", "-qm", f"{PEOPLE[who]}'s credentials", who=who)
+        git(site, "push", "-q", "origin", f"{who}-work", who=who)
+    return team
+
+
+def merged(team: Team, name: str, how: str) -> Path:
+    """A clone where the two branches came together: merged either way, or rebased."""
+    if how == "ada+bo":
+        site = team.clone(name, "ada-work")
+        git(site, "merge", "-q", "--no-edit", "origin/bo-work")
+    elif how == "bo+ada":
+        site = team.clone(name, "bo-work", who="bo")
+        git(site, "merge", "-q", "--no-edit", "origin/ada-work", who="bo")
+    else:  # Bo rebases his work on Ada's
+        site = team.clone(name, "bo-work", who="bo")
+        git(site, "pull", "-q", "--rebase", "origin", "ada-work", who="bo")
+        assert "Ada Lovelace's credentials" in git(site, "log", "--format=%s")
+    return site
+
+
+def check_site(team: Team, site: Path):
+    """The merged site builds as it is; every credential verifies (the revoked one as
+    revoked), each operation is logged once, and no status index is shared."""
+    result = build(site)
+    assert len(result.awards) == 9  # 2 + 3 + 3 issued, 1 renewal
+    revoked = {a.uuid for a in result.awards if a.state == "revoked"}
+    assert revoked == {team.seed["bo"].stem}
+    files = sorted((site / "site_src/credentials").glob("*.json"))
+    good = [str(p) for p in files if p.stem not in revoked]
+    res = RUN.invoke(main, ["-C", str(site), "verify", *good, "--json"])
+    assert res.exit_code == 0, res.output
+    assert {r["verdict"] for r in json.loads(res.output)} == {"valid"}
+    res = RUN.invoke(main, ["-C", str(site), "verify",
+                            str(site / "site_src/credentials" / team.seed["bo"].name), "--json"])
+    assert res.exit_code == 1 and json.loads(res.output)["checks"][4]["code"] == \
+        "revocation.revoked"
+    logs = {log.name: log for log in read_logs(site)}
+    assert set(logs) == {team.mb["ada"], team.mb["bo"]}
+    actions = {who: Counter(e["action"] for e in logs[team.mb[who]].entries)
+               for who in ("ada", "bo")}
+    assert actions["ada"] == {"status-list": 1, "issue": 4, "revoke": 1}
+    assert actions["bo"] == {"status-list": 1, "issue": 4, "renew": 1}
+    made = Counter(e["subject"] for log in logs.values() for e in log.entries
+                   if e["action"] in ("issue", "renew"))
+    assert sorted(made) == sorted(json.loads(p.read_text())["id"] for p in files)
+    assert set(made.values()) == {1}
+    entries = [(json.loads(p.read_text())["credentialStatus"]["statusListCredential"],
+                json.loads(p.read_text())["credentialStatus"]["statusListIndex"])
+               for p in files]
+    assert len(set(entries)) == len(entries) == 9
+    # each key drew from its own list; the renewal is Bo's, on Bo's list
+    assert {u.rsplit("/", 1)[1] for u, _ in entries} == {
+        f"{team.mb[w][:16]}-1.json" for w in ("ada", "bo")}
+    return result
+
+
+@pytest.mark.parametrize("how", ["ada+bo", "bo+ada", "rebase"])
+def test_two_maintainers_branches_merge_and_build_as_they_are(team: Team, how: str) -> None:
+    site = merged(team, f"merged-{how}", how)
+    assert not git(site, "diff", "--name-only", "--diff-filter=U")  # no conflict at all
+    check_site(team, site)
+
+
+def test_the_merged_site_audits_and_verifies_in_the_browser(team: Team, serve_dir,
+                                                            browser) -> None:
+    import badgepress.trust.resolve as resolve
+    from badgepress.commands.lifecycle import audit
+    from test_verifier_browser import checks, open_page, verdict
+
+    site = merged(team, "served", "ada+bo")
+    out = build(site).out_dir
+    url = serve_dir(out)
+    index = json.loads((out / "log/index.json").read_text())
+    assert sorted(i["name"] for i in index["logs"]) == sorted(team.mb.values())
+    real = resolve.fetch_bytes
+
+    def local(u: str, timeout: float = 15.0) -> bytes:
+        return real(u.replace("https://badges.test.example/", url), timeout)
+
+    report = audit(url, local)
+    assert report.problems == [] and report.checked == 11  # 9 credentials, 2 status lists
+    rows = [tr.find_all("td") for tr in soup(out / "log/index.html").select(
+        "table.log tbody tr")]
+    assert len(rows) == 12 and {r[-1].get_text() for r in rows} == {
+        f"{PEOPLE[w]} {team.mb[w][:12]}…" for w in ("ada", "bo")}
+    now = datetime.now(UTC) + timedelta(minutes=1)
+    for path in sorted((site / "site_src/credentials").glob("*.json")):
+        context, page, _, _ = open_page(browser, url + f"credentials/{path.stem}/", now)
+        want = "invalid" if path.name == team.seed["bo"].name else "valid"
+        assert verdict(page) == want, (path.name, signer_of(path), checks(page))
+        context.close()
+
+
+def test_a_merge_that_drops_or_reorders_log_entries_fails_the_build(team: Team) -> None:
+    site = merged(team, "badmerge", "ada+bo")
+    bo_log = site / f"site_src/log/{team.mb['bo']}.jsonl"
+    bo_head = bo_log.with_name(f"{team.mb['bo']}.head.json")
+    lines = bo_log.read_text().splitlines(keepends=True)
+    rel = bo_log.relative_to(site).as_posix()
+    bo_log.write_text("".join(lines[:2] + lines[3:]))  # one entry dropped
+    errors = errors_of(site)
+    assert f"{rel}:3: the chain is broken here (the entry does not name the hash of the one " \
+           "before): the log was edited" in "\n".join(errors), errors
+    bo_log.write_text("".join([lines[0], lines[2], lines[1], *lines[3:]]))  # reordered
+    errors = errors_of(site)
+    assert any(e.startswith(f"{rel}:2: entry number 3 where 2 belongs") for e in errors), errors
+    bo_log.write_text("".join(lines))
+    bo_head.unlink()  # the head lost
+    errors = errors_of(site)
+    assert any(e.startswith(f"{bo_head.relative_to(site)}: missing, so the {len(lines)} "
+                            f"entries of {rel} are signed by no one") for e in errors), errors
+    git(site, "checkout", "-q", "HEAD", "--", "site_src/log")
+    build(site)
+    # a resolution that kept main's version of Ada's log: her new credentials are unlogged
+    git(site, "checkout", "-q", "origin/main", "--", *(f"site_src/log/{team.mb['ada']}{ext}"
+                                                      for ext in (".jsonl", ".head.json")))
+    errors = errors_of(site)
+    unlogged = [e.split(":")[0] for e in errors if "is not in any issuance log" in e]
+    assert len(unlogged) == 3 and all(signer_of(site / u) == team.mb["ada"] for u in unlogged)
+
+
+def test_a_contributor_without_a_key_gets_a_build_failure_that_says_who_can_fix_it(
+        team: Team) -> None:
+    site = team.clone("contributor", who="cy")
+    git(site, "checkout", "-qb", "cy-pr", who="cy")
+    badge = site / "badges/member.md"
+    badge.write_text(badge.read_text() + "\nA sentence from a contributor.\n")
+    build(site)  # badges and pages need no key
+    forged = json.loads(team.seed["ada"].read_text())
+    forged["id"] = "urn:uuid:00000000-0000-4000-8000-0000000000c1"
+    path = site / "site_src/credentials/00000000-0000-4000-8000-0000000000c1.json"
+    path.write_text(json.dumps(forged, indent=2))
+    git(site, "add", "-A", who="cy")
+    git(site, "commit", "-qm", "Add my credential", who="cy")
+    errors = errors_of(site)
+    labels = ", ".join(f"{PEOPLE[w]} {team.mb[w][:12]}…" for w in ("ada", "bo"))
+    assert errors[0] == (
+        f"site_src/credentials/{path.name}: is not in any issuance log: only a maintainer "
+        f"with an issuer key can issue (keys: {labels}) (ask one of them to run 'badgepress "
+        "issue', and remove this file from the pull request)")
+
+
+def test_real_conflicts_stop_the_build_until_reconciled(tmp_path: Path) -> None:
+    """Ada revokes her own first credential and Bo's; at the same time Bo renews Ada's and
+    revokes one of his own. Git keeps both revocations (union) but only one side of Bo's
+    status list; the build names both conflicts, `reconcile` settles them."""
+    team = _start(tmp_path)
+    ada, bo = team.clone("ada"), team.clone("bo", who="bo")
+    git(ada, "checkout", "-qb", "ada-x")
+    git(bo, "checkout", "-qb", "bo-x", who="bo")
+    for cred in (team.seed["ada"], team.seed["bo"]):
+        cli(ada, "revoke", cred.stem, "--reason", "Issued in error", "--key",
+            str(team.keys["ada"]))
+    cli(bo, "renew", team.seed["ada"].stem, "--key", str(team.keys["bo"]))
+    b5 = team.issue(bo, "bo", "member", "b5@example.org")
+    cli(bo, "revoke", b5.stem, "--reason", "Wrong person", "--key", str(team.keys["bo"]))
+    for site, who in ((ada, "ada"), (bo, "bo")):
+        git(site, "add", "-A", who=who)
+        git(site, "commit", "-qm", f"{PEOPLE[who]}'s changes", who=who)
+    git(ada, "pull", "-q", "--no-rebase", str(bo), "bo-x", check=False)
+    bo_list = f"site_src/status/{team.mb['bo'][:16]}-1.json"
+    assert git(ada, "diff", "--name-only", "--diff-filter=U").split() == [bo_list]
+    git(ada, "checkout", "-q", "--theirs", bo_list)  # keep one side, as git must
+    git(ada, "add", "-A")
+    git(ada, "commit", "-qm", "Merge Bo's changes")
+    assert (ada / "site_src/revocations.toml").read_text().count("{id = ") == 3
+    errors = "\n".join(errors_of(ada))
+    assert f"{bo_list}: was re-signed on two branches" in errors
+    assert "badgepress reconcile --key PATH" in errors
+    assert f"{json.loads(team.seed['ada'].read_text())['id']} was revoked by Ada Lovelace" \
+        in errors and "renewed by Bo Byte" in errors
+    res = RUN.invoke(main, ["-C", str(ada), "reconcile"])
+    assert res.exit_code != 0 and "only an issuer key" in res.output
+    out = cli(ada, "reconcile", "--key", str(team.keys["ada"]))
+    assert f"re-signed {bo_list} from revocations.toml (2 revoked)" in out
+    assert "is both revoked and renewed" in out
+    result = build(ada)
+    states = {a.uuid: a.state for a in result.awards}
+    assert [states[p.stem] for p in (team.seed["ada"], team.seed["bo"], b5)] == ["revoked"] * 3
+    assert sorted(states.values()).count("valid") == 1  # the renewal stands
+    assert "nothing to reconcile" in cli(ada, "reconcile", "--key", str(team.keys["ada"]))
+
+
+def test_each_maintainer_adds_and_rotates_only_their_own_key(tmp_path: Path) -> None:
+    site = shutil.copytree(SITES / "basic", tmp_path / "site")
+    for who in ("ada", "bo"):
+        cli(site, "keygen", "--key", str(tmp_path / f"{who}.key"), "--name", PEOPLE[who])
+    ada, bo = load_key_history(site)
+    assert (ada.name, bo.name) == ("Ada Lovelace", "Bo Byte")
+    res = RUN.invoke(main, ["-C", str(site), "keygen", "--rotate", "--key",
+                            str(tmp_path / "bo2.key")])
+    assert res.exit_code != 0 and "2 keys are in use" in res.output
+    assert "--replaces" in res.output and not (tmp_path / "bo2.key").exists()
+    cli(site, "keygen", "--rotate", "--replaces", bo.public_key_multibase[:10], "--key",
+        str(tmp_path / "bo2.key"))
+    keys = load_key_history(site)
+    assert [(k.name, k.usable) for k in keys] == [("Ada Lovelace", True), ("Bo Byte", False),
+                                                  ("Bo Byte", True)]
+
+
+def test_revoking_one_maintainers_key_affects_only_what_it_signed(tmp_path: Path) -> None:
+    team = _start(tmp_path)
+    site = team.clone("site")
+    res = RUN.invoke(main, ["-C", str(site), "key", "revoke", team.mb["bo"][:14], "--since",
+                            "2026-01-01"])
+    assert res.exit_code == 0 and "2 file(s) signed with it" in res.output
+    bo_list = f"site_src/status/{team.mb['bo'][:16]}-1.json"
+    failing = {e.split(":")[0] for e in errors_of(site)}
+    assert failing == {f"site_src/credentials/{team.seed['bo'].name}", bo_list,
+                       f"site_src/log/{team.mb['bo']}.head.json"}
+    assert "re-signed 2 file(s)" in cli(site, "resign", "--key", str(team.keys["ada"]))
+    result = build(site)  # Bo's log stays his, its head now vouched for by Ada's key
+    assert {a.state for a in result.awards} == {"valid"}
+    head = json.loads((site / f"site_src/log/{team.mb['bo']}.head.json").read_text())
+    assert head["verificationMethod"].endswith(f"/{team.mb['ada']}.json")
+
+
+def test_a_site_with_the_single_log_of_before_gains_per_key_logs(tmp_path: Path) -> None:
+    from conftest import REPO
+
+    site = tmp_path / "demo"
+    for part in ("badges", "site_src"):
+        shutil.copytree(REPO / part, site / part)
+    cli(site, "keygen", "--key", str(tmp_path / "ada.key"), "--name", "Ada Lovelace")
+    build(site)
+    legacy = json.loads(next((site / "site_src/credentials").glob("*.json")).read_text())
+    assert legacy["credentialStatus"]["statusListCredential"].endswith("/status/1.json")
+    cli(site, "revoke", legacy["id"], "--reason", "Issued in error", "--key",
+        str(tmp_path / "ada.key"))
+    new = _issued(site, cli(site, "issue", "--badge", "community-speaker", "--email",
+                            "n@example.org", "--key", str(tmp_path / "ada.key")))
+    result = build(site)
+    assert {a.uuid: a.state for a in result.awards}[legacy["id"][9:]] == "revoked"
+    assert json.loads(new.read_text())["credentialStatus"]["statusListCredential"].endswith(
+        f"/status/{load_key_history(site)[-1].public_key_multibase[:16]}-1.json")
+    index = json.loads(result.files["log/index.json"])
+    assert [i["log"] for i in index["logs"]][0] == "log.jsonl"  # the earlier log, frozen
+    assert "log/log.jsonl" in result.files and "log/head.json" in result.files
