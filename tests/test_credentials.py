@@ -172,6 +172,26 @@ def test_csv_bulk_issue_reports_bad_rows_and_skips_duplicates(keyed, tmp_path: P
     assert len(list((site / "site_src/credentials").glob("*.json"))) == 2
 
 
+@pytest.mark.parametrize("evidence, named", [
+    ("https://example.org/a b", "a space"), ('https://example.org/a"b', "a double quote"),
+    ("https://example.org/<a>", "'<'"), ("https://example.org/{a}", "'{'"),
+    ("https://example.org/a|b", "'|'"), ("https://example.org/a^b", "'^'"),
+    ("https://example.org/a\\b", "a backslash"), ("https://example.org/a`b", "a backtick")])
+def test_issue_refuses_evidence_that_verifiers_would_read_two_ways(keyed, evidence,
+                                                                   named) -> None:
+    """pyld and jsonld.js canonicalize such IRIs differently: signed by one, the other says
+    the signature does not match. Refused at issue time, naming the field (both verifiers
+    refuse them too: the bad-id cases of the shared corpus)."""
+    site, _, key_file = keyed
+    res = CliRunner().invoke(main, ["-C", str(site), "issue", "--badge", "member", "--email",
+                                    "a@example.org", "--evidence", evidence, "--key",
+                                    str(key_file)])
+    assert res.exit_code == 1
+    assert (f"evidence '{evidence}' contains {named}, which an IRI cannot contain unencoded; "
+            "percent-encode it (a space is %20)") in res.output
+    assert not list((site / "site_src/credentials").glob("*.json"))
+
+
 def test_secrets_never_reach_the_site(keyed, monkeypatch) -> None:
     site, key, key_file = keyed
     issue(site, key, IssueRequest("member", "secret.person@example.org", "Ada"))
