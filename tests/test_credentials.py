@@ -376,5 +376,5 @@ def test_verify_cli_human_output_and_exit_codes(keyed, tmp_path: Path) -> None:
         "message": "The email address matches the credential's recipient."}
     missing = runner.invoke(main, ["-C", str(tmp_path), "verify", str(tmp_path / "nope.json"),
                                    "--offline"])
-    assert missing.exit_code == 1 and "Could not read a credential" in missing.output
+    assert missing.exit_code == 2 and "Could not read a credential" in missing.output
     assert runner.invoke(main, ["verify"]).exit_code == 2
