@@ -1,11 +1,12 @@
 """Hostile input through both verifiers: size and time bombs in every format (JSON, PNG, SVG,
-canonicalization), ambiguous encodings, broken text. Every
+canonicalization), ambiguous encodings, redirects and private addresses, broken text. Every
 input must get a clear verdict, quickly, and the same one from `badgepress verify`'s code and
 from the browser's (bake.js extraction, then core.verifyCredential on the served site).
 
 Small inputs live in tests/hostile/verify/ with what both verifiers must say about them
 (expected.json); large ones (bombs) and those that carry a signed credential are made here.
-Nothing here touches the network.
+Nothing here touches the network: name resolution and connections are replaced by fakes
+that fail the test when something would leave this machine.
 """
 
 from __future__ import annotations
@@ -13,16 +14,22 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
 import struct
+import threading
 import time
 import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from badgepress.cli import main
+from badgepress.trust import resolve
 from badgepress.trust.bake import PNG_SIGNATURE, BakeError, _chunk, bake_png, bake_svg
 from badgepress.trust.bake import credential_text as python_text
-from badgepress.trust.resolve import LocalResolver
+from badgepress.trust.keys import SigningKey
+from badgepress.trust.proof import sign
+from badgepress.trust.resolve import FetchError, HttpResolver, LocalResolver, fetch_bytes
 from badgepress.trust.verify import verify_credential
 from click.testing import CliRunner
 from conftest import TESTS, copy_site
@@ -370,6 +377,247 @@ def test_the_verify_page_answers_hostile_files_at_once(browser, serve_dir, world
     context.close()
 
 
+# fetching: https on public addresses only ----------------------------------------------------
+
+class NoNetwork:
+    """Fake name resolution and connections: a name resolves as ``names`` says; connecting
+    anywhere but to this machine's test servers fails the test."""
+
+    def __init__(self, monkeypatch):
+        self.names: dict[str, list[str]] = {}
+        self.lookups: list[str] = []
+        self.connects: list[tuple] = []
+        self.allowed_ports: set[int] = set()
+        real_connect = socket.create_connection
+        real_getaddrinfo = socket.getaddrinfo
+
+        def getaddrinfo(host, port, *args, **kwargs):
+            if host in ("127.0.0.1", "::1"):  # the real connection to a test server
+                return real_getaddrinfo(host, port, *args, **kwargs)
+            self.lookups.append(host)
+            if host not in self.names:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6,
+                     "", (a, port)) for a in self.names[host]]
+
+        def create_connection(address, *args, **kwargs):
+            self.connects.append(address)
+            if address[0] in ("127.0.0.1", "::1") and address[1] in self.allowed_ports:
+                return real_connect(address, *args, **kwargs)
+            raise ConnectionRefusedError("the test refuses every outbound connection")
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+        monkeypatch.setattr(socket, "create_connection", create_connection)
+
+
+@pytest.fixture
+def no_network(monkeypatch) -> NoNetwork:
+    return NoNetwork(monkeypatch)
+
+
+REFUSED = [  # (url, why) for URLs refused without a lookup or a connection, in both verifiers
+    ("http://example.org/issuer.json", resolve.NOT_HTTPS),
+    ("ftp://example.org/issuer.json", resolve.NOT_HTTPS),
+    ("https://localhost/issuer.json", resolve.LOCALHOST),
+    ("https://localhost./issuer.json", resolve.LOCALHOST),
+    ("https://LOCALHOST:8443/issuer.json", resolve.LOCALHOST),
+    ("https://badges.localhost/issuer.json", resolve.LOCALHOST),
+    ("https://127.0.0.1/issuer.json", resolve.PRIVATE),
+    ("https://127.1/issuer.json", resolve.PRIVATE),
+    ("https://2130706433/issuer.json", resolve.PRIVATE),
+    ("https://0x7f000001/issuer.json", resolve.PRIVATE),
+    ("https://0x7f.1/issuer.json", resolve.PRIVATE),
+    ("https://0177.0.0.1/issuer.json", resolve.PRIVATE),
+    ("https://[::1]/issuer.json", resolve.PRIVATE),
+    ("https://[::]/issuer.json", resolve.PRIVATE),
+    ("https://0.0.0.0/issuer.json", resolve.PRIVATE),
+    ("https://10.0.0.1/issuer.json", resolve.PRIVATE),
+    ("https://10.255.255.255/issuer.json", resolve.PRIVATE),
+    ("https://172.16.0.1/issuer.json", resolve.PRIVATE),
+    ("https://172.31.255.254/issuer.json", resolve.PRIVATE),
+    ("https://192.168.1.1/issuer.json", resolve.PRIVATE),
+    ("https://169.254.169.254/latest/meta-data/", resolve.PRIVATE),
+    ("https://100.64.0.1/issuer.json", resolve.PRIVATE),
+    ("https://224.0.0.1/issuer.json", resolve.PRIVATE),
+    ("https://255.255.255.255/issuer.json", resolve.PRIVATE),
+    ("https://[::ffff:127.0.0.1]/issuer.json", resolve.PRIVATE),
+    ("https://[::ffff:a9fe:a9fe]/issuer.json", resolve.PRIVATE),
+    ("https://[64:ff9b::a00:1]/issuer.json", resolve.PRIVATE),
+    ("https://[2002:c0a8:101::1]/issuer.json", resolve.PRIVATE),
+    ("https://[fd00::1]/issuer.json", resolve.PRIVATE),
+    ("https://[fe80::1]/issuer.json", resolve.PRIVATE),
+    ("https://[ff02::1]/issuer.json", resolve.PRIVATE),
+    ("https://999.0.0.1/issuer.json", resolve.NOT_A_URL),
+]
+
+
+@pytest.mark.parametrize("url, why", REFUSED)
+def test_fetch_refuses_without_a_lookup_or_a_connection(no_network, url, why) -> None:
+    with pytest.raises(FetchError) as info:
+        fetch_bytes(url, local=False)
+    assert str(info.value) == why
+    assert no_network.lookups == [] and no_network.connects == []
+
+
+def test_the_browser_refuses_the_same_urls_for_the_same_reasons(page) -> None:
+    said = page.evaluate("""async ([modules, urls]) => {
+        const core = await import(modules + "core.js");
+        return urls.map((u) => core.fetchProblem(u));
+    }""", [page.modules, [u for u, _ in REFUSED]])
+    assert dict(zip([u for u, _ in REFUSED], said, strict=True)) == dict(REFUSED)
+    assert page.evaluate("""async (modules) => (await import(modules + "core.js"))
+        .fetchProblem("https://badges.example.org/issuer.json")""", page.modules) == ""
+
+
+@pytest.mark.parametrize("addresses", [
+    ["10.0.0.5"], ["192.168.0.10"], ["169.254.169.254"], ["127.0.0.1"], ["::1"],
+    ["::ffff:127.0.0.1"], ["fd12:3456::1"], ["93.184.216.34", "127.0.0.1"],  # one bad is enough
+])
+def test_a_name_that_resolves_to_a_private_address_is_not_connected_to(
+        no_network, addresses) -> None:
+    no_network.names["issuer.example.org"] = addresses
+    with pytest.raises(FetchError, match="private, local or reserved"):
+        fetch_bytes("https://issuer.example.org/issuer.json", local=False)
+    assert no_network.connects == []
+
+
+def test_the_checked_address_is_the_one_connected_to(no_network) -> None:
+    """Resolved once: a second answer (DNS rebinding to 127.0.0.1) is never asked for."""
+    no_network.names["issuer.example.org"] = ["93.184.216.34"]
+    with pytest.raises(FetchError, match="network error"):
+        fetch_bytes("https://issuer.example.org/issuer.json", local=False)
+    assert no_network.lookups == ["issuer.example.org"]
+    assert no_network.connects == [("93.184.216.34", 443)]
+
+
+class Redirector(BaseHTTPRequestHandler):
+    """/to?<url> redirects there; /ok answers; every request is counted."""
+
+    seen: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        Redirector.seen.append(self.path)
+        if self.path.startswith("/to?"):
+            self.send_response(302)
+            self.send_header("Location", self.path[4:])
+            self.end_headers()
+            return
+        body = b'{"ok": true}' if self.path == "/ok" else b"x" * 100_000
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def redirector(no_network):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    no_network.allowed_ports.add(server.server_address[1])
+    Redirector.seen = []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_local_url_is_fetched_only_when_the_user_gave_one(redirector) -> None:
+    """`audit http://127.0.0.1:…` (local) reads it; a URL that a credential names never
+    reaches this machine, not even once."""
+    assert fetch_bytes(redirector + "/ok") == b'{"ok": true}'
+    with pytest.raises(FetchError, match="only https"):
+        fetch_bytes(redirector + "/ok", local=False)
+    assert Redirector.seen == ["/ok"]
+
+
+@pytest.mark.parametrize("target, why", [
+    ("http://169.254.169.254/latest/meta-data/", resolve.NOT_HTTPS),
+    ("http://example.org/", resolve.NOT_HTTPS),
+    ("https://169.254.169.254/latest/meta-data/", resolve.PRIVATE),
+    ("https://10.0.0.1/", resolve.PRIVATE),
+    ("https://2130706433/", resolve.PRIVATE),
+    ("https://[::ffff:10.0.0.1]/", resolve.PRIVATE),
+    ("https://localhost./", resolve.LOCALHOST),
+    ("file:///etc/passwd", resolve.NOT_HTTPS),
+])
+def test_every_redirect_hop_is_checked_before_it_is_followed(
+        redirector, no_network, target, why) -> None:
+    with pytest.raises(FetchError) as info:
+        fetch_bytes(f"{redirector}/to?{target}")
+    assert str(info.value) == why
+    assert len(Redirector.seen) == 1  # the redirect was read, its target never asked for
+    assert [c for c in no_network.connects if c[0] != "127.0.0.1"] == []
+
+
+def test_redirect_chains_and_sizes_are_bounded(redirector) -> None:
+    hop = f"{redirector}/ok"
+    for _ in range(resolve.MAX_REDIRECTS + 1):
+        hop = f"{redirector}/to?{hop}"
+    with pytest.raises(FetchError, match="HTTP 302"):
+        fetch_bytes(hop)
+    with pytest.raises(FetchError, match="too large"):
+        fetch_bytes(f"{redirector}/big", max_bytes=50_000)
+
+
+def signed_by(issuer: str) -> str:
+    key = SigningKey.generate()
+    doc = {"@context": ["https://www.w3.org/ns/credentials/v2"],
+           "id": "urn:uuid:7f1e0c0e-8a43-4b6f-9a55-0d3b1c2e4f51", "type": ["VerifiableCredential"],
+           "issuer": issuer, "validFrom": "2026-01-01T00:00:00Z",
+           "credentialSubject": {"id": "did:example:someone"}}
+    base = issuer.split("#")[0]
+    return json.dumps(sign(doc, key, f"{base}#{key.public_multibase}", "2026-01-02T00:00:00Z"))
+
+
+ISSUERS = [  # issuer ids of credentials: (id, issuer check code, the reason when refused)
+    ("did:web:localhost", "issuer.fetch", resolve.LOCALHOST),
+    ("did:web:localhost%3A8443", "issuer.fetch", resolve.LOCALHOST),
+    ("did:web:localhost.:badges", "issuer.fetch", resolve.LOCALHOST),
+    ("did:web:127.0.0.1", "issuer.fetch", resolve.PRIVATE),
+    ("did:web:2130706433", "issuer.fetch", resolve.PRIVATE),
+    ("did:web:0x7f.1", "issuer.fetch", resolve.PRIVATE),
+    ("did:web:169.254.169.254:latest:meta-data", "issuer.fetch", resolve.PRIVATE),
+    ("did:web:10.0.0.1%3A8443", "issuer.fetch", resolve.PRIVATE),
+    ("did:web:%5B%3A%3A1%5D", "issuer.bad_document", ""),  # no IP literal in a did:web
+    ("did:web:evil.example%40127.0.0.1", "issuer.bad_document", ""),
+    ("did:web:example.org%2F..%2Fadmin", "issuer.bad_document", ""),
+    ("did:web:example.org:..:admin", "issuer.bad_document", ""),
+    ("https://169.254.169.254/issuer.json", "issuer.fetch", resolve.PRIVATE),
+    ("https://[::ffff:192.168.0.1]/issuer.json", "issuer.fetch", resolve.PRIVATE),
+    ("https://172.20.0.1/issuer.json", "issuer.fetch", resolve.PRIVATE),
+    ("http://badges.example.org/issuer.json", "issuer.fetch", resolve.NOT_HTTPS),
+]
+
+
+def test_issuer_ids_that_name_this_machine_are_never_fetched_by_either(
+        no_network, page) -> None:
+    texts = {issuer: signed_by(issuer) for issuer, _, _ in ISSUERS}
+    in_python = {i: verify_credential(t, HttpResolver(timeout=2), NOW).to_json()
+                 for i, t in texts.items()}
+    assert no_network.lookups == [] and no_network.connects == []
+    in_browser = page.evaluate("""async ([modules, texts, now]) => {
+        const core = await import(modules + "core.js");
+        const out = {};
+        for (const [issuer, text] of Object.entries(texts)) {
+            const r = await core.verifyCredential(text, { resolver: core.makeResolver(),
+                                                         now: new Date(now) });
+            out[issuer] = { verdict: r.verdict, checks: r.checks.map(
+                ({ check, status, code, message }) => ({ check, status, code, message })) };
+        }
+        return out;
+    }""", [page.modules, texts, NOW.isoformat()])
+    for issuer, code, why in ISSUERS:
+        py, js = in_python[issuer], in_browser[issuer]
+        assert summary(py) == summary(js), issuer
+        check = py["checks"][1]
+        assert check["code"] == code, (issuer, check)
+        assert check["message"] == js["checks"][1]["message"], issuer
+        assert why in check["message"]
+        assert py["checks"][2]["status"] == "pass"  # the signature, by the key it names
+
+
 # `badgepress verify`: one verdict per source, exit codes that say what happened ------------
 
 def test_verify_cli_reports_every_source_and_exits_by_the_worst(world, tmp_path) -> None:
@@ -405,6 +653,7 @@ def test_verify_cli_reports_every_source_and_exits_by_the_worst(world, tmp_path)
         assert time.monotonic() - start < WALL
         assert res.exit_code == 2, (unreadable, res.output)
         assert why in res.output and f"{valid}: UNKNOWN" in res.output
-    for url, why in (("http://example.org/c.json", "only https URLs are fetched"),):
+    for url, why in (("http://example.org/c.json", "only https URLs are fetched"),
+                     ("https://127.0.0.1/credentials/x/", resolve.PRIVATE)):
         res = run(["verify", url, *offline])
         assert res.exit_code == 2 and why in res.output

@@ -109,12 +109,22 @@ export async function checkFormat(doc) {
 }
 
 // 2. issuer key ------------------------------------------------------------------------
+// did:web: a domain name and an optional port (%3A), then path segments (did:web spec 3.2);
+// a host or segment that would change the URL's shape once decoded is refused (resolve.py).
+const DID_WEB_HOST = /^[A-Za-z0-9.-]+(?::[0-9]{1,5})?$/;
+const DID_WEB_SEGMENT = /^[^/?#\\%@\x00-\x20\x7f]+$/;
+
 export function didWebUrl(did) {
   const parts = did.split(":").slice(2);
-  if (!parts.length || !parts[0]) throw new Error(`not a did:web identifier: ${did}`);
-  const host = decodeURIComponent(parts[0]);
-  const path = parts.slice(1).map(decodeURIComponent).join("/");
-  return path ? `https://${host}/${path}/did.json` : `https://${host}/.well-known/did.json`;
+  const wrong = new Error(`not a did:web identifier: ${did}`);
+  let host;
+  let path;
+  try {
+    host = parts.length ? decodeURIComponent(parts[0]) : "";
+    path = parts.slice(1).map(decodeURIComponent);
+  } catch { throw wrong; }
+  if (!DID_WEB_HOST.test(host) || path.some((p) => !DID_WEB_SEGMENT.test(p) || p === "." || p === "..")) throw wrong;
+  return path.length ? `https://${host}/${path.join("/")}/did.json` : `https://${host}/.well-known/did.json`;
 }
 
 export function controllerDocumentUrl(issuerId) {
@@ -412,6 +422,80 @@ export async function checkRecipient(doc, email) {
 }
 
 // fetching -----------------------------------------------------------------------------
+// What is fetched is chosen by whoever wrote the credential, so it must never be this
+// computer or its network. A page cannot see where a host name resolves, so it refuses what
+// the URL itself shows (the rules and lists of generator/trust/resolve.py, which also
+// resolves names): anything but https, localhost, and private, local or reserved addresses,
+// whatever way they are written (the URL parser turns 2130706433 or 0x7f.1 into 127.0.0.1).
+const NOT_HTTPS = "only https addresses are fetched";
+const LOCALHOST = "it names this computer (localhost), which is never fetched";
+const PRIVATE = "it is a private, local or reserved network address, which is never fetched";
+const NOT_A_URL = "it is not a valid URL";
+const BLOCKED_V4 = [["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8],
+  ["169.254.0.0", 16], ["172.16.0.0", 12], ["192.0.0.0", 24], ["192.0.2.0", 24],
+  ["192.88.99.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["198.51.100.0", 24],
+  ["203.0.113.0", 24], ["224.0.0.0", 4], ["240.0.0.0", 4]];
+const BLOCKED_V6 = [["::", 8], ["64:ff9b:1::", 48], ["100::", 64], ["2001::", 23], ["2001:db8::", 32],
+  ["fc00::", 7], ["fe80::", 10], ["fec0::", 10], ["ff00::", 8]];
+
+const v4Number = (dotted) => dotted.split(".").reduce((n, part) => n * 256n + BigInt(part), 0n);
+
+function v6Number(text) {
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, null];
+  const groups = (s) => (s ? s.split(":") : []);
+  const h = groups(head);
+  const t = tail === null ? [] : groups(tail);
+  const all = tail === null ? h : [...h, ...new Array(8 - h.length - t.length).fill("0"), ...t];
+  return all.reduce((n, g) => n * 65536n + BigInt(`0x${g}`), 0n);
+}
+
+const inBlock = (n, blocks, width, parse) => blocks.some(([base, bits]) => (n >> BigInt(width - bits)) === (parse(base) >> BigInt(width - bits)));
+
+function blockedV4(n) { return inBlock(n, BLOCKED_V4, 32, v4Number); }
+
+function blockedV6(n) {
+  const low32 = n & 0xffffffffn;
+  if (n >> 32n === 0xffffn) return blockedV4(low32); // IPv4-mapped
+  if (n >> 112n === 0x2002n) return blockedV4((n >> 80n) & 0xffffffffn); // 6to4
+  if (n >> 32n === v6Number("64:ff9b::") >> 32n) return blockedV4(low32); // NAT64
+  return inBlock(n, BLOCKED_V6, 128, v6Number);
+}
+
+// Why `url` is never fetched, or "" (resolve.py refuses the same, and more: it resolves names).
+export function fetchProblem(url) {
+  let u;
+  try { u = new URL(url); } catch { return NOT_A_URL; }
+  if (u.protocol !== "https:" || !u.hostname) return NOT_HTTPS;
+  const host = u.hostname;
+  const name = host.replace(/\.+$/, "").toLowerCase();
+  if (name === "localhost" || name.endsWith(".localhost")) return LOCALHOST;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(host) && blockedV4(v4Number(host))) return PRIVATE;
+  if (host.startsWith("[") && blockedV6(v6Number(host.slice(1, -1)))) return PRIVATE;
+  return "";
+}
+
+async function readCapped(response, max) {
+  if (Number(response.headers.get("content-length")) > max) throw new FetchError("the document is too large");
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const parts = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      reader.cancel().catch(() => {});
+      throw new FetchError("the document is too large");
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) { out.set(part, at); at += part.length; }
+  return out;
+}
+
 // Fetches JSON; the site's own documents are read from the origin serving this page when
 // it is not the site's published address (local preview), and only those.
 export function makeResolver({ siteBase = null, siteRoot = null, fetchImpl = (...a) => fetch(...a) } = {}) {
@@ -420,18 +504,33 @@ export function makeResolver({ siteBase = null, siteRoot = null, fetchImpl = (..
     rewritten,
     async fetch(url) {
       let target = url;
-      if (siteBase && siteRoot && siteRoot !== siteBase && url.startsWith(siteBase)) {
+      const own = Boolean(siteBase && siteRoot && siteRoot !== siteBase && typeof url === "string" && url.startsWith(siteBase));
+      if (own) {
         target = new URL(url.slice(siteBase.length), siteRoot).href;
         rewritten[url] = target;
+      } else if (fetchProblem(url)) {
+        throw new FetchError(fetchProblem(url));
       }
       let response;
+      let bytes;
       try {
-        response = await fetchImpl(target, { headers: { Accept: "application/ld+json, application/json;q=0.9" }, credentials: "omit" });
-      } catch {
+        response = await fetchImpl(target, {
+          headers: { Accept: "application/ld+json, application/json;q=0.9" }, credentials: "omit",
+          signal: AbortSignal.timeout(30000),
+        });
+        if (!own && response.redirected && fetchProblem(response.url)) throw new FetchError(fetchProblem(response.url));
+        if (!response.ok) throw new FetchError(`HTTP ${response.status}`);
+        bytes = await readCapped(response, MAX_BYTES);
+      } catch (e) {
+        if (e instanceof FetchError) throw e;
         throw new FetchError("network error, or the server does not allow this page to read it (CORS)");
       }
-      if (!response.ok) throw new FetchError(`HTTP ${response.status}`);
-      try { return await response.json(); } catch { throw new FetchError("the response is not JSON"); }
+      try {
+        return parseStrict(decodeUtf8(bytes), MAX_BYTES);
+      } catch (e) {
+        if (e instanceof JsonProblem) throw new FetchError(`the response is not a JSON document this verifier reads (${e.code})`);
+        throw new FetchError("the response is not UTF-8 JSON");
+      }
     },
   };
 }
