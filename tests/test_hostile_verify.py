@@ -23,7 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from badgepress.build.pipeline import build
 from badgepress.cli import main
+from badgepress.commands.issue import IssueRequest
+from badgepress.core.errors import BuildError
 from badgepress.trust import resolve
 from badgepress.trust.bake import PNG_SIGNATURE, BakeError, _chunk, bake_png, bake_svg
 from badgepress.trust.bake import credential_text as python_text
@@ -32,7 +35,7 @@ from badgepress.trust.proof import sign
 from badgepress.trust.resolve import FetchError, HttpResolver, LocalResolver, fetch_bytes
 from badgepress.trust.verify import verify_credential
 from click.testing import CliRunner
-from conftest import TESTS, copy_site
+from conftest import TESTS, copy_site, issue
 from corpus import NOW, Corpus, local_as_published, make_corpus, summary
 
 HOSTILE = TESTS / "hostile" / "verify"
@@ -657,3 +660,32 @@ def test_verify_cli_reports_every_source_and_exits_by_the_worst(world, tmp_path)
                      ("https://127.0.0.1/credentials/x/", resolve.PRIVATE)):
         res = run(["verify", url, *offline])
         assert res.exit_code == 2 and why in res.output
+
+
+# the build reads its own credential files as the verifiers do -------------------------------
+
+def with_clique(text: str) -> str:
+    doc = json.loads(text)
+    doc["issuer"]["parentOrg"] = clique(8)
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize("edit, says", [
+    (with_clique, "format check failed: The credential's linked data is too complex to "
+     "check (more than 8 deep iterations over its blank nodes)"),
+    (lambda text: "[" * 100_000, "its objects and arrays nest more than 32 levels deep"),
+    (lambda text: '{"issuer": "https://evil.example/", ' + text.lstrip()[1:],
+     "a key appears twice in one object ('issuer')"),
+])
+def test_a_hostile_edit_of_a_credential_file_fails_the_build_at_once(keyed, edit,
+                                                                     says) -> None:
+    """A 2 KB edit (a blank-node clique) made `build` run for minutes; deep nesting crashed
+    it. Each is now a problem at its file, found in a moment."""
+    site, key, _ = keyed
+    [r] = issue(site, key, IssueRequest("member", "a@example.org"))
+    r.path.write_text(edit(r.path.read_text()))
+    start = time.monotonic()
+    with pytest.raises(BuildError) as info:
+        build(site, now=NOW)
+    assert time.monotonic() - start < WALL
+    assert any(says in str(p) for p in info.value.problems), info.value.problems

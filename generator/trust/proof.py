@@ -56,7 +56,7 @@ def sign(doc: dict[str, Any], key: SigningKey, verification_method: str, created
 
 def proofs_of(doc: dict[str, Any]) -> list[Any]:
     """The document's proofs, whether ``proof`` is one object or a set (an array)."""
-    proof = doc.get("proof")
+    proof = doc.get("proof") if isinstance(doc, dict) else None
     return proof if isinstance(proof, list) else [] if proof is None else [proof]
 
 
