@@ -380,6 +380,38 @@ def test_the_verify_page_answers_hostile_files_at_once(browser, serve_dir, world
     context.close()
 
 
+class Recording(LocalResolver):
+    def __init__(self, documents):
+        super().__init__(documents)
+        self.asked: list[str] = []
+
+    def fetch(self, url: str):
+        self.asked.append(url)
+        return super().fetch(url)
+
+
+def test_what_a_forged_credential_names_is_never_fetched(world, page) -> None:
+    """Its signature fails, so its status list is not asked for, by either verifier (it
+    used to be fetched, and read as 'revoked' or 'not revoked')."""
+    forged = next(c for c in world.cases if c.name == "forged-status-not-fetched")
+    status_url = json.loads(forged.text)["credentialStatus"]["statusListCredential"]
+    resolver = Recording(world.documents)
+    assert verify_credential(forged.text, resolver, NOW).check("revocation").code == \
+        "revocation.unsigned"
+    assert resolver.asked and status_url not in resolver.asked
+    asked = page.evaluate("""async ([modules, text, base, root, now]) => {
+        const core = await import(modules + "core.js");
+        const asked = [];
+        const resolver = core.makeResolver({ siteBase: base, siteRoot: root,
+            fetchImpl: (u, o) => { asked.push(u); return fetch(u, o); } });
+        const r = await core.verifyCredential(text, { resolver, now: new Date(now) });
+        return [asked, r.checks[4].code];
+    }""", [page.modules, forged.text, "https://badges.test.example/", page.url,
+           NOW.isoformat()])
+    assert asked[1] == "revocation.unsigned"
+    assert asked[0] and not any(u.endswith("status/1.json") for u in asked[0])
+
+
 # fetching: https on public addresses only ----------------------------------------------------
 
 class NoNetwork:
