@@ -287,6 +287,13 @@ def hardening_cases(w: World, list_url: str, bomb_url: str) -> list[Case]:
         doc["credentialSubject"]["achievement"]["image"] = f"https://example.org/a{bad}.png"
         cases.append(_fail(f"bad-iri-property-{name}", _sign_unsafe(doc, w.key, w.vm, w.valid),
                            "format", "format.bad_id"))
+    relative = w.credential()
+    relative["credentialSubject"]["achievement"]["image"] = "badge.png"  # typed @id
+    cases.append(_fail("relative-iri-property", _sign_unsafe(relative, w.key, w.vm, w.valid),
+                       "format", "format.undefined"))
+    for name, value in (("number", 5), ("empty", {}), ("iri", "did:key:z6Mk")):
+        cases.append(_fail(f"proof-{name}", w.valid | {"proof": value}, "format",
+                           "format.shape"))
     # 5. proof purpose and proof sets
     made_for_login = proof.sign(_unsigned(w.valid), w.key, w.vm, "2026-01-02T00:00:00Z",
                                 purpose="authentication")

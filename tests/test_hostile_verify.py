@@ -12,6 +12,7 @@ that fail the test when something would leave this machine.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import os
 import socket
@@ -336,6 +337,67 @@ def test_svg_entities_depth_and_ambiguities(world, page) -> None:
 
 def test_json_and_canonicalization_bombs_and_encodings(world, page) -> None:
     run_both(world, page, json_inputs(valid_text(world)))
+
+
+ODD_VALUES = (None, {}, 5, "x", [None], "did:key:zzz", "0001-01-01T00:00:00Z")
+
+
+def _paths(node, path=()):
+    if isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    else:
+        return
+    for key, value in items:
+        yield (*path, key)
+        yield from _paths(value, (*path, key))
+
+
+def test_odd_values_anywhere_get_the_same_verdict_from_both(world, page) -> None:
+    """Every value of a valid credential replaced by null, {}, a number, a relative IRI, …:
+    no crash, and the same status, code and message for every check in both verifiers
+    (this found relative IRIs in @id-typed properties and a scalar 'proof' read two ways)."""
+    base = json.loads(next(c.text for c in world.cases if c.name == "not-revoked"))
+    texts = {}
+    for path in _paths(base):
+        for value in ODD_VALUES:
+            doc = copy.deepcopy(base)
+            node = doc
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = value
+            texts["/".join(map(str, path)) + "=" + json.dumps(value)] = json.dumps(doc)
+    assert len(texts) > 500
+    in_python = {n: verify_credential(t, LocalResolver(world.documents), NOW).to_json()
+                 for n, t in texts.items()}
+    in_browser = page.evaluate("""async ([modules, base, root, now, texts]) => {
+        const core = await import(modules + "core.js");
+        const out = {};
+        for (const [name, text] of Object.entries(texts)) {
+            const resolver = core.makeResolver({ siteBase: base, siteRoot: root });
+            const r = await core.verifyCredential(text, { resolver, now: new Date(now) });
+            out[name] = { verdict: r.verdict, checks: r.checks.map(
+                ({ check, status, code, message }) => ({ check, status, code, message })) };
+        }
+        return out;
+    }""", [page.modules, "https://badges.test.example/", page.url, NOW.isoformat(), texts])
+    differ = {}
+    for name, py in in_python.items():
+        js = local_as_published(in_browser[name])
+        words = [(a["message"], b["message"]) for a, b in zip(py["checks"], js["checks"],
+                                                              strict=True)
+                 if not b.get("local") and a["message"] != b["message"]
+                 and a["code"] not in LIBRARY_WORDS]
+        if summary(py) != summary(js) or words:
+            differ[name] = (summary(py), summary(js), words)
+    assert differ == {}
+
+
+# codes whose message embeds a library's own words (pyld, jsonld.js, a network stack)
+LIBRARY_WORDS = ("format.json", "format.undefined", "issuer.fetch", "revocation.fetch",
+                 "signature.proof", "revocation.list_invalid", "dates.missing",
+                 "issuer.bad_document", "format.context")
 
 
 def test_file_size_is_checked_before_reading(world, page, tmp_path: Path) -> None:

@@ -122,6 +122,9 @@ def check_format(doc: Any) -> tuple[Check, bool]:
     subject = doc.get("credentialSubject")
     if not isinstance(subject, (dict, list)):
         problems.append("'credentialSubject' property is required")
+    if not all(isinstance(p, dict) and p for p in _as_list(doc.get("proof"))):
+        # JSON-LD would drop anything else from the proof graph, one processor silently
+        problems.append("'proof' must be an object or a list of objects")
     is_ob = "OpenBadgeCredential" in types or "AchievementCredential" in types
     if is_ob:
         subj = subject[0] if isinstance(subject, list) and subject else subject

@@ -84,6 +84,10 @@ export async function checkFormat(doc) {
   if (issuerIdOf(doc) === null) problems.push("'issuer' must be an id or an object with an id");
   const subject = doc.credentialSubject;
   if (!(isObject(subject) || Array.isArray(subject))) problems.push("'credentialSubject' property is required");
+  if (!asList(doc.proof).every((p) => isObject(p) && Object.keys(p).length)) {
+    // JSON-LD would drop anything else from the proof graph, one processor silently
+    problems.push("'proof' must be an object or a list of objects");
+  }
   const isOb = types.includes("OpenBadgeCredential") || types.includes("AchievementCredential");
   if (isOb) {
     const subj = Array.isArray(subject) && subject.length ? subject[0] : subject;

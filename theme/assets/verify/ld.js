@@ -44,11 +44,16 @@ export function checkIris(node) {
   }
 }
 
-// IRI-valued properties, once expanded (ld.py _check_expanded).
+// IRI-valued properties, once expanded (ld.py _check_expanded): jsonld.js's safe mode sees a
+// relative "@id" but not a relative value of a property typed @id.
 function checkExpanded(node) {
   if (Array.isArray(node)) { node.forEach(checkExpanded); return; }
   if (!node || typeof node !== "object" || "@value" in node) return;
-  if (typeof node["@id"] === "string" && iriProblem(node["@id"])) throw new BadIri(`id ${iriProblem(node["@id"])}`);
+  const id = node["@id"];
+  if (typeof id === "string" && !SCHEME.test(id)) {
+    throw new UnsafeDocument(`id '${id}' is relative; ids must be absolute (https:, urn:uuid:, did:)`);
+  }
+  if (typeof id === "string" && iriProblem(id)) throw new BadIri(`id ${iriProblem(id)}`);
   for (const t of Array.isArray(node["@type"]) ? node["@type"] : []) {
     if (iriProblem(t)) throw new BadIri(`type ${iriProblem(t)}`);
   }
