@@ -282,8 +282,10 @@ def verify(site: Path, sources: tuple[str, ...], as_json: bool, email: str | Non
     Each credential gets a one-line answer first (genuine and current; genuine, but revoked
     or expired, with the date; or NOT AUTHENTIC, with the reason), then every check as pass,
     fail or unknown (could not check) with its reason. Inside a badgepress site, that site's
-    own issuer keys and revocation records are read from its files.
-    Exit 0 only when every credential is valid.
+    own issuer keys and revocation records are read from its files. Every source is checked,
+    whatever the others do. Exit 0 when every credential is valid, 1 when one is not, 2 when
+    a source could not be read at all (missing, a directory or device, too large, a URL that
+    cannot be fetched).
 
     \b
     Example:
@@ -291,23 +293,23 @@ def verify(site: Path, sources: tuple[str, ...], as_json: bool, email: str | Non
     """
     import json as jsonlib
 
-    from .commands.verify_sources import verify_sources
+    from .commands.verify_sources import exit_code, verify_sources
 
     try:
         results = verify_sources(site, sources, email=email, offline=offline, now=now_)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from exc
-    ok = all(r.verdict == "valid" for _, r, _ in results)
     if as_json:
-        out = [r.to_json() | {"summary": s.to_json(), "source": src} for src, r, s in results]
+        out = [v.result.to_json() | {"summary": v.summary.to_json(), "source": v.source}
+               for v in results]
         click.echo(jsonlib.dumps(out[0] if len(out) == 1 else out, indent=2))
     else:
-        for src, r, summary in results:
-            click.echo(f"{src}: {r.verdict.upper()}")
-            click.echo(f"  {summary.message}")
-            for c in r.checks:
+        for v in results:
+            click.echo(f"{v.source}: {v.result.verdict.upper()}")
+            click.echo(f"  {v.summary.message}")
+            for c in v.result.checks:
                 click.echo(f"  {c.status:<7} {c.check:<10} {c.message}")
-    sys.exit(0 if ok else 1)
+    sys.exit(exit_code(results))
 
 
 def _show_file(path: Path, site: Path) -> str:

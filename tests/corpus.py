@@ -9,7 +9,9 @@ wrong controller, and the credentials of each case.
 
 from __future__ import annotations
 
+import base64
 import copy
+import gzip
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -88,6 +90,11 @@ def make_corpus(site: Path, tmp: Path) -> Corpus:
     list_url = BASE + "status/1.json"
     status_doc = _sign(status_list_credential(list_url, cfg.issuer_id, encode_list(bits),
                                               "2026-01-01T00:00:00Z"), key, vm)
+    # a signed status list that is a decompression bomb: 20 KB that expand to 20 MB
+    bomb_url = BASE + "status/bomb.json"
+    bomb = "u" + base64.urlsafe_b64encode(gzip.compress(b"\0" * 20_000_000)).decode().rstrip("=")
+    bomb_doc = _sign(status_list_credential(bomb_url, cfg.issuer_id, bomb,
+                                            "2026-01-01T00:00:00Z"), key, vm)
     # a second issuer whose profile lists its key under someone else's control
     other_id = BASE + "other/issuer.json"
     other_key = SigningKey.generate()
@@ -101,7 +108,8 @@ def make_corpus(site: Path, tmp: Path) -> Corpus:
 
     result = build(site, now=NOW)
     out = result.out_dir
-    extra_docs = {"status/1.json": status_doc, "other/issuer.json": other_profile}
+    extra_docs = {"status/1.json": status_doc, "other/issuer.json": other_profile,
+                  "status/bomb.json": bomb_doc}
     for rel, doc in extra_docs.items():
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_text(json.dumps(doc, indent=2))
@@ -217,7 +225,140 @@ def make_corpus(site: Path, tmp: Path) -> Corpus:
     if interop_harness.missing() is None:
         cases += signed_elsewhere(credential(), cfg.issuer_id,
                                   key_id(cfg, db_key.public_multibase), db_key, did_doc)
+    world = World(valid, credential, key, vm, db_key, key_id(cfg, db_key.public_multibase))
+    cases += hardening_cases(world, list_url, bomb_url)
     return Corpus(out, documents, cases)
+
+
+@dataclass
+class World:
+    """What the hardening cases are made from: a valid credential, a maker of unsigned
+    ones, and two keys the issuer publishes."""
+
+    valid: dict
+    credential: Any
+    key: SigningKey
+    vm: str
+    key2: SigningKey
+    vm2: str
+
+
+def _fail(name: str, doc_or_text: Any, check: str, code: str, **more: str) -> Case:
+    """A case whose ``check`` fails with ``code`` (so the verdict is invalid)."""
+    text = doc_or_text if isinstance(doc_or_text, str) else json.dumps(doc_or_text)
+    statuses = {check: "fail"} | {c: "unknown" for c in more}
+    return Case(name, text, "invalid", statuses, {check: code} | more)
+
+
+def _clique(n: int) -> list[dict]:
+    """n blank nodes that all name each other: alike to the first degree, so RDFC-1.0
+    must try every order of them (exponential work)."""
+    return [{"id": f"_:n{i}", "type": ["Profile"],
+             "parentOrg": [{"id": f"_:n{j}"} for j in range(n) if j != i]} for i in range(n)]
+
+
+def hardening_cases(w: World, list_url: str, bomb_url: str) -> list[Case]:
+    """Hostile and ambiguous input: each must get the same clear verdict, quickly, from both
+    verifiers (the hardening issue, items 2 and 5-8 and the crashes)."""
+    cases = []
+    unsigned = "revocation.unsigned"
+    # 2. canonicalization work limit
+    bomb = w.credential()
+    bomb["issuer"] = {**bomb["issuer"], "parentOrg": _clique(8)}
+    cases.append(_fail("canonicalization-bomb", _sign_unsafe(bomb, w.key, w.vm, w.valid),
+                       "format", "format.too_complex", signature="signature.unsafe",
+                       revocation=unsigned))
+    cases.append(_fail("canonicalization-two-alike-cycle", _sign_unsafe(
+        w.credential(issuer={**w.valid["issuer"], "parentOrg": _clique(3)}), w.key, w.vm,
+        w.valid), "format", "format.too_complex"))
+    twins = w.credential()
+    twins["evidence"] = [{"type": ["Evidence"], "narrative": "same"}] * 2  # alike, no cycle
+    cases.append(Case("blank-nodes-alike-but-cheap", json.dumps(_sign(twins, w.key, w.vm)),
+                      "valid", {"format": "pass", "signature": "pass"}))
+    # ids both JSON-LD processors read alike (RFC 3987: none of these characters)
+    for name, bad in (("space", " "), ("quote", '"'), ("angle", "<>"), ("braces", "{}"),
+                      ("pipe", "|"), ("caret", "^"), ("backslash", "\\"), ("backtick", "`")):
+        doc = w.credential()
+        doc["evidence"][0]["id"] = f"https://example.org/a{bad}b"
+        cases.append(_fail(f"bad-id-{name}", _sign_unsafe(doc, w.key, w.vm, w.valid),
+                           "format", "format.bad_id"))
+    for name, bad in (("space", " "), ("pipe", "|")):  # an IRI-valued property, not an id
+        doc = w.credential()
+        doc["credentialSubject"]["achievement"]["image"] = f"https://example.org/a{bad}.png"
+        cases.append(_fail(f"bad-iri-property-{name}", _sign_unsafe(doc, w.key, w.vm, w.valid),
+                           "format", "format.bad_id"))
+    relative = w.credential()
+    relative["credentialSubject"]["achievement"]["image"] = "badge.png"  # typed @id
+    cases.append(_fail("relative-iri-property", _sign_unsafe(relative, w.key, w.vm, w.valid),
+                       "format", "format.undefined"))
+    for name, value in (("number", 5), ("empty", {}), ("iri", "did:key:z6Mk")):
+        cases.append(_fail(f"proof-{name}", w.valid | {"proof": value}, "format",
+                           "format.shape"))
+    # 5. proof purpose and proof sets
+    made_for_login = proof.sign(_unsigned(w.valid), w.key, w.vm, "2026-01-02T00:00:00Z",
+                                purpose="authentication")
+    cases.append(Case("proof-purpose-authentication", json.dumps(made_for_login), "invalid",
+                      {"issuer": "pass", "signature": "fail"},
+                      {"signature": "signature.purpose"}))
+    first = w.valid["proof"][0]
+    second = _sign(w.valid, w.key2, w.vm2)["proof"][0]
+    broken = second | {"created": "2026-01-03T00:00:00Z"}  # no longer what was signed
+    for name, proofs, verdict, code in (
+            ("proof-set-two-valid", [first, second], "valid", "signature.ok"),
+            ("proof-set-valid-then-invalid", [first, broken], "invalid", "signature.bad"),
+            ("proof-set-invalid-then-valid", [broken, first], "invalid", "signature.bad"),
+            ("proof-set-empty", [], "invalid", "signature.proof"),
+            ("proof-set-too-many", [first] * 5, "invalid", "signature.proof")):
+        expect = {"signature": "pass" if verdict == "valid" else "fail"}
+        cases.append(Case(name, json.dumps(w.valid | {"proof": proofs}), verdict, expect,
+                          {"signature": code}))
+    huge = first | {"proofValue": "z" + "2" * 400_000}  # base58 decoding is quadratic
+    cases.append(_fail("proof-value-huge", w.valid | {"proof": [huge]}, "signature",
+                       "signature.proof"))
+    # 7. a forged credential's status list is never fetched
+    revoked = _sign(w.credential(credentialStatus=status_entry(list_url, REVOKED_INDEX)),
+                    w.key, w.vm)
+    revoked["name"] = "Forged"
+    cases.append(_fail("forged-status-not-fetched", revoked, "signature", "signature.bad",
+                       revocation=unsigned))
+    cases.append(Case("status-list-bomb", json.dumps(_sign(w.credential(
+        credentialStatus=status_entry(bomb_url, 3)), w.key, w.vm)), "unknown",
+        {"signature": "pass", "revocation": "unknown"},
+        {"revocation": "revocation.list_invalid"}))
+    # 8. strict JSON: duplicate keys, depth, size, plain JSON only
+    text = json.dumps(w.valid)
+    forged_first = '{"issuer": {"id": "https://evil.example/", "name": "Evil"}, ' + text[1:]
+    cases.append(_fail("duplicate-key-issuer", forged_first, "format", "format.duplicate_key"))
+    escaped = '{"\\u0069ssuer": "https://evil.example/", ' + text[1:]
+    cases.append(_fail("duplicate-key-escaped", escaped, "format", "format.duplicate_key"))
+    cases.append(_fail("duplicate-key-nested", text.replace(
+        '"narrative": "Chaired', '"narrative": "Nothing", "narrative": "Chaired', 1),
+        "format", "format.duplicate_key"))
+    cases.append(_fail("nested-100k-deep", "[" * 100_000 + "]" * 100_000, "format",
+                       "format.too_deep"))
+    cases.append(_fail("nested-100k-deep-unterminated", "[" * 100_000, "format",
+                       "format.too_deep"))
+    cases.append(_fail("nested-33-deep", '{"a":' * 33 + "1" + "}" * 33, "format",
+                       "format.too_deep"))
+    cases.append(_fail("nested-32-deep", '{"a":' * 32 + "1" + "}" * 32, "format",
+                       "format.shape"))
+    cases.append(_fail("over-1-mb", w.valid | {"padding": "x" * 1_000_000}, "format",
+                       "format.too_large"))
+    cases.append(_fail("nan", '{"a": NaN}', "format", "format.json"))
+    cases.append(Case("byte-order-mark", "\ufeff" + text, "valid", {"format": "pass"}))
+    # crashes once: odd @context values
+    for name, value in (("null", None), ("object", {}), ("empty-list", []), ("number", 5)):
+        cases.append(_fail(f"context-{name}", w.valid | {"@context": value}, "format",
+                           "format.shape", revocation=unsigned))
+    did = "did:key:z" + "2" * 200_000  # base58 decoding is quadratic: refused by length
+    cases.append(_fail("did-key-huge", w.valid | {"issuer": did, "proof": [
+        first | {"verificationMethod": f"{did}#z{'2' * 200_000}"}]}, "issuer",
+        "issuer.bad_document"))
+    return cases
+
+
+def _unsigned(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k != "proof"}
 
 
 OTHER_STACK_CASES = ("digital-bazaar-own-issuer", "digital-bazaar-did-key",

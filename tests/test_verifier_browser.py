@@ -13,7 +13,7 @@ import pytest
 from badgepress.build.pipeline import build
 from badgepress.cli import main
 from badgepress.commands.issue import IssueRequest
-from badgepress.trust.bake import extract
+from badgepress.trust.bake import credential_text
 from badgepress.trust.ld import known_contexts
 from click.testing import CliRunner
 from conftest import DEMO_NOW, NOW, REPO, VECTORS, issue
@@ -128,8 +128,8 @@ def test_verify_page_accepts_dropped_baked_png_and_svg_and_vectors(
     out = build(site, now=NOW).out_dir
     png = out / f"credentials/{png_cred.path.stem}/badge.png"
     svg = out / f"credentials/{svg_cred.path.stem}/badge.svg"
-    assert extract(png.read_bytes()) == png_cred.path.read_bytes().strip()
-    assert extract(svg.read_bytes()) == svg_cred.path.read_bytes().strip()
+    assert credential_text(png.read_bytes()) == png_cred.path.read_text().strip()
+    assert credential_text(svg.read_bytes()) == svg_cred.path.read_text().strip()
     # the CLI verifies the baked files too
     res = CliRunner().invoke(main, ["-C", str(site), "verify", str(png), str(svg), "--now",
                                     "2026-06-02T00:00:00Z"])

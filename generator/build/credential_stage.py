@@ -31,6 +31,7 @@ from ..trust.logs import expected_files, renewals
 from ..trust.proof import proofs_of
 from ..trust.resolve import LocalResolver, Resolver
 from ..trust.status import entry_of, list_bits, list_name, read_revocations, set_bits
+from ..trust.untrusted import JsonProblem, decode_utf8, loads
 from ..trust.verify import Check, check_dates, check_proof
 from .log_stage import RESIGN_HINT, check_files, check_logs, check_revocation_records
 
@@ -181,11 +182,10 @@ class CredentialStage:
     def load_one(self, f: _File) -> Award | None:
         """One credential file: authentic, of this site, for one of its badges."""
         path = self.root / f.rel
-        try:
-            doc = json.loads(f.raw)
-        except ValueError as exc:
-            self.problems.error(path, f"not valid JSON: {exc}", hint="restore the file from "
-                                "git; a signed credential must not be edited by hand")
+        doc, unreadable = read_document(f.raw)
+        if unreadable:
+            self.problems.error(path, unreadable, hint="restore the file from git; a signed "
+                                "credential must not be edited by hand")
             return None
         if not self.authentic(path, f, doc):
             return None
@@ -290,16 +290,26 @@ class CredentialStage:
                      renewed_by=renewed_by.removeprefix("urn:uuid:"))
 
 
+def read_document(raw: bytes) -> tuple[Any, str]:
+    """A credential or status list file read as both verifiers read it (strict JSON,
+    bounded depth and size), or the sentence saying why it cannot be."""
+    try:
+        return loads(decode_utf8(raw)), ""
+    except JsonProblem as exc:
+        return None, Check("format", "fail", exc.code, exc.params).message
+    except ValueError as exc:
+        return None, str(exc)
+
+
 def _check_status_lists(cfg: SiteConfig, files: list[_File], resolver: Resolver,
                         problems: Problems, now: datetime) -> dict[str, set[int]]:
     """{list URL: revoked indexes} of the lists that verify."""
     lists: dict[str, set[int]] = {}
     for f in files:
         url = cfg.abs_url(f"status/{Path(f.rel).name}")
-        try:
-            doc = json.loads(f.raw)
-        except ValueError as exc:
-            problems.error(cfg.root / f.rel, f"not valid JSON: {exc}")
+        doc, unreadable = read_document(f.raw)
+        if unreadable:
+            problems.error(cfg.root / f.rel, unreadable)
             continue
         fmt, key, sig = check_proof(doc, resolver)
         bad = [c for c in (fmt, key.check, sig) if c.status != "pass"]

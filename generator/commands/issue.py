@@ -24,7 +24,7 @@ from ..core.dates import add_duration, iso, now_utc, parse_date
 from ..core.errors import BuildError, Problem, Problems
 from ..core.paths import CREDENTIALS_DIR
 from ..core.text import suggest
-from ..trust import ob, proof
+from ..trust import ld, ob, proof
 from ..trust.issuer import issuer_object, key_id
 from ..trust.keys import KeyProblem, SigningKey, load_key_history
 from ..trust.ledger import transaction
@@ -80,6 +80,10 @@ def request_problems(req: IssueRequest, catalog: Catalog) -> list[str]:
         out.append(f"'{req.email}' is not an email address ({EMAIL_SHAPE})")
     if req.evidence and not req.evidence.startswith(("https://", "http://")):
         out.append(f"evidence '{req.evidence}' must be an absolute http(s) URL")
+    elif req.evidence and ld.iri_problem(req.evidence):
+        # verifiers would read it two ways (and refuse it): percent-encode it instead
+        out.append(f"evidence {ld.iri_problem(req.evidence)}; percent-encode it "
+                   "(a space is %20)")
     return out
 
 

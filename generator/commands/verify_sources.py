@@ -1,10 +1,19 @@
 """`badgepress verify`: credentials from files (JSON or baked images) or https URLs, checked
 with the site's own issuer documents when run inside a site, over https otherwise; and the
 one-line answer a person needs first (genuine or not, still valid or not), in the same words
-as the credential pages (theme/assets/verify/standing.js is its twin)."""
+as the credential pages (theme/assets/verify/standing.js is its twin).
+
+Each source gets a result, whatever the others do. A source that cannot be read at all (a
+missing file, a directory, a device such as /dev/zero, a file over the size limit, a URL
+that cannot be fetched) is reported with an ``unknown`` format check and makes the command
+exit 2 ("could not run"); a source that is read but is not a valid credential (not JSON, a
+PNG without a credential, a forged signature) is a verdict, exit 1.
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,16 +24,10 @@ from ..build.pipeline import load_site
 from ..core.dates import now_utc
 from ..core.errors import BuildError
 from ..core.paths import CONFIG_PATH
-from ..trust.bake import BakeError, extract
-from ..trust.resolve import (
-    MAX_BYTES,
-    FetchError,
-    HttpResolver,
-    OfflineResolver,
-    Resolver,
-    fetch_bytes,
-)
+from ..trust.bake import MAX_FILE_BYTES, BakeError, credential_text
+from ..trust.resolve import FetchError, HttpResolver, OfflineResolver, Resolver, fetch_bytes
 from ..trust.status import Revocation, read_revocations
+from ..trust.untrusted import size_text
 from ..trust.verify import (
     CHECKS,
     Check,
@@ -122,32 +125,86 @@ def _open_site(site: Path, fallback: Resolver) -> tuple[Resolver, dict[tuple, Re
     return resolver, {(catalog.config.issuer_id, r.id): r for r in records}
 
 
-def _read(source: str) -> bytes:
-    if source.startswith("https://"):  # a credential page's URL means its credential.json
+@dataclass(frozen=True)
+class Verified:
+    source: str
+    result: Result
+    summary: Summary
+    readable: bool = True  # False: the source could not be read, nothing was checked
+
+
+class Unreadable(Exception):
+    """The source cannot be read at all; the message says why, for a person."""
+
+
+def read_source(source: str) -> bytes:
+    """The bytes of a file or https URL, at most MAX_FILE_BYTES of them. Only regular files
+    are read: a device or a pipe could be read without end."""
+    if "://" in source:
+        if not source.startswith("https://"):
+            raise Unreadable("only https URLs are fetched")
         url = source + "credential.json" if source.endswith("/") else source
-        return fetch_bytes(url, max_bytes=MAX_BYTES, local=False)
-    return Path(source).read_bytes()
+        try:  # a credential page's URL means its credential.json
+            return fetch_bytes(url, max_bytes=MAX_FILE_BYTES, local=False)
+        except FetchError as exc:
+            raise Unreadable(str(exc)) from exc
+    too_large = f"the file is larger than {size_text(MAX_FILE_BYTES)}"
+    try:
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise Unreadable(exc.strerror or str(exc)) from exc
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise Unreadable("it is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable("it is not a regular file (a device, a pipe or a socket)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise Unreadable(too_large)
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise Unreadable(exc.strerror or str(exc)) from exc
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:  # it grew while being read
+        raise Unreadable(too_large)
+    return data
+
+
+def verify_source(source: str, resolver: Resolver, when: datetime, email: str | None,
+                  records: dict[tuple, Revocation] | None = None) -> Verified:
+    rest = tuple(Check(c, "unknown", "none.no_credential") for c in CHECKS[1:5])
+    try:
+        data = read_source(source)
+    except Unreadable as exc:
+        fmt = Check("format", "unknown", "format.read", {"detail": str(exc)})
+        result = Result("unknown", (fmt, *rest))
+        return Verified(source, result, summarize(result), readable=False)
+    try:
+        text = credential_text(data)
+    except BakeError as exc:
+        fmt = Check("format", "fail", "format.read", {"detail": str(exc)})
+        result = Result("invalid", (fmt, *rest))
+        return Verified(source, result, summarize(result))
+    result = verify_credential(text, resolver, when, email=email)
+    doc = result.credential or {}
+    record = (records or {}).get((issuer_id_of(doc), str(doc.get("id"))))
+    return Verified(source, result, summarize(result, record))
 
 
 def verify_sources(site: Path, sources: tuple[str, ...], *, email: str | None = None,
                    offline: bool = False, now: str | datetime | None = None,
-                   resolver: Resolver | None = None) -> list[tuple[str, Result, Summary]]:
+                   resolver: Resolver | None = None) -> list[Verified]:
     when = parse_datetime(now) if isinstance(now, str) else (now or now_utc())
     network: Resolver = OfflineResolver() if offline else HttpResolver()
     site_docs, records = _open_site(site, network)
     resolver = resolver or site_docs
-    results = []
-    for src in sources:
-        try:
-            data = extract(_read(src))
-        except (OSError, BakeError, ValueError, FetchError) as exc:
-            checks = (Check("format", "fail", "format.read", {"detail": str(exc)}),
-                      *(Check(c, "unknown", "none.no_credential") for c in CHECKS[1:5]))
-            result = Result("invalid", checks)
-            results.append((src, result, summarize(result)))
-            continue
-        result = verify_credential(data, resolver, when, email=email)
-        doc = result.credential or {}
-        record = records.get((issuer_id_of(doc), str(doc.get("id"))))
-        results.append((src, result, summarize(result, record)))
-    return results
+    return [verify_source(src, resolver, when, email, records) for src in sources]
+
+
+def exit_code(results: list[Verified]) -> int:
+    """2 when a source could not be read, else 1 when a credential is not valid, else 0."""
+    if any(not r.readable for r in results):
+        return 2
+    return 0 if all(r.result.verdict == "valid" for r in results) else 1

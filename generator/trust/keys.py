@@ -47,6 +47,8 @@ def decode_multibase_key(value: str, prefix: bytes = ED25519_PUB) -> bytes:
     """Raw 32-byte key from a 'z…' multibase Multikey value; ValueError when it is not one."""
     if not isinstance(value, str) or not value.startswith("z"):
         raise ValueError("not a base58btc multibase value (must start with 'z')")
+    if len(value) > 60:  # 34 bytes are at most 47 characters; base58 decoding is quadratic
+        raise ValueError("not an Ed25519 Multikey")
     try:
         data = base58.b58decode(value[1:])
     except ValueError as exc:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import cache
+import re
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 import rfc8785
 from pyld import jsonld
+from pyld.canon import URDNA2015
 
 from ..core.errors import BadgepressError
 
@@ -25,6 +27,56 @@ _CONTEXT_DIR = resources.files("badgepress.trust") / "contexts"
 
 class UnsafeDocument(BadgepressError, ValueError):
     """The document uses a context we do not pin, or content its contexts do not define."""
+
+
+class BadIri(UnsafeDocument):
+    """An id or type that is not an IRI both JSON-LD processors read the same way."""
+
+
+class WorkLimit(UnsafeDocument):
+    """Canonicalization would take more work than any honest document needs."""
+
+
+# what no IRI contains unencoded: spaces (as JavaScript's \s counts them), controls, "<>\^`{|}
+_NOT_IRI = re.compile("[\x00-\x20\x7f-\x9f\"<>\\\\^`{|}"
+                      "\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
+# an absolute IRI's scheme, as jsonld.js tells absolute from relative (its class admits ",")
+_SCHEME = re.compile(r"(?:[A-Za-z][A-Za-z0-9+,.-]*|_):")
+
+
+def iri_problem(value: str) -> str:
+    """Why ``value`` cannot be an IRI that every verifier reads alike; '' when it can.
+    (Whether it is absolute is the JSON-LD safe mode's question.)"""
+    bad = _NOT_IRI.search(value)
+    if bad is None:
+        return ""
+    return f"'{value}' contains {_char_name(bad.group())}, which an IRI cannot contain unencoded"
+
+
+def check_iris(node: Any) -> None:
+    """Every id with a scheme, and every type, as written in the document: the first one that
+    is no IRI is named as the author wrote it (json.js walks the same way)."""
+    if isinstance(node, list):
+        for item in node:
+            check_iris(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key in ("id", "@id") and isinstance(value, str) and _SCHEME.match(value) \
+                and iri_problem(value):
+            raise BadIri(f"id {iri_problem(value)}")
+        if key in ("type", "@type"):
+            for t in value if isinstance(value, list) else [value]:
+                if isinstance(t, str) and iri_problem(t):
+                    raise BadIri(f"type {iri_problem(t)}")
+        if key != "@context":
+            check_iris(value)
+
+
+def _char_name(ch: str) -> str:
+    names = {" ": "a space", '"': "a double quote", "\\": "a backslash", "`": "a backtick"}
+    return names.get(ch, f"'{ch}'" if ch in "<>^{|}" else f"U+{ord(ch):04X}")
 
 
 @cache
@@ -88,12 +140,16 @@ def _check_expanded(node: Any) -> None:
     if "@value" in node:
         return
     node_id = node.get("@id")
-    if isinstance(node_id, str) and not (node_id.startswith("_:") or ":" in node_id):
+    if isinstance(node_id, str) and not _SCHEME.match(node_id):
         raise UnsafeDocument(f"id '{node_id}' is relative; ids must be absolute "
                              "(https:, urn:uuid:, did:)")
+    if isinstance(node_id, str) and iri_problem(node_id):  # an IRI-valued property
+        raise BadIri(f"id {iri_problem(node_id)}")
     for t in node.get("@type", []) if isinstance(node.get("@type"), list) else []:
-        if not (t.startswith("_:") or ":" in t):
+        if not _SCHEME.match(t):
             raise UnsafeDocument(f"type '{t}' is not defined by the document's contexts")
+        if iri_problem(t):
+            raise BadIri(f"type {iri_problem(t)}")
     for key, value in node.items():
         if key not in ("@id", "@type"):
             _check_expanded(value)
@@ -102,6 +158,7 @@ def _check_expanded(node: Any) -> None:
 def expand_safe(doc: dict[str, Any]) -> list[Any]:
     """Expand with pinned contexts, refusing anything that would be dropped."""
     check_contexts(doc)
+    check_iris(doc)
     processor = jsonld.JsonLdProcessor(on_property_dropped=_raise_dropped)
     try:
         expanded = processor.expand(copy.deepcopy(doc), {"documentLoader": document_loader,
@@ -124,13 +181,42 @@ def _unwrap(exc: Exception) -> Exception:
     return UnsafeDocument(f"not valid JSON-LD: {exc}")
 
 
+class _BoundedURDNA2015(URDNA2015):
+    """pyld's URDNA2015 with rdf-canonize's deep-iteration limit (see the module docstring).
+
+    pyld calls Hash N-Degree Quads only in its step 6, when ``hash_to_blank_nodes`` holds
+    exactly the groups of blank nodes that share a first-degree hash: the budget is their
+    count, as in rdf-canonize 5 with ``maxWorkFactor`` 1, and every call, recursive ones
+    included, spends one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.remaining: int | None = None
+
+    def hash_n_degree_quads(self, id_, issuer):
+        if self.remaining is None:
+            self.remaining = sum(len(ids) for ids in self.hash_to_blank_nodes.values())
+        if self.remaining == 0:
+            budget = sum(len(ids) for ids in self.hash_to_blank_nodes.values())
+            raise WorkLimit(f"more than {budget} deep iterations over its blank nodes")
+        self.remaining -= 1
+        return super().hash_n_degree_quads(id_, issuer)
+
+
 def canonize_rdfc(doc: dict[str, Any]) -> str:
-    """RDFC-1.0 (URDNA2015) canonical N-Quads of a document, in safe mode."""
-    expanded = expand_safe(doc)
+    """RDFC-1.0 (URDNA2015) canonical N-Quads of a document, in safe mode, with the work
+    limit. The last few results are kept: the format check canonicalizes the credential
+    (to enforce the limit) and the signature check then reuses that work."""
+    return _canonize_json(json.dumps(doc, sort_keys=True, ensure_ascii=False))
+
+
+@lru_cache(maxsize=32)
+def _canonize_json(text: str) -> str:
+    expanded = expand_safe(json.loads(text))
     try:
-        return jsonld.normalize(expanded, {"algorithm": "URDNA2015",
-                                           "format": "application/n-quads",
-                                           "documentLoader": document_loader})
+        dataset = jsonld.JsonLdProcessor().to_rdf(expanded, {
+            "base": "", "documentLoader": document_loader, "produceGeneralizedRdf": False})
+        return _BoundedURDNA2015().main(dataset, {"format": "application/n-quads"})
     except jsonld.JsonLdError as exc:
         raise _unwrap(exc) from exc
 

@@ -56,32 +56,49 @@ def sign(doc: dict[str, Any], key: SigningKey, verification_method: str, created
 
 def proofs_of(doc: dict[str, Any]) -> list[Any]:
     """The document's proofs, whether ``proof`` is one object or a set (an array)."""
-    proof = doc.get("proof")
+    proof = doc.get("proof") if isinstance(doc, dict) else None
     return proof if isinstance(proof, list) else [] if proof is None else [proof]
 
 
-def select_proof(doc: dict[str, Any]) -> dict[str, Any]:
-    """The document's (first) Data Integrity proof with an EdDSA cryptosuite."""
-    proof = doc.get("proof")
-    proofs = proof if isinstance(proof, list) else [proof]
-    for p in proofs:
-        if isinstance(p, dict) and p.get("type") == "DataIntegrityProof":
-            return p
-    if proof is None:
+MAX_PROOFS = 4  # each proof costs a canonicalization and a key lookup
+
+
+def proof_set(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every proof of the document, each of which must verify (a proof set, VC Data
+    Integrity §2.1.1): a second, invalid proof is never ignored."""
+    proofs = proofs_of(doc)
+    if not proofs:
         raise ProofError("the credential has no proof: it is not signed")
-    raise ProofError("the proof is not a DataIntegrityProof")
+    if len(proofs) > MAX_PROOFS:
+        raise ProofError(f"the credential has {len(proofs)} proofs; at most {MAX_PROOFS} "
+                         "are checked")
+    for p in proofs:
+        if not isinstance(p, dict) or p.get("type") != "DataIntegrityProof":
+            raise ProofError("the proof is not a DataIntegrityProof")
+    return proofs
 
 
-def prepare(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], bytes]:
-    """Split a secured document into (unsecured document, proof config, signature bytes),
-    checking the proof's shape on the way (vc-di-eddsa "verify proof", steps 1-4)."""
-    proof = select_proof(doc)
+class WrongPurpose(ProofError):
+    """A well-formed proof made for something else than issuing (e.g. authentication)."""
+
+    def __init__(self, purpose: str):
+        self.purpose = purpose
+        super().__init__(f"the proof's purpose is '{purpose}', not 'assertionMethod'")
+
+
+def prepare(doc: dict[str, Any], proof: dict[str, Any]
+            ) -> tuple[dict[str, Any], dict[str, Any], bytes]:
+    """Split a secured document into (unsecured document, proof config, signature bytes) for
+    one of its proofs, checking the proof's shape on the way (vc-di-eddsa "verify proof",
+    steps 1-4) and its purpose: only a proof made for issuing vouches for a credential."""
     suite = proof.get("cryptosuite")
     if suite not in SUITES:
         raise ProofError(f"unsupported cryptosuite '{suite}' (supported: {', '.join(SUITES)})")
     value = proof.get("proofValue")
     if not isinstance(value, str) or not value.startswith("z"):
         raise ProofError("proofValue must be a base58btc multibase string starting with 'z'")
+    if len(value) > 100:  # 64 bytes are at most 88 characters; base58 decoding is quadratic
+        raise ProofError("proofValue is too long to be an Ed25519 signature")
     try:
         signature = base58.b58decode(value[1:])
     except ValueError as exc:
@@ -89,10 +106,12 @@ def prepare(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], bytes]
     if len(signature) != 64:
         raise ProofError(f"proofValue decodes to {len(signature)} bytes; an Ed25519 "
                          "signature has 64")
-    for key in ("verificationMethod", "proofPurpose", "created"):
-        if key != "created" and not isinstance(proof.get(key), str):
+    for key in ("verificationMethod", "proofPurpose"):
+        if not isinstance(proof.get(key), str):
             raise ProofError(f"the proof has no '{key}'")
-    unsecured = {k: v for k, v in doc.items() if k != "proof"}
+    if proof["proofPurpose"] != "assertionMethod":
+        raise WrongPurpose(proof["proofPurpose"])
+    unsecured = unsecured_of(doc)
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     if "@context" in options:
         doc_ctx = unsecured.get("@context")
@@ -104,3 +123,8 @@ def prepare(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], bytes]
         unsecured["@context"] = options["@context"]
     config = {**options, "@context": unsecured.get("@context")}
     return unsecured, config, signature
+
+
+def unsecured_of(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document without its proofs: what every proof of a proof set signs."""
+    return {k: v for k, v in doc.items() if k != "proof"}

@@ -9,7 +9,6 @@ messages.json, shared word for word with the JavaScript verifier.
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import json
 import re
@@ -19,13 +18,14 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from . import ld, proof
+from . import ld, proof, untrusted
 from .keys import decode_multibase_key, verify_signature
 from .resolve import FetchError, Resolver, controller_document_url, did_key_document
 
 CHECKS = ("format", "issuer", "signature", "dates", "revocation", "recipient")
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
+MAX_STATUS_LIST = 16_000_000  # decompressed bytes: 128 million entries
 
 
 @cache
@@ -75,7 +75,8 @@ def verdict_of(checks: list[Check]) -> str:
 
 def day(value: str | datetime) -> str:
     """The UTC calendar date shown in messages (the browser formats it the same way)."""
-    return (parse_datetime(value) if isinstance(value, str) else value).strftime("%Y-%m-%d")
+    dt = (parse_datetime(value) if isinstance(value, str) else value).astimezone(UTC)
+    return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}"
 
 
 def parse_datetime(value: str) -> datetime:
@@ -121,6 +122,9 @@ def check_format(doc: Any) -> tuple[Check, bool]:
     subject = doc.get("credentialSubject")
     if not isinstance(subject, (dict, list)):
         problems.append("'credentialSubject' property is required")
+    if not all(isinstance(p, dict) and p for p in _as_list(doc.get("proof"))):
+        # JSON-LD would drop anything else from the proof graph, one processor silently
+        problems.append("'proof' must be an object or a list of objects")
     is_ob = "OpenBadgeCredential" in types or "AchievementCredential" in types
     if is_ob:
         subj = subject[0] if isinstance(subject, list) and subject else subject
@@ -137,8 +141,16 @@ def check_format(doc: Any) -> tuple[Check, bool]:
         return Check("format", "fail", "format.shape", {"detail": "; ".join(problems)}), False
     try:
         ld.expand_safe(doc)
+    except ld.BadIri as exc:
+        return Check("format", "fail", "format.bad_id", {"detail": str(exc)}), False
     except ld.UnsafeDocument as exc:
         return Check("format", "fail", "format.undefined", {"detail": str(exc)}), False
+    try:  # the work limit; the signature check then reuses this canonical form
+        ld.canonize_rdfc(proof.unsecured_of(doc))
+    except ld.WorkLimit as exc:
+        return Check("format", "fail", "format.too_complex", {"detail": str(exc)}), False
+    except ld.UnsafeDocument:
+        pass  # what keeps it from being canonicalized is the signature check's to report
     return Check("format", "pass", "format.ok" if is_ob else "format.ok_vc"), True
 
 
@@ -174,15 +186,12 @@ def _fallback_key(vm: str) -> tuple[bytes | None, str]:
         return None, f"{vm} is not an Ed25519 key and the issuer's keys could not be loaded"
 
 
-def check_issuer(doc: dict[str, Any], resolver: Resolver, local_note: dict | None = None
-                 ) -> KeyInfo:
-    """Is the proof's key one that the issuer publishes under its own identifier?"""
+def check_issuer(doc: dict[str, Any], resolver: Resolver, local_note: dict | None,
+                 pr: dict[str, Any]) -> KeyInfo:
+    """Is the key of the proof ``pr`` one that the issuer publishes under its own
+    identifier?"""
     issuer = issuer_id_of(doc) or "?"
     label = doc["issuer"].get("name") if isinstance(doc.get("issuer"), dict) else None
-    try:
-        pr = proof.select_proof(doc)
-    except proof.ProofError as exc:
-        return KeyInfo(Check("issuer", "fail", "signature.proof", {"detail": str(exc)}))
     vm = pr.get("verificationMethod")
     if not isinstance(vm, str):
         return KeyInfo(Check("issuer", "fail", "signature.proof",
@@ -264,9 +273,13 @@ def _day_or_raw(value: str) -> str:
 
 # 3. signature ----------------------------------------------------------------------------
 
-def check_signature(doc: dict[str, Any], key: KeyInfo, safe: bool) -> Check:
+def check_signature(doc: dict[str, Any], key: KeyInfo, safe: bool,
+                    pr: dict[str, Any]) -> Check:
+    """Does the proof ``pr`` verify with the key found for it?"""
     try:
-        unsecured, config, signature = proof.prepare(doc)
+        unsecured, config, signature = proof.prepare(doc, pr)
+    except proof.WrongPurpose as exc:
+        return Check("signature", "fail", "signature.purpose", {"purpose": exc.purpose})
     except proof.ProofError as exc:
         return Check("signature", "fail", "signature.proof", {"detail": str(exc)})
     if not safe:
@@ -287,17 +300,40 @@ def check_signature(doc: dict[str, Any], key: KeyInfo, safe: bool) -> Check:
 
 def check_proof(doc: dict[str, Any], resolver: Resolver, local_note: dict | None = None
                 ) -> tuple[Check, KeyInfo, Check]:
-    """Steps 1-3 (format, issuer key, signature): what proves who signed what."""
+    """Steps 1-3 (format, issuer key, signature): what proves who signed what. Every proof
+    of a proof set is checked and must pass; each step reports its first failing proof
+    (else its first unknown one, else the first proof)."""
     fmt, safe = check_format(doc)
-    key = check_issuer(doc, resolver, local_note)
-    return fmt, key, check_signature(doc, key, safe)
+    return (fmt, *check_proof_set(doc, resolver, local_note, safe))
+
+
+def check_proof_set(doc: dict[str, Any], resolver: Resolver, local_note: dict | None,
+                    safe: bool) -> tuple[KeyInfo, Check]:
+    """Steps 2-3 for every proof of the document."""
+    try:
+        proofs = proof.proof_set(doc)
+    except proof.ProofError as exc:
+        params = {"detail": str(exc)}
+        return (KeyInfo(Check("issuer", "fail", "signature.proof", params)),
+                Check("signature", "fail", "signature.proof", params))
+    keys = [check_issuer(doc, resolver, local_note, pr) for pr in proofs]
+    sigs = [check_signature(doc, key, safe, pr) for key, pr in zip(keys, proofs, strict=True)]
+    return _first_worst(keys, lambda k: k.check), _first_worst(sigs, lambda c: c)
+
+
+def _first_worst(items: list, check_of) -> Any:
+    for status in ("fail", "unknown"):
+        found = next((i for i in items if check_of(i).status == status), None)
+        if found is not None:
+            return found
+    return items[0]
 
 
 # 4. dates --------------------------------------------------------------------------------
 
 def check_dates(doc: dict[str, Any], now: datetime) -> Check:
     start_key, end_key = ("validFrom", "validUntil")
-    if doc.get("@context", [None])[0] == VC_V1:
+    if _as_list(doc.get("@context"))[:1] == [VC_V1]:
         start_key, end_key = ("issuanceDate", "expirationDate")
     try:
         start = parse_datetime(doc[start_key])
@@ -319,7 +355,11 @@ def decode_status_list(encoded: str) -> bytes:
     if not isinstance(encoded, str) or not encoded.startswith("u"):
         raise ValueError("encodedList must be multibase base64url (starting with 'u')")
     raw = encoded[1:]
-    return gzip.decompress(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    try:
+        packed = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+    except ValueError as exc:
+        raise ValueError("encodedList is not valid base64url") from exc
+    return untrusted.inflate(packed, MAX_STATUS_LIST, gzip=True)
 
 
 def bit_at(bits: bytes, index: int) -> bool:
@@ -382,10 +422,9 @@ def _status_list_problem(status_doc: Any, doc: dict, url: str, purpose: str,
         return "it was issued by someone other than the credential's issuer"
     if subject.get("statusPurpose") != purpose:
         return f"its purpose is {subject.get('statusPurpose')}, not {purpose}"
-    key = check_issuer(status_doc, resolver, local_note)
+    key, sig = check_proof_set(status_doc, resolver, local_note, safe)
     if key.check.status != "pass":
         return key.check.message
-    sig = check_signature(status_doc, key, safe)
     if sig.status != "pass":
         return sig.message
     dates = check_dates(status_doc, now) if "validFrom" in status_doc else None
@@ -426,23 +465,32 @@ def check_recipient(doc: dict[str, Any], email: str) -> Check:
 
 def verify_credential(data: bytes | str | dict[str, Any], resolver: Resolver, now: datetime,
                       email: str | None = None, local_note: dict | None = None) -> Result:
-    """Run every step and return the result; never raises for an invalid credential."""
-    if isinstance(data, (bytes, str)):
+    """Run every step and return the result; never raises for an invalid credential.
+    Text is read strictly (untrusted.loads); bytes must be UTF-8."""
+    doc: Any = data
+    try:
+        if isinstance(data, bytes):
+            data = untrusted.decode_utf8(data)
+    except ValueError as exc:
+        return _no_credential(Check("format", "fail", "format.read", {"detail": str(exc)}))
+    if isinstance(data, str):
         try:
-            doc = json.loads(data)
-        except ValueError as exc:
-            checks = [Check("format", "fail", "format.json", {"detail": str(exc)})]
-            checks += [Check(c, "unknown", "none.no_credential") for c in CHECKS[1:5]]
-            return Result("invalid", tuple(checks))
-    else:
-        doc = data
+            doc = untrusted.loads(data)
+        except untrusted.JsonProblem as exc:
+            return _no_credential(Check("format", "fail", exc.code, exc.params))
     if not isinstance(doc, dict):
-        checks = [check_format(doc)[0]] + [Check(c, "unknown", "none.no_credential")
-                                            for c in CHECKS[1:5]]
-        return Result("invalid", tuple(checks))
+        return _no_credential(check_format(doc)[0])
     fmt, key, sig = check_proof(doc, resolver, local_note)
-    checks = [fmt, key.check, sig, check_dates(doc, now),
-              check_revocation(doc, resolver, now, local_note)]
+    if sig.status == "pass":
+        revocation = check_revocation(doc, resolver, now, local_note)
+    else:  # never fetch what an unauthentic document points at
+        revocation = Check("revocation", "unknown", "revocation.unsigned")
+    checks = [fmt, key.check, sig, check_dates(doc, now), revocation]
     if email:
         checks.append(check_recipient(doc, email))
     return Result(verdict_of(checks), tuple(checks), doc)
+
+
+def _no_credential(fmt: Check) -> Result:
+    checks = [fmt] + [Check(c, "unknown", "none.no_credential") for c in CHECKS[1:5]]
+    return Result("invalid", tuple(checks))

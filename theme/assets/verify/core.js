@@ -3,18 +3,28 @@
 // generator/messages.json); a shared test corpus runs both and fails if they disagree.
 // Verification returns a result; it never throws for an invalid credential.
 import MESSAGES from "./messages.js";
-import { canonizeRdfc, checkContexts, expandSafe, UnsafeDocument } from "./ld.js";
+import { BadIri, canonizeRdfc, checkContexts, expandSafe, UnsafeDocument, WorkLimit } from "./ld.js";
 import {
   decodeBase58, decodeBase64url, decodeMultibaseKey, hex, jcs, sha256, utf8, verifyEd25519,
 } from "./crypto.js";
+import { decodeUtf8, inflate, JsonProblem, parseStrict } from "./untrusted.js";
 
 export const CHECKS = ["format", "issuer", "signature", "dates", "revocation", "recipient"];
 const VC_V1 = "https://www.w3.org/2018/credentials/v1";
 const VC_V2 = "https://www.w3.org/ns/credentials/v2";
 const SUITES = ["eddsa-rdfc-2022", "eddsa-jcs-2022"];
+const MAX_PROOFS = 4; // each proof costs a canonicalization and a key lookup
+const MAX_STATUS_LIST = 16000000; // decompressed bytes: 128 million entries
+const MAX_BYTES = 2000000; // a fetched issuer document or status list
 
 export class FetchError extends Error {}
 class ProofError extends Error {}
+class WrongPurpose extends ProofError {
+  constructor(purpose) {
+    super(`the proof's purpose is '${purpose}', not 'assertionMethod'`);
+    this.purpose = purpose;
+  }
+}
 
 export function message(code, params = {}) {
   return MESSAGES[code].replace(/\{(\w+)\}/g, (_, k) => (params[k] ?? ""));
@@ -42,6 +52,7 @@ export function parseDateTime(value) {
 }
 
 export const day = (value) => (value instanceof Date ? value : parseDateTime(value)).toISOString().slice(0, 10);
+const unsecuredOf = (doc) => { const u = { ...doc }; delete u.proof; return u; };
 
 function dayOrRaw(value) {
   try { return day(value); } catch { return String(value); }
@@ -73,6 +84,10 @@ export async function checkFormat(doc) {
   if (issuerIdOf(doc) === null) problems.push("'issuer' must be an id or an object with an id");
   const subject = doc.credentialSubject;
   if (!(isObject(subject) || Array.isArray(subject))) problems.push("'credentialSubject' property is required");
+  if (!asList(doc.proof).every((p) => isObject(p) && Object.keys(p).length)) {
+    // JSON-LD would drop anything else from the proof graph, one processor silently
+    problems.push("'proof' must be an object or a list of objects");
+  }
   const isOb = types.includes("OpenBadgeCredential") || types.includes("AchievementCredential");
   if (isOb) {
     const subj = Array.isArray(subject) && subject.length ? subject[0] : subject;
@@ -85,18 +100,35 @@ export async function checkFormat(doc) {
   try {
     await expandSafe(doc);
   } catch (e) {
+    if (e instanceof BadIri) return [check("format", "fail", "format.bad_id", { detail: e.message }), false];
     return [check("format", "fail", "format.undefined", { detail: e.message }), false];
+  }
+  try { // the work limit; the signature check then reuses this canonical form
+    await canonizeRdfc(unsecuredOf(doc));
+  } catch (e) {
+    if (e instanceof WorkLimit) return [check("format", "fail", "format.too_complex", { detail: e.message }), false];
+    // what keeps it from being canonicalized is the signature check's to report
   }
   return [check("format", "pass", isOb ? "format.ok" : "format.ok_vc"), true];
 }
 
 // 2. issuer key ------------------------------------------------------------------------
+// did:web: a domain name and an optional port (%3A), then path segments (did:web spec 3.2);
+// a host or segment that would change the URL's shape once decoded is refused (resolve.py).
+const DID_WEB_HOST = /^[A-Za-z0-9.-]+(?::[0-9]{1,5})?$/;
+const DID_WEB_SEGMENT = /^[^/?#\\%@\x00-\x20\x7f]+$/;
+
 export function didWebUrl(did) {
   const parts = did.split(":").slice(2);
-  if (!parts.length || !parts[0]) throw new Error(`not a did:web identifier: ${did}`);
-  const host = decodeURIComponent(parts[0]);
-  const path = parts.slice(1).map(decodeURIComponent).join("/");
-  return path ? `https://${host}/${path}/did.json` : `https://${host}/.well-known/did.json`;
+  const wrong = new Error(`not a did:web identifier: ${did}`);
+  let host;
+  let path;
+  try {
+    host = parts.length ? decodeURIComponent(parts[0]) : "";
+    path = parts.slice(1).map(decodeURIComponent);
+  } catch { throw wrong; }
+  if (!DID_WEB_HOST.test(host) || path.some((p) => !DID_WEB_SEGMENT.test(p) || p === "." || p === "..")) throw wrong;
+  return path.length ? `https://${host}/${path.join("/")}/did.json` : `https://${host}/.well-known/did.json`;
 }
 
 export function controllerDocumentUrl(issuerId) {
@@ -116,13 +148,15 @@ function didKeyDocument(did) {
   };
 }
 
-function selectProof(doc) {
-  const proof = doc.proof;
-  for (const p of Array.isArray(proof) ? proof : [proof]) {
-    if (isObject(p) && p.type === "DataIntegrityProof") return p;
+// Every proof of the document, each of which must verify (a proof set).
+function proofSet(doc) {
+  const proofs = asList(doc.proof);
+  if (!proofs.length) throw new ProofError("the credential has no proof: it is not signed");
+  if (proofs.length > MAX_PROOFS) throw new ProofError(`the credential has ${proofs.length} proofs; at most ${MAX_PROOFS} are checked`);
+  for (const p of proofs) {
+    if (!isObject(p) || p.type !== "DataIntegrityProof") throw new ProofError("the proof is not a DataIntegrityProof");
   }
-  if (proof === undefined || proof === null) throw new ProofError("the credential has no proof: it is not signed");
-  throw new ProofError("the proof is not a DataIntegrityProof");
+  return proofs;
 }
 
 function fallbackKey(vm) {
@@ -135,13 +169,10 @@ function fallbackKey(vm) {
   }
 }
 
-export async function checkIssuer(doc, resolver) {
+// Is the key of `proof` one that the issuer publishes under its own identifier?
+export async function checkIssuer(doc, resolver, proof) {
   const issuer = issuerIdOf(doc) || "?";
   const label = isObject(doc.issuer) ? doc.issuer.name : null;
-  let proof;
-  try { proof = selectProof(doc); } catch (e) {
-    return { check: check("issuer", "fail", "signature.proof", { detail: e.message }) };
-  }
   const vm = proof.verificationMethod;
   if (typeof vm !== "string") {
     return { check: check("issuer", "fail", "signature.proof", { detail: "the proof has no 'verificationMethod'" }) };
@@ -204,20 +235,21 @@ export async function checkIssuer(doc, resolver) {
 }
 
 // 3. signature -------------------------------------------------------------------------
-function prepare(doc) {
-  const proof = selectProof(doc);
+function prepare(doc, proof) {
   const suite = proof.cryptosuite;
   if (!SUITES.includes(suite)) throw new ProofError(`unsupported cryptosuite '${suite}' (supported: ${SUITES.join(", ")})`);
   const value = proof.proofValue;
   if (typeof value !== "string" || !value.startsWith("z")) throw new ProofError("proofValue must be a base58btc multibase string starting with 'z'");
+  // 64 bytes are at most 88 characters; base58 decoding is quadratic in the length
+  if (value.length > 100) throw new ProofError("proofValue is too long to be an Ed25519 signature");
   let signature;
   try { signature = decodeBase58(value.slice(1)); } catch { throw new ProofError("proofValue is not valid base58btc"); }
   if (signature.length !== 64) throw new ProofError(`proofValue decodes to ${signature.length} bytes; an Ed25519 signature has 64`);
   for (const key of ["verificationMethod", "proofPurpose"]) {
     if (typeof proof[key] !== "string") throw new ProofError(`the proof has no '${key}'`);
   }
-  const unsecured = { ...doc };
-  delete unsecured.proof;
+  if (proof.proofPurpose !== "assertionMethod") throw new WrongPurpose(proof.proofPurpose);
+  const unsecured = unsecuredOf(doc);
   const options = { ...proof };
   delete options.proofValue;
   if ("@context" in options) {
@@ -246,9 +278,11 @@ async function hashData(unsecured, config, suite) {
   return out;
 }
 
-export async function checkSignature(doc, key, safe) {
+// Does `proof` verify with the key found for it?
+export async function checkSignature(doc, key, safe, proof) {
   let unsecured, config, signature;
-  try { [unsecured, config, signature] = prepare(doc); } catch (e) {
+  try { [unsecured, config, signature] = prepare(doc, proof); } catch (e) {
+    if (e instanceof WrongPurpose) return check("signature", "fail", "signature.purpose", { purpose: e.purpose });
     return check("signature", "fail", "signature.proof", { detail: e.message });
   }
   if (!safe) return check("signature", "unknown", "signature.unsafe");
@@ -260,6 +294,32 @@ export async function checkSignature(doc, key, safe) {
   }
   if (!(await verifyEd25519(key.publicKey, signature, data))) return check("signature", "fail", "signature.bad");
   return check("signature", "pass", "signature.ok", { created: dayOrRaw(String(config.created ?? "?")), suite });
+}
+
+function firstWorst(items, checkOf) {
+  for (const status of ["fail", "unknown"]) {
+    const found = items.find((i) => checkOf(i).status === status);
+    if (found) return found;
+  }
+  return items[0];
+}
+
+// Steps 2-3 for every proof: each must pass; each step reports its first failing proof
+// (else its first unknown one, else the first proof).
+export async function checkProofSet(doc, resolver, safe) {
+  let proofs;
+  try { proofs = proofSet(doc); } catch (e) {
+    const params = { detail: e.message };
+    return [{ check: check("issuer", "fail", "signature.proof", params) }, check("signature", "fail", "signature.proof", params)];
+  }
+  const keys = [];
+  const sigs = [];
+  for (const proof of proofs) {
+    const key = await checkIssuer(doc, resolver, proof);
+    keys.push(key);
+    sigs.push(await checkSignature(doc, key, safe, proof));
+  }
+  return [firstWorst(keys, (k) => k.check), firstWorst(sigs, (c) => c)];
 }
 
 // 4. dates -----------------------------------------------------------------------------
@@ -281,14 +341,11 @@ export function checkDates(doc, now) {
 }
 
 // 5. revocation ------------------------------------------------------------------------
-async function gunzip(bytes) {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
 export async function decodeStatusList(encoded) {
   if (typeof encoded !== "string" || !encoded.startsWith("u")) throw new Error("encodedList must be multibase base64url (starting with 'u')");
-  return gunzip(decodeBase64url(encoded.slice(1)));
+  let packed;
+  try { packed = decodeBase64url(encoded.slice(1)); } catch { throw new Error("encodedList is not valid base64url"); }
+  return inflate(packed, MAX_STATUS_LIST, { gzip: true });
 }
 
 export const bitAt = (bits, index) => Boolean(bits[index >> 3] & (0x80 >> (index % 8)));
@@ -332,9 +389,8 @@ async function statusListProblem(statusDoc, doc, url, purpose, resolver, now) {
   if (statusDoc.id !== url) return `its id is ${statusDoc.id}, not the address it came from`;
   if (issuerIdOf(statusDoc) !== issuerIdOf(doc)) return "it was issued by someone other than the credential's issuer";
   if (subject.statusPurpose !== purpose) return `its purpose is ${subject.statusPurpose}, not ${purpose}`;
-  const key = await checkIssuer(statusDoc, resolver);
+  const [key, sig] = await checkProofSet(statusDoc, resolver, safe);
   if (key.check.status !== "pass") return key.check.message;
-  const sig = await checkSignature(statusDoc, key, safe);
   if (sig.status !== "pass") return sig.message;
   if ("validFrom" in statusDoc) {
     const dates = checkDates(statusDoc, now);
@@ -370,6 +426,80 @@ export async function checkRecipient(doc, email) {
 }
 
 // fetching -----------------------------------------------------------------------------
+// What is fetched is chosen by whoever wrote the credential, so it must never be this
+// computer or its network. A page cannot see where a host name resolves, so it refuses what
+// the URL itself shows (the rules and lists of generator/trust/resolve.py, which also
+// resolves names): anything but https, localhost, and private, local or reserved addresses,
+// whatever way they are written (the URL parser turns 2130706433 or 0x7f.1 into 127.0.0.1).
+const NOT_HTTPS = "only https addresses are fetched";
+const LOCALHOST = "it names this computer (localhost), which is never fetched";
+const PRIVATE = "it is a private, local or reserved network address, which is never fetched";
+const NOT_A_URL = "it is not a valid URL";
+const BLOCKED_V4 = [["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8],
+  ["169.254.0.0", 16], ["172.16.0.0", 12], ["192.0.0.0", 24], ["192.0.2.0", 24],
+  ["192.88.99.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["198.51.100.0", 24],
+  ["203.0.113.0", 24], ["224.0.0.0", 4], ["240.0.0.0", 4]];
+const BLOCKED_V6 = [["::", 8], ["64:ff9b:1::", 48], ["100::", 64], ["2001::", 23], ["2001:db8::", 32],
+  ["fc00::", 7], ["fe80::", 10], ["fec0::", 10], ["ff00::", 8]];
+
+const v4Number = (dotted) => dotted.split(".").reduce((n, part) => n * 256n + BigInt(part), 0n);
+
+function v6Number(text) {
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, null];
+  const groups = (s) => (s ? s.split(":") : []);
+  const h = groups(head);
+  const t = tail === null ? [] : groups(tail);
+  const all = tail === null ? h : [...h, ...new Array(8 - h.length - t.length).fill("0"), ...t];
+  return all.reduce((n, g) => n * 65536n + BigInt(`0x${g}`), 0n);
+}
+
+const inBlock = (n, blocks, width, parse) => blocks.some(([base, bits]) => (n >> BigInt(width - bits)) === (parse(base) >> BigInt(width - bits)));
+
+function blockedV4(n) { return inBlock(n, BLOCKED_V4, 32, v4Number); }
+
+function blockedV6(n) {
+  const low32 = n & 0xffffffffn;
+  if (n >> 32n === 0xffffn) return blockedV4(low32); // IPv4-mapped
+  if (n >> 112n === 0x2002n) return blockedV4((n >> 80n) & 0xffffffffn); // 6to4
+  if (n >> 32n === v6Number("64:ff9b::") >> 32n) return blockedV4(low32); // NAT64
+  return inBlock(n, BLOCKED_V6, 128, v6Number);
+}
+
+// Why `url` is never fetched, or "" (resolve.py refuses the same, and more: it resolves names).
+export function fetchProblem(url) {
+  let u;
+  try { u = new URL(url); } catch { return NOT_A_URL; }
+  if (u.protocol !== "https:" || !u.hostname) return NOT_HTTPS;
+  const host = u.hostname;
+  const name = host.replace(/\.+$/, "").toLowerCase();
+  if (name === "localhost" || name.endsWith(".localhost")) return LOCALHOST;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(host) && blockedV4(v4Number(host))) return PRIVATE;
+  if (host.startsWith("[") && blockedV6(v6Number(host.slice(1, -1)))) return PRIVATE;
+  return "";
+}
+
+async function readCapped(response, max) {
+  if (Number(response.headers.get("content-length")) > max) throw new FetchError("the document is too large");
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const parts = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      reader.cancel().catch(() => {});
+      throw new FetchError("the document is too large");
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) { out.set(part, at); at += part.length; }
+  return out;
+}
+
 // Fetches JSON; the site's own documents are read from the origin serving this page when
 // it is not the site's published address (local preview), and only those.
 export function makeResolver({ siteBase = null, siteRoot = null, fetchImpl = (...a) => fetch(...a) } = {}) {
@@ -378,40 +508,64 @@ export function makeResolver({ siteBase = null, siteRoot = null, fetchImpl = (..
     rewritten,
     async fetch(url) {
       let target = url;
-      if (siteBase && siteRoot && siteRoot !== siteBase && url.startsWith(siteBase)) {
+      const own = Boolean(siteBase && siteRoot && siteRoot !== siteBase && typeof url === "string" && url.startsWith(siteBase));
+      if (own) {
         target = new URL(url.slice(siteBase.length), siteRoot).href;
         rewritten[url] = target;
+      } else if (fetchProblem(url)) {
+        throw new FetchError(fetchProblem(url));
       }
       let response;
+      let bytes;
       try {
-        response = await fetchImpl(target, { headers: { Accept: "application/ld+json, application/json;q=0.9" }, credentials: "omit" });
-      } catch {
+        response = await fetchImpl(target, {
+          headers: { Accept: "application/ld+json, application/json;q=0.9" }, credentials: "omit",
+          signal: AbortSignal.timeout(30000),
+        });
+        if (!own && response.redirected && fetchProblem(response.url)) throw new FetchError(fetchProblem(response.url));
+        if (!response.ok) throw new FetchError(`HTTP ${response.status}`);
+        bytes = await readCapped(response, MAX_BYTES);
+      } catch (e) {
+        if (e instanceof FetchError) throw e;
         throw new FetchError("network error, or the server does not allow this page to read it (CORS)");
       }
-      if (!response.ok) throw new FetchError(`HTTP ${response.status}`);
-      try { return await response.json(); } catch { throw new FetchError("the response is not JSON"); }
+      try {
+        return parseStrict(decodeUtf8(bytes), MAX_BYTES);
+      } catch (e) {
+        if (e instanceof JsonProblem) throw new FetchError(`the response is not a JSON document this verifier reads (${e.code})`);
+        throw new FetchError("the response is not UTF-8 JSON");
+      }
     },
   };
 }
 
 // the whole algorithm ------------------------------------------------------------------
+function noCredential(fmt) {
+  const checks = [fmt, ...CHECKS.slice(1, 5).map((c) => check(c, "unknown", "none.no_credential"))];
+  return { verdict: "invalid", checks, credential: null };
+}
+
+// Run every step and return the result; never throws for an invalid credential. Text is
+// read strictly (untrusted.js parseStrict); bytes must be UTF-8.
 export async function verifyCredential(input, { resolver, now = new Date(), email = null } = {}) {
   let doc = input;
-  if (typeof input === "string") {
-    try { doc = JSON.parse(input); } catch (e) {
-      const checks = [check("format", "fail", "format.json", { detail: e.message }),
-        ...CHECKS.slice(1, 5).map((c) => check(c, "unknown", "none.no_credential"))];
-      return { verdict: "invalid", checks, credential: null };
+  let text = input;
+  if (input instanceof Uint8Array) {
+    try { text = decodeUtf8(input); } catch (e) { return noCredential(check("format", "fail", "format.read", { detail: e.message })); }
+  }
+  if (typeof text === "string") {
+    try { doc = parseStrict(text); } catch (e) {
+      if (!(e instanceof JsonProblem)) throw e;
+      return noCredential(check("format", "fail", e.code, e.params));
     }
   }
   const [fmt, safe] = await checkFormat(doc);
-  if (!isObject(doc)) {
-    const checks = [fmt, ...CHECKS.slice(1, 5).map((c) => check(c, "unknown", "none.no_credential"))];
-    return { verdict: "invalid", checks, credential: null };
-  }
-  const key = await checkIssuer(doc, resolver);
-  const checks = [fmt, key.check, await checkSignature(doc, key, safe), checkDates(doc, now),
-    await checkRevocation(doc, resolver, now)];
+  if (!isObject(doc)) return noCredential(fmt);
+  const [key, sig] = await checkProofSet(doc, resolver, safe);
+  // never fetch what an unauthentic document points at
+  const revocation = sig.status === "pass" ? await checkRevocation(doc, resolver, now)
+    : check("revocation", "unknown", "revocation.unsigned");
+  const checks = [fmt, key.check, sig, checkDates(doc, now), revocation];
   if (email) checks.push(await checkRecipient(doc, email));
   return { verdict: verdictOf(checks), checks, credential: doc };
 }

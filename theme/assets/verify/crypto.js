@@ -18,6 +18,8 @@ export function decodeMultibaseKey(value) {
   if (typeof value !== "string" || !value.startsWith("z")) {
     throw new Error("not a base58btc multibase value (must start with 'z')");
   }
+  // 34 bytes are at most 47 characters; base58 decoding is quadratic in the length
+  if (value.length > 60) throw new Error("not an Ed25519 Multikey");
   let data;
   try { data = base58.decode(value.slice(1)); } catch { throw new Error("not valid base58btc"); }
   if (data.length !== 34 || data[0] !== ED25519_PUB[0] || data[1] !== ED25519_PUB[1]) {

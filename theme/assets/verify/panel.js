@@ -81,14 +81,10 @@ async function run() {
   renderPending(panel);
   const resolver = makeResolver({ siteBase: panel.dataset.siteBase, siteRoot });
   let result;
-  let doc = null;
   try {
-    doc = JSON.parse(data.textContent);
-  } catch {
-    doc = data.textContent;
-  }
-  try {
-    result = await verifyCredential(doc, { resolver, now: new Date() });
+    // the text, not a parsed object: the verifier's own strict reading (duplicate keys,
+    // depth, size) applies to the embedded credential as to any other
+    result = await verifyCredential(data.textContent, { resolver, now: new Date() });
   } catch (error) {
     result = { verdict: "unknown", checks: [{ check: "format", status: "unknown", code: "error", message: `The verifier stopped: ${error.message}` }] };
   }
