@@ -24,7 +24,8 @@ from ..content.load import load_sources
 from ..content.model import Award, Catalog
 from ..core.dates import now_utc
 from ..core.errors import Problem, Problems
-from ..core.paths import HEAD_FILE, STATUS_DIR
+from ..core.files import read_regular, refuse_unsafe
+from ..core.paths import BADGES_DIR, HEAD_FILE, SRC_DIR, STATUS_DIR
 from ..trust.issuer import identity_documents
 from ..trust.keys import load_key_history
 from ..trust.ledger import read_log
@@ -90,11 +91,19 @@ class BuildResult:
 def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = None
               ) -> tuple[Catalog, Problems]:
     """Config, load and validate: the whole model, or BuildError with every problem.
-    ``cache`` reuses badge and page files that did not change."""
+    ``cache`` reuses badge and page files that did not change.
+
+    First of all, every folder the build reads (badges/, site_src/, the site's theme
+    folder) is scanned for symbolic links and special files: one is refused before
+    anything is read, so nothing from outside the site folder can reach the output."""
     problems = Problems(root)
+    refuse_unsafe([root / BADGES_DIR, root / SRC_DIR], problems)
+    problems.raise_if_errors()
     config = load_config(root, problems)
     problems.raise_if_errors(strict)
     assert config is not None
+    refuse_unsafe([config.theme_dir], problems)
+    problems.raise_if_errors()
     if cache is not None:
         badge_sources, page_sources = load_sources(root, problems, cache.read)
         catalog = build_catalog(config, badge_sources, page_sources, problems, cache.validate)
@@ -108,14 +117,14 @@ def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = N
 
 def published_records(root: Path) -> tuple[dict[str, bytes], list[dict]]:
     """Status lists and the issuance log exactly as signed, and the log entries."""
-    files = {f"status/{p.name}": p.read_bytes()
+    files = {f"status/{p.name}": read_regular(p)
              for p in sorted((root / STATUS_DIR).glob("*.json"))}
     log = read_log(root)
     if log.head is not None:
         files["log/log.jsonl"] = "".join(
             json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n"
             for e in log.entries).encode()
-        files["log/head.json"] = (root / HEAD_FILE).read_bytes()
+        files["log/head.json"] = read_regular(root / HEAD_FILE)
     return files, log.entries
 
 
@@ -149,7 +158,7 @@ class Pipeline:
         with self.report.stage("pages") as tick:
             cache = self.caches.jobs or JobCache(remember=False)
             files, fresh = cache.render(jobs, tick)
-        check_output(self.root, fresh, catalog)
+        check_output(self.root, fresh, catalog, {p: j.source for p, j in jobs.items()})
         if self.strict if links is None else links:
             problems.items.extend(check_links(files, {p: j.source for p, j in jobs.items()}))
             problems.raise_if_errors(self.strict)
