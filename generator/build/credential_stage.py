@@ -2,7 +2,8 @@
 anything is rendered.
 
 Order of trust: the log's chain and signed head; every credential and status file against
-the SHA-256 the log recorded (milliseconds for 100,000 files); full proof verification only
+the SHA-256 the log recorded (milliseconds for 100,000 files; log_check.py); dates every
+page can show; full proof verification only
 for files whose bytes were not verified before under the same keys (a local cache); then the
 signed status lists against revocations.toml. Any mismatch fails the build, naming the file.
 Expiry and revocation are states, not errors: such credentials are published and say so.
@@ -20,29 +21,35 @@ from typing import Any
 
 from ..content.config import SiteConfig
 from ..content.model import Award, Catalog, Evidence
+from ..core.dates import timestamp_problem
 from ..core.errors import Problems
-from ..core.files import atomic_write
+from ..core.files import UnsafeFile, atomic_write, read_regular
 from ..core.paths import (
     CREDENTIALS_DIR,
-    HEAD_FILE,
-    JOURNAL,
     KEYS_PATH,
-    LOG_FILE,
     REVOCATIONS,
     STATUS_DIR,
 )
-from ..core.text import render_markdown
+from ..core.text import MarkdownError, render_markdown, visible_text
 from ..trust.issuer import issuer_documents_by_url, key_for_method, outdated_form
-from ..trust.keys import PublishedKey, decode_multibase_key, load_key_history
-from ..trust.ledger import LedgerError, Log, check_chain, head_signature_ok, read_log, sha256_hex
+from ..trust.keys import PublishedKey, load_key_history
+from ..trust.ledger import Log, sha256_hex
 from ..trust.proof import proofs_of
 from ..trust.resolve import LocalResolver, Resolver
 from ..trust.status import entry_of, list_bits, list_number, read_revocations, set_bits
 from ..trust.verify import Check, check_dates, check_proof
+from .log_check import (
+    RESIGN_HINT,
+    check_files_against_log,
+    check_log,
+    renewals,
+    withdrawn_entries,
+)
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 CACHE_FILE = Path(".badgepress-cache") / "verified.json"
-RESIGN_HINT = "re-sign with the current key: badgepress resign --key PATH"
+WITHDRAW_HINT = ("withdraw it ('badgepress withdraw ID --reason …') and issue it again with "
+                 "'badgepress issue'")
 
 
 def site_documents(cfg: SiteConfig, keys: list[PublishedKey]) -> dict[str, Any]:
@@ -52,8 +59,8 @@ def site_documents(cfg: SiteConfig, keys: list[PublishedKey]) -> dict[str, Any]:
     folder = cfg.root / STATUS_DIR
     for p in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
-            docs[cfg.abs_url(f"status/{p.name}")] = json.loads(p.read_bytes())
-        except ValueError:
+            docs[cfg.abs_url(f"status/{p.name}")] = json.loads(read_regular(p))
+        except (ValueError, OSError):
             continue
     return docs
 
@@ -69,14 +76,17 @@ def subject_of(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def earner_name(doc: dict[str, Any]) -> str:
+    """The display name the earner agreed to, without invisible characters that could
+    disguise it in titles and link previews (the signed JSON keeps it as it is)."""
     for ident in subject_of(doc).get("identifier", []) or []:
         if isinstance(ident, dict) and ident.get("identityType") == "name" \
                 and not ident.get("hashed"):
-            return str(ident.get("identityHash", "")).strip()
+            return visible_text(str(ident.get("identityHash", ""))).strip()
     return ""
 
 
 def _evidence(doc: dict[str, Any]) -> tuple[Evidence, ...]:
+    """The evidence as shown; MarkdownError when a narrative is nested too deeply."""
     items = doc.get("evidence") or []
     out = []
     for e in items if isinstance(items, list) else [items]:
@@ -100,10 +110,10 @@ class VerifiedCache:
         self.fresh: set[str] = set()
         if enabled and self.path.is_file():
             try:
-                data = json.loads(self.path.read_text())
+                data = json.loads(read_regular(self.path))
                 if data.get("keys") == keys_digest:
                     self.ok = set(data.get("ok", []))
-            except ValueError:
+            except (ValueError, OSError, AttributeError):
                 self.ok = set()  # a damaged cache is simply rebuilt, never trusted
 
     def add(self, digest: str) -> None:
@@ -125,52 +135,20 @@ class _File:
     digest: str
 
 
-def _read_files(root: Path, folder: Path) -> list[_File]:
+def _read_files(root: Path, folder: Path, problems: Problems) -> list[_File]:
     out = []
     for p in sorted((root / folder).glob("*.json")) if (root / folder).is_dir() else []:
-        raw = p.read_bytes()
+        try:
+            raw = read_regular(p)
+        except UnsafeFile as exc:  # swapped in after the scan of load_site
+            problems.error(p, exc.message, hint=exc.hint)
+            continue
         out.append(_File(p.relative_to(root).as_posix(), raw, sha256_hex(raw)))
     return out
 
 
-def check_log(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
-              problems: Problems) -> Log | None:
-    """The log's chain and signed head; None when there is no log at all."""
-    if (root / JOURNAL).is_file():
-        problems.error(root / JOURNAL, "an interrupted issue/revoke left a journal",
-                       hint="run any badgepress issue/revoke command to roll it back, or "
-                            "delete the journal if you restored the files with git")
-    try:
-        log = read_log(root)
-    except LedgerError as exc:
-        problems.error(root / LOG_FILE, str(exc).split(": ", 1)[-1])
-        return None
-    if not log.entries and log.head is None:
-        return None
-    for message in check_chain(log):
-        where, _, text = message.partition(": ")
-        file, _, line = where.partition(":")
-        problems.error(root / file, text, line=int(line) if line.isdigit() else None,
-                       hint="the log is append-only: restore it with git")
-    head = log.head or {}
-    vm = head.get("verificationMethod")
-    key = key_for_method(cfg, keys, vm)
-    if log.head is not None:
-        if key is None:
-            problems.error(root / HEAD_FILE, f"signed with {vm}, which is not a published key",
-                           hint=RESIGN_HINT)
-        elif key.revoked:
-            problems.error(root / HEAD_FILE, f"signed with key {vm}, revoked on {key.revoked}",
-                           hint=RESIGN_HINT)
-        elif not head_signature_ok(head, _raw(key)):
-            problems.error(root / HEAD_FILE, "the signature of the log head does not verify",
-                           hint="the log or its head was edited: restore them with git")
-    return log
-
-
-def _raw(key: PublishedKey) -> bytes:
-
-    return decode_multibase_key(key.public_key_multibase)
+def _why(exc: Exception) -> str:
+    return "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
 
 
 def load_awards(catalog: Catalog, problems: Problems, now: datetime, *,
@@ -193,7 +171,7 @@ class CredentialStage:
         self.now = now
         self.keys = load_key_history(self.root)
         keys_file = self.root / KEYS_PATH
-        self.cache = VerifiedCache(self.root, sha256_hex(keys_file.read_bytes())
+        self.cache = VerifiedCache(self.root, sha256_hex(read_regular(keys_file))
                                    if keys_file.is_file() else "", enabled=not verify_all)
         self.resolver = resolver or LocalResolver(site_documents(cfg, self.keys))
         self.by_achievement = {cfg.abs_url(b.url): b.slug for b in catalog.badges}
@@ -201,16 +179,18 @@ class CredentialStage:
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> list[Award]:
         root, cfg, problems = self.root, self.cfg, self.problems
-        credential_files = _read_files(root, CREDENTIALS_DIR)
-        status_files = _read_files(root, STATUS_DIR)
-        log = check_log(root, cfg, self.keys, problems)
-        if log is not None or credential_files:
-            _check_files_against_log(root, log or Log(), credential_files + status_files,
+        credential_files = _read_files(root, CREDENTIALS_DIR, problems)
+        status_files = _read_files(root, STATUS_DIR, problems)
+        checked = check_log(root, cfg, self.keys, problems)
+        log = checked or None
+        if log is not None or (credential_files and checked is not False):
+            check_files_against_log(root, log or Log(), credential_files + status_files,
                                      problems)
+        self.withdrawn = withdrawn_entries(log)
         self.lists = _check_status_lists(cfg, status_files, self.resolver, problems,
                                          self.now)
         self.revocations = _revocations(root, problems)
-        self.renewals = _renewals(log)
+        self.renewals = renewals(log)
         awards: list[Award] = []
         for i, f in enumerate(credential_files, 1):
             award = self.load_one(f)
@@ -219,7 +199,7 @@ class CredentialStage:
             if progress:
                 progress(i, len(credential_files))
         _check_revocations_match(root, cfg, awards, self.lists, self.revocations,
-                                 self.owners, problems)
+                                 self.owners, self.withdrawn, problems)
         if not problems.errors:
             self.cache.save({f.digest for f in credential_files})
         return awards
@@ -229,8 +209,8 @@ class CredentialStage:
         path = self.root / f.rel
         try:
             doc = json.loads(f.raw)
-        except ValueError as exc:
-            self.problems.error(path, f"not valid JSON: {exc}", hint="restore the file from "
+        except (ValueError, RecursionError) as exc:
+            self.problems.error(path, f"not valid JSON: {_why(exc)}", hint="restore the file from "
                                 "git; a signed credential must not be edited by hand")
             return None
         if not self.authentic(path, f, doc):
@@ -238,8 +218,29 @@ class CredentialStage:
         slug = self.badge_of(path, f, doc)
         if slug is None:
             return None
+        if not self.dates_readable(path, doc):
+            return None
         self.claim_status_entry(path, f, doc)
-        return self.award(f, doc, slug)
+        try:
+            evidence = _evidence(doc)
+        except MarkdownError as exc:
+            self.problems.error(path, f"its evidence narrative cannot be shown: {exc.message}",
+                                hint=WITHDRAW_HINT)
+            return None
+        return self.award(f, doc, slug, evidence)
+
+    def dates_readable(self, path: Path, doc: dict[str, Any]) -> bool:
+        """validFrom and validUntil in the form every verifier and page can read: a signed
+        credential from before issue checked its --date could carry '202-03-01…'."""
+        ok = True
+        for key in ("validFrom", "validUntil"):
+            if key in doc or key == "validFrom":
+                why = timestamp_problem(doc.get(key))
+                if why:
+                    self.problems.error(path, f"its {key} is unusable: {why}", field=key,
+                                        hint=WITHDRAW_HINT)
+                    ok = False
+        return ok
 
     def authentic(self, path: Path, f: _File, doc: dict[str, Any]) -> bool:
         """Format, issuer key and signature, unless these exact bytes verified before."""
@@ -309,6 +310,10 @@ class CredentialStage:
         if list_number(self.cfg.base_url, entry[0]) is None:
             self.problems.error(path, f"its status list {entry[0]} is not one of this site's "
                                 "lists")
+        elif entry in self.withdrawn:
+            self.problems.error(path, f"uses status list entry {entry[1]} of {entry[0]}, "
+                                f"reserved for the withdrawn credential {self.withdrawn[entry]}",
+                                hint="reissue it with 'badgepress issue'")
         elif entry in self.owners:
             self.problems.error(path, f"shares status list entry {entry[1]} of {entry[0]} "
                                 f"with {self.owners[entry]}", hint="two credentials issued "
@@ -316,7 +321,8 @@ class CredentialStage:
         else:
             self.owners[entry] = f.rel
 
-    def award(self, f: _File, doc: dict[str, Any], slug: str) -> Award:
+    def award(self, f: _File, doc: dict[str, Any], slug: str,
+              evidence: tuple[Evidence, ...]) -> Award:
         """The model of a credential that passed every check, with its current state."""
         revoked = self.revocations.get(doc["id"])
         dates = check_dates(doc, self.now)
@@ -329,39 +335,11 @@ class CredentialStage:
         return Award(uuid=Path(f.rel).stem, source=f.rel, raw=f.raw, doc=doc,
                      badge_slug=slug, earner_name=earner_name(doc),
                      valid_from=str(doc.get("validFrom", "")),
-                     valid_until=str(doc.get("validUntil", "")), evidence=_evidence(doc),
+                     valid_until=str(doc.get("validUntil", "")), evidence=evidence,
                      state=state, revoked_on=revoked.date if revoked else "",
                      revoked_reason=revoked.reason if revoked and revoked.public else "",
                      renews=renews.removeprefix("urn:uuid:"),
                      renewed_by=renewed_by.removeprefix("urn:uuid:"))
-
-
-def _check_files_against_log(root: Path, log: Log, files: list[_File],
-                             problems: Problems) -> None:
-    expected = log.expected_files()
-    present = {f.rel for f in files}
-    for f in files:
-        want = expected.get(f.rel)
-        if want is None:
-            problems.error(root / f.rel, "is not in the issuance log: it was not made by "
-                           "badgepress issue (or its log entry was never committed)",
-                           hint="issue credentials only with 'badgepress issue'; remove "
-                                "this file")
-        elif want != f.digest:
-            problems.error(root / f.rel, "changed since it was logged (its SHA-256 differs "
-                           "from the issuance log)", hint="signed files must not be edited: "
-                           "restore it with 'git checkout', or reissue the credential")
-    for rel, want in expected.items():
-        if want and rel not in present and (rel.startswith(str(CREDENTIALS_DIR)) or
-                                            rel.startswith(str(STATUS_DIR)) or
-                                            rel == str(REVOCATIONS)):
-            if not (root / rel).is_file():
-                problems.error(root / rel, "is listed in the issuance log but missing",
-                               hint="restore it with git; to withdraw a credential use "
-                                    "'badgepress revoke', never delete it")
-            elif rel == str(REVOCATIONS) and sha256_hex((root / rel).read_bytes()) != want:
-                problems.error(root / rel, "changed since it was logged", hint=(
-                    "record revocations only with 'badgepress revoke'; restore it with git"))
 
 
 def _check_status_lists(cfg: SiteConfig, files: list[_File], resolver: Resolver,
@@ -372,8 +350,8 @@ def _check_status_lists(cfg: SiteConfig, files: list[_File], resolver: Resolver,
         url = cfg.abs_url(f"status/{Path(f.rel).name}")
         try:
             doc = json.loads(f.raw)
-        except ValueError as exc:
-            problems.error(cfg.root / f.rel, f"not valid JSON: {exc}")
+        except (ValueError, RecursionError) as exc:
+            problems.error(cfg.root / f.rel, f"not valid JSON: {_why(exc)}")
             continue
         fmt, key, sig = check_proof(doc, resolver)
         bad = [c for c in (fmt, key.check, sig) if c.status != "pass"]
@@ -401,22 +379,16 @@ def _revocations(root: Path, problems: Problems) -> dict[str, Any]:
         return {}
 
 
-def _renewals(log: Log | None) -> dict[str, str]:
-    """{old id: new id} from 'renew' entries of the log."""
-    out = {}
-    for e in log.entries if log else []:
-        if e.get("action") == "renew" and e.get("renews"):
-            out[e["renews"]] = e["subject"]
-    return out
-
-
 def _check_revocations_match(root: Path, cfg: SiteConfig, awards: list[Award],
                              lists: dict[str, set[int]], revocations: dict[str, Any],
-                             owners: dict[tuple[str, int], str], problems: Problems) -> None:
+                             owners: dict[tuple[str, int], str],
+                             withdrawn: dict[tuple[str, int], str], problems: Problems) -> None:
     """revocations.toml is the source of truth; the signed lists must say exactly the same."""
     by_id = {a.doc["id"]: a for a in awards}
     for rid in revocations:
         award = by_id.get(rid)
+        if award is None and rid in withdrawn.values():
+            continue
         if award is None:
             uid = rid.removeprefix("urn:uuid:")
             if not (root / CREDENTIALS_DIR / f"{uid}.json").is_file():
@@ -435,7 +407,8 @@ def _check_revocations_match(root: Path, cfg: SiteConfig, awards: list[Award],
     for url, bits in lists.items():
         for index in sorted(bits):
             owner = owners.get((url, index))
-            owner_id = json.loads((root / owner).read_bytes())["id"] if owner else None
+            owner_id = json.loads(read_regular(root / owner))["id"] if owner else \
+                withdrawn.get((url, index))
             if owner_id not in revocations:
                 what = f"the credential {owner}" if owner else "no credential"
                 problems.error(cfg.root / STATUS_DIR / url.rsplit("/", 1)[1],
