@@ -109,10 +109,13 @@ def unsafe_entries(folder: Path) -> Iterator[tuple[Path, str]]:
         for e in entries:
             if e.name.startswith(".#"):
                 continue
-            if e.is_dir(follow_symlinks=False):
-                stack.append(Path(e.path))
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(Path(e.path))
+                    continue
+                kind = kind_of(e.stat(follow_symlinks=False).st_mode)
+            except FileNotFoundError:  # removed while we looked: nothing to read
                 continue
-            kind = kind_of(e.stat(follow_symlinks=False).st_mode)
             if kind:
                 yield Path(e.path), kind
 
