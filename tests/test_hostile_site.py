@@ -249,6 +249,17 @@ def test_the_private_key_inside_a_real_image_is_caught(issued: Site, monkeypatch
         "the site sources at once, and rotate the key)"]
 
 
+def test_a_secret_multikey_is_a_whole_token_not_a_stretch_of_a_signature() -> None:
+    from badgepress.build.safety import key_problems
+    from badgepress.trust.keys import SigningKey
+
+    secret = json.loads(SigningKey.generate().to_json())["secretKeyMultibase"].encode()
+    assert key_problems("x.json", b'"k": "' + secret + b'"', [], [])
+    # 'z3u2' + 44 base58 characters inside a longer proofValue is no key (1 build in ~20 of
+    # 10,000 credentials hit this before the match had to be a whole token)
+    assert key_problems("x.json", b'"proofValue": "z5' + secret + b'Qx"', [], []) == []
+
+
 def test_key_forms_pem_blocks_and_environment_secrets_in_text(plain: Site,
                                                               monkeypatch) -> None:
     svg = plain.root / "badges/analyst.svg"

@@ -38,7 +38,10 @@ TEXT_SUFFIXES = (".html", ".json", ".xml", ".txt", ".svg", ".js", ".css", ".json
 KEY_MEMBER = re.compile(rb'"(secretKeyMultibase|privateKeyMultibase)"\s*:\s*"'
                         rb'|"(privateKeyJwk)"\s*:\s*\{[^{}]*"d"\s*:')
 PEM_PRIVATE = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
-SECRET_MULTIKEY = re.compile(rb"z3u2[1-9A-HJ-NP-Za-km-z]{44}")  # base58btc of 0x8026 + seed
+# base58btc of 0x8026 + seed: a token of exactly 48 characters, not any stretch of a longer
+# base58 text (a signature's proofValue contains 'z3u2' + 44 characters now and then)
+_B58 = rb"1-9A-HJ-NP-Za-km-z"
+SECRET_MULTIKEY = re.compile(rb"(?<![%s])z3u2[%s]{44}(?![%s])" % (_B58, _B58, _B58))
 SECRET_ENV = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL", re.I)
 KEY_HINT = "remove it from the site sources at once, and rotate the key"
 
