@@ -234,7 +234,7 @@ def issue(site: Path, badge: str | None, email: str | None, name: str, evidence:
         badgepress issue --csv earners.csv
     """
     from .commands.issue import IssueRequest, issue_credentials, requests_from_csv
-    from .core.dates import parse_date
+    from .core.dates import DATE_HINT, parse_date
     from .trust.keys import key_path, load_signing_key
 
     if csv_path and (badge or email):
@@ -249,8 +249,7 @@ def issue(site: Path, badge: str | None, email: str | None, name: str, evidence:
         try:
             when = parse_date(date_) if date_ else None
         except ValueError as exc:
-            raise click.BadParameter(f"'{date_}' is not an ISO date",
-                                     param_hint="--date") from exc
+            raise click.BadParameter(f"{exc} ({DATE_HINT})", param_hint="--date") from exc
         requests = [(None, IssueRequest(badge or "", email or "", name, evidence,
                                         narrative, when))]
         source = "issue"
@@ -344,6 +343,32 @@ def revoke(site: Path, credential: str, reason: str, public: bool, key: Path | N
 
 @main.command()
 @click.argument("credential")
+@click.option("--reason", required=True,
+              help="Why it is withdrawn: published in the issuance log, so name no person.")
+@KEY_OPTION
+@click.pass_obj
+def withdraw(site: Path, credential: str, reason: str, key: Path | None) -> None:
+    """Take a credential off the site for good: delete its file and log why.
+
+    For a credential that must never be published (an email address in the name, personal
+    data in the evidence). The build then accepts the missing file; its status list entry
+    stays reserved. Copies already handed out keep verifying: revoke it first if any were.
+
+    \b
+    Example:
+        badgepress withdraw 3f2c…-uuid --reason "Personal data in the name; reissued"
+    """
+    from .commands.lifecycle import withdraw as do_withdraw
+    from .trust.keys import key_path, load_signing_key
+
+    signing = load_signing_key(key_path(key), site)
+    cid = do_withdraw(site, credential, reason, signing)
+    click.echo(f"withdrew {cid}: its file is deleted and the withdrawal logged; issue the "
+               "badge again with 'badgepress issue' if it was earned")
+
+
+@main.command()
+@click.argument("credential")
 @KEY_OPTION
 @click.pass_obj
 def renew(site: Path, credential: str, key: Path | None) -> None:
@@ -368,12 +393,12 @@ def key_group() -> None:
 def key_revoke(site: Path, keyid: str, since: str) -> None:
     """Mark a key compromised: its signatures stop verifying until 'badgepress resign'."""
     from .commands.lifecycle import revoke_key
-    from .core.dates import parse_date
+    from .core.dates import DATE_HINT, parse_date
 
     try:
         when = parse_date(since)
     except ValueError as exc:
-        raise click.BadParameter(f"'{since}' is not an ISO date", param_hint="--since") from exc
+        raise click.BadParameter(f"{exc} ({DATE_HINT})", param_hint="--since") from exc
     multibase, files = revoke_key(site, keyid, when)
     click.echo(f"key {multibase} revoked since {since}; {len(files)} file(s) signed with it "
                "no longer verify")

@@ -710,7 +710,8 @@ def proof_mutation(draw, doc, w: World) -> str:
         other = resign(w, doc, "eddsa-jcs-2022", "did") or {}
         doc["proof"] = {"remove": None, "one-list": [p], "valid+invalid": [p, bad],
                         "invalid+valid": [bad, p], "valid+valid": [p, copy.deepcopy(p)],
-                        "valid+other-signer": [p, (proofs_of(other) or [None])[0]], "empty-list": [],
+                        "valid+other-signer": [p, (proofs_of(other) or [None])[0]],
+                        "empty-list": [],
                         "null": None, "string": "proof", "empty-object": {}}[op]
         if op == "remove":
             del doc["proof"]

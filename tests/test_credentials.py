@@ -205,7 +205,9 @@ def test_secrets_never_reach_the_site(keyed, monkeypatch) -> None:
             data = f.read_bytes().decode("utf-8", "replace")
             assert "secret.person@example.org" not in data
             assert not any(form in data for form in forms), f
-    # an earner name that is an email address is refused by the build
+    # an earner name that is an email address is refused by the build (issue refuses it
+    # too now; a credential signed by an older badgepress may still carry one)
+    monkeypatch.setattr("badgepress.commands.issue.emails_in", lambda text: set())
     issue(site, key, IssueRequest("analyst", "x@example.org", "leak@example.org"))
     with pytest.raises(BuildError, match="would publish the email address leak@example.org"):
         build(site, now=NOW)

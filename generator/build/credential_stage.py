@@ -2,7 +2,8 @@
 anything is rendered.
 
 Order of trust: the log's chain and signed head; every credential and status file against
-the SHA-256 the log recorded (milliseconds for 100,000 files); full proof verification only
+the SHA-256 the logs recorded (milliseconds for 100,000 files; log_stage.py); dates every
+page can show; full proof verification only
 for files whose bytes were not verified before under the same keys (a local cache); then the
 signed status lists against revocations.toml. Any mismatch fails the build, naming the file.
 Expiry and revocation are states, not errors: such credentials are published and say so.
@@ -20,10 +21,11 @@ from typing import Any
 
 from ..content.config import SiteConfig
 from ..content.model import Award, Catalog, Evidence
+from ..core.dates import timestamp_problem
 from ..core.errors import Problems
-from ..core.files import atomic_write
+from ..core.files import UnsafeFile, atomic_write, read_regular
 from ..core.paths import CREDENTIALS_DIR, KEYS_PATH, REVOCATIONS, STATUS_DIR
-from ..core.text import render_markdown
+from ..core.text import MarkdownError, render_markdown, visible_text
 from ..trust.issuer import issuer_documents_by_url, key_for_method, outdated_form
 from ..trust.keys import PublishedKey, load_key_history
 from ..trust.ledger import sha256_hex
@@ -33,10 +35,19 @@ from ..trust.resolve import LocalResolver, Resolver
 from ..trust.status import entry_of, list_bits, list_name, read_revocations, set_bits
 from ..trust.untrusted import JsonProblem, decode_utf8, loads
 from ..trust.verify import Check, check_dates, check_proof
-from .log_stage import RESIGN_HINT, check_files, check_logs, check_revocation_records
+from .log_stage import (
+    RESIGN_HINT,
+    UnreadableLog,
+    check_files,
+    check_logs,
+    check_revocation_records,
+    withdrawn_entries,
+)
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 CACHE_FILE = Path(".badgepress-cache") / "verified.json"
+WITHDRAW_HINT = ("withdraw it ('badgepress withdraw ID --reason …') and issue it again with "
+                 "'badgepress issue'")
 
 
 def site_documents(cfg: SiteConfig, keys: list[PublishedKey]) -> dict[str, Any]:
@@ -46,8 +57,8 @@ def site_documents(cfg: SiteConfig, keys: list[PublishedKey]) -> dict[str, Any]:
     folder = cfg.root / STATUS_DIR
     for p in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
-            docs[cfg.abs_url(f"status/{p.name}")] = json.loads(p.read_bytes())
-        except ValueError:
+            docs[cfg.abs_url(f"status/{p.name}")] = json.loads(read_regular(p))
+        except (ValueError, OSError):
             continue
     return docs
 
@@ -63,14 +74,17 @@ def subject_of(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def earner_name(doc: dict[str, Any]) -> str:
+    """The display name the earner agreed to, without invisible characters that could
+    disguise it in titles and link previews (the signed JSON keeps it as it is)."""
     for ident in subject_of(doc).get("identifier", []) or []:
         if isinstance(ident, dict) and ident.get("identityType") == "name" \
                 and not ident.get("hashed"):
-            return str(ident.get("identityHash", "")).strip()
+            return visible_text(str(ident.get("identityHash", ""))).strip()
     return ""
 
 
 def _evidence(doc: dict[str, Any]) -> tuple[Evidence, ...]:
+    """The evidence as shown; MarkdownError when a narrative is nested too deeply."""
     items = doc.get("evidence") or []
     out = []
     for e in items if isinstance(items, list) else [items]:
@@ -94,10 +108,10 @@ class VerifiedCache:
         self.fresh: set[str] = set()
         if enabled and self.path.is_file():
             try:
-                data = json.loads(self.path.read_text())
+                data = json.loads(read_regular(self.path))
                 if data.get("keys") == keys_digest:
                     self.ok = set(data.get("ok", []))
-            except ValueError:
+            except (ValueError, OSError, AttributeError):
                 self.ok = set()  # a damaged cache is simply rebuilt, never trusted
 
     def add(self, digest: str) -> None:
@@ -119,10 +133,14 @@ class _File:
     digest: str
 
 
-def _read_files(root: Path, folder: Path) -> list[_File]:
+def _read_files(root: Path, folder: Path, problems: Problems) -> list[_File]:
     out = []
     for p in sorted((root / folder).glob("*.json")) if (root / folder).is_dir() else []:
-        raw = p.read_bytes()
+        try:
+            raw = read_regular(p)
+        except UnsafeFile as exc:  # swapped in after the scan of load_site
+            problems.error(p, exc.message, hint=exc.hint)
+            continue
         out.append(_File(p.relative_to(root).as_posix(), raw, sha256_hex(raw)))
     return out
 
@@ -147,7 +165,7 @@ class CredentialStage:
         self.now = now
         self.keys = load_key_history(self.root)
         keys_file = self.root / KEYS_PATH
-        self.cache = VerifiedCache(self.root, sha256_hex(keys_file.read_bytes())
+        self.cache = VerifiedCache(self.root, sha256_hex(read_regular(keys_file))
                                    if keys_file.is_file() else "", enabled=not verify_all)
         self.resolver = resolver or LocalResolver(site_documents(cfg, self.keys))
         self.by_achievement = {cfg.abs_url(b.url): b.slug for b in catalog.badges}
@@ -155,17 +173,22 @@ class CredentialStage:
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> list[Award]:
         root, cfg, problems = self.root, self.cfg, self.problems
-        credential_files = _read_files(root, CREDENTIALS_DIR)
-        status_files = _read_files(root, STATUS_DIR)
-        logs = check_logs(root, cfg, self.keys, problems)
-        check_files(root, expected_files(logs),
-                    {f.rel: f.digest for f in credential_files + status_files}, self.keys,
-                    problems)
+        credential_files = _read_files(root, CREDENTIALS_DIR, problems)
+        status_files = _read_files(root, STATUS_DIR, problems)
+        try:
+            logs = check_logs(root, cfg, self.keys, problems)
+            check_files(root, expected_files(logs),
+                        {f.rel: f.digest for f in credential_files + status_files},
+                        self.keys, problems, withdrawn=logs)
+        except UnreadableLog:
+            logs = None
+        self.withdrawn = withdrawn_entries(logs or [])
         self.lists = _check_status_lists(cfg, status_files, self.resolver, problems,
                                          self.now)
         self.revocations = _revocations(root, problems)
-        check_revocation_records(root, logs, self.revocations, self.keys, problems)
-        self.renewals = renewals(logs)
+        if logs is not None:  # an unreadable log is one problem, not one per record
+            check_revocation_records(root, logs, self.revocations, self.keys, problems)
+        self.renewals = renewals(logs or [])
         awards: list[Award] = []
         for i, f in enumerate(credential_files, 1):
             award = self.load_one(f)
@@ -174,7 +197,7 @@ class CredentialStage:
             if progress:
                 progress(i, len(credential_files))
         _check_revocations_match(root, cfg, awards, self.lists, self.revocations,
-                                 self.owners, problems)
+                                 self.owners, self.withdrawn, problems)
         if not problems.errors:
             self.cache.save({f.digest for f in credential_files})
         return awards
@@ -192,8 +215,29 @@ class CredentialStage:
         slug = self.badge_of(path, f, doc)
         if slug is None:
             return None
+        if not self.dates_readable(path, doc):
+            return None
         self.claim_status_entry(path, f, doc)
-        return self.award(f, doc, slug)
+        try:
+            evidence = _evidence(doc)
+        except MarkdownError as exc:
+            self.problems.error(path, f"its evidence narrative cannot be shown: {exc.message}",
+                                hint=WITHDRAW_HINT)
+            return None
+        return self.award(f, doc, slug, evidence)
+
+    def dates_readable(self, path: Path, doc: dict[str, Any]) -> bool:
+        """validFrom and validUntil in the form every verifier and page can read: a signed
+        credential from before issue checked its --date could carry '202-03-01…'."""
+        ok = True
+        for key in ("validFrom", "validUntil"):
+            if key in doc or key == "validFrom":
+                why = timestamp_problem(doc.get(key))
+                if why:
+                    self.problems.error(path, f"its {key} is unusable: {why}", field=key,
+                                        hint=WITHDRAW_HINT)
+                    ok = False
+        return ok
 
     def authentic(self, path: Path, f: _File, doc: dict[str, Any]) -> bool:
         """Format, issuer key and signature, unless these exact bytes verified before."""
@@ -263,6 +307,10 @@ class CredentialStage:
         if list_name(self.cfg.base_url, entry[0]) is None:
             self.problems.error(path, f"its status list {entry[0]} is not one of this site's "
                                 "lists")
+        elif entry in self.withdrawn:
+            self.problems.error(path, f"uses status list entry {entry[1]} of {entry[0]}, "
+                                f"reserved for the withdrawn credential {self.withdrawn[entry]}",
+                                hint="reissue it with 'badgepress issue'")
         elif entry in self.owners:
             self.problems.error(path, f"shares status list entry {entry[1]} of {entry[0]} "
                                 f"with {self.owners[entry]}", hint="two credentials issued "
@@ -270,7 +318,8 @@ class CredentialStage:
         else:
             self.owners[entry] = f.rel
 
-    def award(self, f: _File, doc: dict[str, Any], slug: str) -> Award:
+    def award(self, f: _File, doc: dict[str, Any], slug: str,
+              evidence: tuple[Evidence, ...]) -> Award:
         """The model of a credential that passed every check, with its current state."""
         revoked = self.revocations.get(doc["id"])
         dates = check_dates(doc, self.now)
@@ -283,7 +332,7 @@ class CredentialStage:
         return Award(uuid=Path(f.rel).stem, source=f.rel, raw=f.raw, doc=doc,
                      badge_slug=slug, earner_name=earner_name(doc),
                      valid_from=str(doc.get("validFrom", "")),
-                     valid_until=str(doc.get("validUntil", "")), evidence=_evidence(doc),
+                     valid_until=str(doc.get("validUntil", "")), evidence=evidence,
                      state=state, revoked_on=revoked.date if revoked else "",
                      revoked_reason=revoked.reason if revoked and revoked.public else "",
                      renews=renews.removeprefix("urn:uuid:"),
@@ -339,11 +388,14 @@ def _revocations(root: Path, problems: Problems) -> dict[str, Any]:
 
 def _check_revocations_match(root: Path, cfg: SiteConfig, awards: list[Award],
                              lists: dict[str, set[int]], revocations: dict[str, Any],
-                             owners: dict[tuple[str, int], str], problems: Problems) -> None:
+                             owners: dict[tuple[str, int], str],
+                             withdrawn: dict[tuple[str, int], str], problems: Problems) -> None:
     """revocations.toml is the source of truth; the signed lists must say exactly the same."""
     by_id = {a.doc["id"]: a for a in awards}
     for rid in revocations:
         award = by_id.get(rid)
+        if award is None and rid in withdrawn.values():
+            continue
         if award is None:
             uid = rid.removeprefix("urn:uuid:")
             if not (root / CREDENTIALS_DIR / f"{uid}.json").is_file():
@@ -363,7 +415,8 @@ def _check_revocations_match(root: Path, cfg: SiteConfig, awards: list[Award],
     for url, bits in lists.items():
         for index in sorted(bits):
             owner = owners.get((url, index))
-            owner_id = json.loads((root / owner).read_bytes())["id"] if owner else None
+            owner_id = json.loads(read_regular(root / owner))["id"] if owner else \
+                withdrawn.get((url, index))
             if owner_id not in revocations:
                 what = f"the credential {owner}" if owner else "no credential"
                 problems.error(cfg.root / STATUS_DIR / url.rsplit("/", 1)[1],

@@ -31,6 +31,14 @@ def maintainers(keys: list[PublishedKey]) -> str:
     return ", ".join(k.label for k in keys if k.usable) or "none published yet"
 
 
+TORN_HINT = "run any badgepress issue/revoke command to recover, or restore it with git"
+
+
+class UnreadableLog(Exception):
+    """A log cannot be read (one problem says so); files are then not checked against the
+    logs, which would only repeat that problem for each of them."""
+
+
 def check_logs(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
                problems: Problems) -> list[Log]:
     """Every log's chain and signed head (by a published key the issuer has not revoked)."""
@@ -45,8 +53,14 @@ def check_logs(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
             log = read_log(root, name)
         except LedgerError as exc:
             where, _, text = str(exc).partition(": ")
-            problems.error(root / where.split(":")[0], text, hint=RESTORE_HINT)
-            continue
+            file, _, line = where.partition(":")
+            problems.error(root / file, text, line=int(line) if line.isdigit() else None,
+                           hint=RESTORE_HINT)
+            raise UnreadableLog from exc
+        if log.torn:
+            problems.error(root / log.path, "the log ends in a torn line (an append was cut "
+                           "off, e.g. by a power cut or a full disk)", line=log.torn,
+                           hint=TORN_HINT)
         if name != LEGACY_LOG and name not in published:
             problems.error(root / log.path, f"a log of {name}, which is not a published key "
                            "of this site", hint="only a maintainer's key writes a log: remove "
@@ -64,7 +78,7 @@ def _check_one(root: Path, cfg: SiteConfig, keys: list[PublishedKey], log: Log,
                        f"{log.path} are signed by no one (a merge or rebase that lost it?)",
                        hint=RESTORE_HINT)
         return
-    if log.uncommitted and not (root / JOURNAL).is_file():
+    if log.uncommitted and not log.torn and not (root / JOURNAL).is_file():
         problems.error(root / log.path, f"{log.uncommitted} entries past its signed head "
                        f"{log.head_path.name} (a bad merge resolution?)", hint=RESTORE_HINT)
     for message in check_chain(log):
@@ -86,13 +100,34 @@ def _check_one(root: Path, cfg: SiteConfig, keys: list[PublishedKey], log: Log,
                             f"maintainer's key signs a head ({maintainers(keys)})")
 
 
+def withdrawn_entries(logs: list[Log]) -> dict[tuple[str, int], str]:
+    """{(status list URL, index): credential id} of withdrawn credentials, in any log: their
+    entries stay reserved, and a revoked one's bit stays set."""
+    out = {}
+    for log in logs:
+        for cid, e in log.withdrawn().items():
+            url, _, index = str(e.get("status", "")).rpartition("#")
+            if url and index.isdigit():
+                out[(url, int(index))] = cid
+    return out
+
+
 def check_files(root: Path, expected: Expected, files: dict[str, str],
-                keys: list[PublishedKey], problems: Problems) -> None:
-    """Every signed file ({path: SHA-256}) against the hash the logs give it."""
+                keys: list[PublishedKey], problems: Problems,
+                withdrawn: list[Log] = ()) -> None:
+    """Every signed file ({path: SHA-256}) against the hash the logs give it; a file a log
+    withdrew must not come back."""
+    removed = {rel: e for log in withdrawn for e in log.withdrawn().values()
+               for rel in e.get("files", {})}
     for rel, digest in files.items():
         want = expected.files.get(rel)
         steps = expected.parallel.get(rel, [])
-        if steps and rel.startswith(str(STATUS_DIR) + "/"):
+        if want == "" and rel in removed:
+            problems.error(root / rel, f"was withdrawn (issuance log entry "
+                           f"{removed[rel].get('seq')}) and must not be published",
+                           hint="delete the file; to award the badge again, issue a new "
+                                "credential")
+        elif steps and rel.startswith(str(STATUS_DIR) + "/"):
             sides = " and ".join(f"by {_who(keys, s.log)} at {s.time}" for s in steps)
             problems.error(root / rel, f"was re-signed on two branches ({sides}); git kept "
                            "at most one side", hint=RECONCILE_HINT)
@@ -112,8 +147,8 @@ def check_files(root: Path, expected: Expected, files: dict[str, str],
         if want and rel not in files and rel.startswith((str(CREDENTIALS_DIR) + "/",
                                                          str(STATUS_DIR) + "/")):
             problems.error(root / rel, "is listed in the issuance log but missing",
-                           hint="restore it with git; to withdraw a credential use "
-                                "'badgepress revoke', never delete it")
+                           hint="restore it with git; to take a credential off the site "
+                                "use 'badgepress withdraw' (or 'revoke'), never delete it")
 
 
 def _who(keys: list[PublishedKey], log: str) -> str:

@@ -24,7 +24,8 @@ from ..content.load import load_sources
 from ..content.model import Award, Catalog
 from ..core.dates import now_utc
 from ..core.errors import Problem, Problems
-from ..core.paths import STATUS_DIR
+from ..core.files import read_regular, refuse_unsafe
+from ..core.paths import BADGES_DIR, SRC_DIR, STATUS_DIR
 from ..trust.issuer import identity_documents
 from ..trust.keys import load_key_history
 from ..trust.logs import history, read_logs
@@ -90,11 +91,19 @@ class BuildResult:
 def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = None
               ) -> tuple[Catalog, Problems]:
     """Config, load and validate: the whole model, or BuildError with every problem.
-    ``cache`` reuses badge and page files that did not change."""
+    ``cache`` reuses badge and page files that did not change.
+
+    First of all, every folder the build reads (badges/, site_src/, the site's theme
+    folder) is scanned for symbolic links and special files: one is refused before
+    anything is read, so nothing from outside the site folder can reach the output."""
     problems = Problems(root)
+    refuse_unsafe([root / BADGES_DIR, root / SRC_DIR], problems)
+    problems.raise_if_errors()
     config = load_config(root, problems)
     problems.raise_if_errors(strict)
     assert config is not None
+    refuse_unsafe([config.theme_dir], problems)
+    problems.raise_if_errors()
     if cache is not None:
         badge_sources, page_sources = load_sources(root, problems, cache.read)
         catalog = build_catalog(config, badge_sources, page_sources, problems, cache.validate)
@@ -109,7 +118,7 @@ def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = N
 def published_records(root: Path) -> tuple[dict[str, bytes], list[dict]]:
     """Status lists and every issuance log exactly as signed, /log/index.json listing the
     logs, and all entries in the order they apply, each with the log (key) it is from."""
-    files = {f"status/{p.name}": p.read_bytes()
+    files = {f"status/{p.name}": read_regular(p)
              for p in sorted((root / STATUS_DIR).glob("*.json"))}
     logs = [log for log in read_logs(root) if log.head is not None]
     listed = []
@@ -117,7 +126,7 @@ def published_records(root: Path) -> tuple[dict[str, bytes], list[dict]]:
         files[f"log/{log.path.name}"] = "".join(
             json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n"
             for e in log.entries).encode()
-        files[f"log/{log.head_path.name}"] = (root / log.head_path).read_bytes()
+        files[f"log/{log.head_path.name}"] = read_regular(root / log.head_path)
         listed.append({"name": log.name, "log": log.path.name, "head": log.head_path.name,
                        "entries": len(log.entries)})
     if listed:
@@ -155,7 +164,7 @@ class Pipeline:
         with self.report.stage("pages") as tick:
             cache = self.caches.jobs or JobCache(remember=False)
             files, fresh = cache.render(jobs, tick)
-        check_output(self.root, fresh, catalog)
+        check_output(self.root, fresh, catalog, {p: j.source for p, j in jobs.items()})
         if self.strict if links is None else links:
             problems.items.extend(check_links(files, {p: j.source for p, j in jobs.items()}))
             problems.raise_if_errors(self.strict)

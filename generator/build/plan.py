@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from ..content.model import Award, Catalog
 from ..core.errors import BuildError, Problem
+from ..core.files import read_regular
 from ..core.paths import KEYS_PATH, SRC_DIR
 from ..trust import ob
 from ..trust.keys import load_key_history
@@ -63,7 +64,7 @@ class Plan:
         self.card = {b.slug: (b.slug, b.name, b.summary, b.level, b.type, b.skills,
                               b.image_url, b.status) for b in catalog.badges}
         self.cards_fp = hash(tuple(self.card.values()))
-        self.image_fp = {b.slug: hashlib.sha256(b.image_path.read_bytes()).digest()
+        self.image_fp = {b.slug: hashlib.sha256(read_regular(b.image_path)).digest()
                          for b in catalog.badges if b.image_path}
 
     def award_fp(self, a: Award) -> tuple:
@@ -113,7 +114,7 @@ class Plan:
                      (self.badge_fp[badge.slug], self.cfg), lambda a=achievement: json_bytes(a))
             if badge.image_path:
                 self.add(base + badge.image, badge.source, (self.image_fp[badge.slug],),
-                         lambda b=badge: b.image_path.read_bytes())
+                         lambda b=badge: read_regular(b.image_path))
         self.page("skills/index.html", "skills.html", "skills",
                   (self.catalog.skills, self.cards_fp))
         self.page("verify/index.html", "verify.html", "verify", ())

@@ -23,7 +23,8 @@ from markupsafe import escape as markupsafe_escape
 from ..content.model import Award, Catalog
 from ..core.dates import parse_duration
 from ..core.errors import BuildError, Problem
-from ..core.text import slugify
+from ..core.files import read_regular
+from ..core.text import slugify, visible_text
 from ..trust.bake import bake_png, bake_svg
 from ..trust.ld import context_document, known_contexts
 from .theme import Theme
@@ -66,7 +67,7 @@ class Assets:
 
     def __init__(self, theme: Theme, generated: dict[str, bytes] | None = None):
         self.files: dict[str, bytes] = {
-            name: p.read_bytes() for name, p in theme.files("assets").items()}
+            name: read_regular(p) for name, p in theme.files("assets").items()}
         self.files.update(vendored(theme.vendor_dir()))
         self.files.update(generated or {})
         digest = hashlib.sha256()
@@ -132,7 +133,7 @@ def _environment(theme: Theme) -> jinja2.Environment:
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(dirs), autoescape=True,
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            auto_reload=True)
+            auto_reload=True, finalize=_finalize)
         env.filters["script_json"] = script_json
         env.filters["date"] = _format_date
         env.filters["duration"] = human_duration
@@ -140,8 +141,17 @@ def _environment(theme: Theme) -> jinja2.Environment:
         env.filters["sort_by_level"] = _sort_by_level
         env.filters["key_multibase"] = key_multibase
         env.filters["type_label"] = type_label
+        env.filters["visible"] = visible_text
         _ENVS[key] = env
     return _ENVS[key]
+
+
+def _finalize(value: Any) -> Any:
+    """Every plain text a template prints ({{ award.earner_name }} in <title> and og:title,
+    badge and page names) without bidi overrides or zero-width characters that could make
+    it read as something else. Markup (rendered Markdown, script_json's signed JSON) is
+    passed through untouched: changing signed bytes would break their verification."""
+    return visible_text(value) if type(value) is str else value
 
 
 def _assets(theme: Theme) -> Assets:
@@ -239,8 +249,15 @@ def human_duration(value: str) -> str:
 
 
 def _format_date(value: datetime | str, fmt: str = "%-d %B %Y") -> str:
+    """A date for people; any string that is no readable date is shown as it is (templates
+    never crash on a date: the credentials stage reports unusable ones at their file)."""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if not 1000 <= value.year <= 9999:
+        return value.isoformat()
     return value.strftime(fmt)
 
 
@@ -259,14 +276,18 @@ class Lazy:
 
 def linkedin_url(award: Award, badge_name: str, cfg) -> str:
     """LinkedIn's documented add-to-profile link for a certification."""
-    start = datetime.fromisoformat(award.valid_from.replace("Z", "+00:00"))
+    def year_month(prefix: str, value: str) -> dict[str, int]:
+        try:  # no date, or none readable: LinkedIn asks the earner for it
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return {}
+        return {f"{prefix}Year": when.year, f"{prefix}Month": when.month}
+
     params = {"startTask": "CERTIFICATION_NAME", "name": badge_name,
-              "organizationName": cfg.issuer.name, "issueYear": start.year,
-              "issueMonth": start.month, "certUrl": cfg.abs_url(award.url),
-              "certId": award.uuid}
+              "organizationName": cfg.issuer.name, **year_month("issue", award.valid_from),
+              "certUrl": cfg.abs_url(award.url), "certId": award.uuid}
     if award.valid_until:
-        end = datetime.fromisoformat(award.valid_until.replace("Z", "+00:00"))
-        params |= {"expirationYear": end.year, "expirationMonth": end.month}
+        params |= year_month("expiration", award.valid_until)
     return "https://www.linkedin.com/profile/add?" + urlencode(params)
 
 
@@ -280,7 +301,7 @@ def baked_image(badge, award: Award) -> tuple[str, bytes] | None:
     """('badge.png' | 'badge.svg', bytes) with the signed credential inside (OB 3.0 §5.3)."""
     if not badge.image_path:
         return None
-    data = badge.image_path.read_bytes()
+    data = read_regular(badge.image_path)
     if badge.image_path.suffix.lower() == ".png":
         return "badge.png", bake_png(data, award.raw.strip())
     return "badge.svg", bake_svg(data, award.raw.strip())

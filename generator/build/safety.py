@@ -1,9 +1,17 @@
-"""The last gate before writing: no private key and no email address that the maintainer
-did not publish on purpose may leave in the output.
+"""The last gate before writing: no private key, no secret of the build's environment and no
+email address that the maintainer did not publish on purpose may leave in the output.
 
-Emails are allowed only when they already stand in the site's own public sources (site.toml,
-badge and page Markdown, templates), like the program's contact address. An earner's address
-can therefore never slip out through a credential, an earner name or an evidence text.
+Every output file is checked, whatever its type: a badge image is bytes like any other, and
+``badges/x.png`` could be the key file itself. Private keys are looked for as bytes in every
+file: any Ed25519 secret Multikey ('z3u2…', checked by decoding it), PEM private key blocks,
+private key members of JSON (with a value), and, when the key file is at hand (BADGEPRESS_KEY),
+each spelling of that key (multibase, hex, base58, base64, the raw seed). Values of
+environment variables named like secrets (…TOKEN, …SECRET, …PASSWORD) are looked for too.
+
+Emails are looked for in every file that is text (by its name or its content); they are
+allowed only when they already stand in the site's own public sources (site.toml, badge and
+page Markdown, the theme's templates and assets), like the program's contact address. An
+earner's address can therefore never slip out through a credential, a name or an evidence.
 """
 
 from __future__ import annotations
@@ -12,24 +20,30 @@ import base64
 import json
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import base58
 
 from ..core.errors import BuildError, Problem
+from ..core.files import read_regular
 from ..core.paths import BADGES_DIR, CONFIG_PATH, PAGES_DIR
+from ..core.text import emails_in
 from ..trust.keys import ED25519_PRIV, KEY_ENV, decode_multibase_key
 from .theme import Theme
 
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.([A-Za-z]{2,24})")
-NOT_TLDS = {"png", "svg", "jpg", "jpeg", "gif", "webp", "js", "mjs", "css", "json", "html"}
-TEXT_SUFFIXES = (".html", ".json", ".xml", ".txt", ".svg", ".js", ".css", ".jsonld")
-KEY_MARKERS = ("secretKeyMultibase", "privateKeyMultibase", "-----BEGIN", "privateKeyJwk")
-
-
-def emails_in(text: str) -> set[str]:
-    return {m.group(0).lower() for m in EMAIL_RE.finditer(text)
-            if m.group(1).lower() not in NOT_TLDS}
+TEXT_SUFFIXES = (".html", ".json", ".xml", ".txt", ".svg", ".js", ".css", ".jsonld", ".jsonl",
+                 ".md", ".csv", ".toml", ".yaml", ".yml", ".mjs", ".map")
+# Private key members with a value (a JSON-LD context defines the terms, holding no key).
+KEY_MEMBER = re.compile(rb'"(secretKeyMultibase|privateKeyMultibase)"\s*:\s*"'
+                        rb'|"(privateKeyJwk)"\s*:\s*\{[^{}]*"d"\s*:')
+PEM_PRIVATE = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+# base58btc of 0x8026 + seed: a token of exactly 48 characters, not any stretch of a longer
+# base58 text (a signature's proofValue contains 'z3u2' + 44 characters now and then)
+_B58 = rb"1-9A-HJ-NP-Za-km-z"
+SECRET_MULTIKEY = re.compile(rb"(?<![%s])z3u2[%s]{44}(?![%s])" % (_B58, _B58, _B58))
+SECRET_ENV = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL", re.I)
+KEY_HINT = "remove it from the site sources at once, and rotate the key"
 
 
 def public_emails(root: Path, theme: Theme) -> set[str]:
@@ -37,55 +51,106 @@ def public_emails(root: Path, theme: Theme) -> set[str]:
     found: set[str] = set()
     sources = [root / CONFIG_PATH, *(root / BADGES_DIR).glob("*.md"),
                *(root / PAGES_DIR).glob("*.md"),
-               *(p for name, p in theme.files("templates").items() if name.endswith(".html"))]
+               *(p for name, p in theme.files("templates").items() if name.endswith(".html")),
+               *theme.files("assets").values()]
     for p in sources:
         if p.is_file():
-            found |= emails_in(p.read_text(encoding="utf-8", errors="replace"))
+            data = read_regular(p)
+            if is_text(p.name, data):
+                found |= emails_in(data.decode("utf-8", errors="replace"))
     return found
 
 
-def _key_forms() -> list[str]:
+def is_text(name: str, data: bytes) -> bool:
+    """Text by its name, or by its content: UTF-8 without NUL bytes."""
+    if name.lower().endswith(TEXT_SUFFIXES):
+        return True
+    if b"\0" in data[:8192]:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def key_forms() -> list[bytes]:
     """Every spelling of the maintainer's private key, when the key file is at hand."""
     path = os.environ.get(KEY_ENV)
     if not path or not Path(path).is_file():
         return []
     try:
-
         secret = json.loads(Path(path).read_text())["secretKeyMultibase"]
         seed = decode_multibase_key(secret, ED25519_PRIV)
-    except (ValueError, KeyError, OSError):
+    except (ValueError, KeyError, TypeError, OSError):
         return []
+    return [secret.encode(), seed.hex().encode(), seed.hex().upper().encode(),
+            base58.b58encode(seed), base64.b64encode(seed).rstrip(b"="),
+            base64.urlsafe_b64encode(seed).rstrip(b"="), seed]
 
-    return [secret, seed.hex(), base58.b58encode(seed).decode(),
-            base64.b64encode(seed).decode().rstrip("="),
-            base64.urlsafe_b64encode(seed).decode().rstrip("=")]
+
+def environment_secrets() -> list[bytes]:
+    """Values of environment variables named like secrets (CI tokens and the like)."""
+    return [v.encode() for k, v in os.environ.items()
+            if SECRET_ENV.search(k) and k != KEY_ENV and len(v) >= 16]
 
 
-def check_output(root: Path, files: dict[str, bytes], catalog) -> None:
-    """Raise BuildError when a file to be published carries a secret."""
+def _secret_multikey(data: bytes) -> bool:
+    for m in SECRET_MULTIKEY.finditer(data):
+        try:
+            decode_multibase_key(m.group(0).decode(), ED25519_PRIV)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def key_problems(path: str, data: bytes, forms: list[bytes], env: list[bytes]
+                 ) -> list[Problem]:
+    """Private key material or environment secrets in one output file."""
+    out = []
+    for m in KEY_MEMBER.finditer(data):
+        out.append(Problem(path, f"contains '{(m.group(1) or m.group(2)).decode()}': private "
+                           "key material must never be published", hint="remove it"))
+        break
+    if PEM_PRIVATE.search(data):
+        out.append(Problem(path, "contains a PEM private key block: private key material "
+                           "must never be published", hint="remove it"))
+    if any(f in data for f in forms):
+        out.append(Problem(path, "contains the issuer's private key", hint=KEY_HINT))
+    elif _secret_multikey(data):
+        out.append(Problem(path, "contains an Ed25519 private key (z3u2…)", hint=KEY_HINT))
+    if any(v in data for v in env):
+        out.append(Problem(path, "contains the value of a secret environment variable of "
+                           "the build", hint="remove it, and change that secret"))
+    return out
+
+
+def check_output(root: Path, files: dict[str, bytes], catalog,
+                 sources: dict[str, str] | None = None) -> None:
+    """Raise BuildError when a file to be published carries a secret; ``sources`` (output
+    path -> what it is made from) lets each problem name the file to fix."""
     allowed = public_emails(root, Theme.for_site(catalog.config.theme_dir))
-    secrets = _key_forms()
+    forms, env = key_forms(), environment_secrets()
     problems = []
     for path, data in sorted(files.items()):
-        if not path.endswith(TEXT_SUFFIXES) or path.startswith("assets/"):
-            continue
-        text = data.decode("utf-8", errors="replace")
-        for marker in KEY_MARKERS:
-            if marker in text:
-                problems.append(Problem(path, f"contains '{marker}': private key material "
-                                        "must never be published", hint="remove it"))
-        for s in secrets:
-            if s and s in text:
-                problems.append(Problem(path, "contains the issuer's private key",
-                                        hint="remove it from the site sources at once, and "
-                                        "rotate the key"))
-        leaked = sorted(emails_in(text) - allowed)
-        if leaked:
-            problems.append(Problem(path, f"would publish the email address {leaked[0]}"
-                                    + (f" and {len(leaked) - 1} more" if len(leaked) > 1
-                                       else ""),
-                                    hint="credentials carry only a salted hash of the "
-                                    "earner's email; remove the address from names and "
-                                    "evidence, or reissue the credential"))
+        found = key_problems(path, data, forms, env)
+        if is_text(path, data):
+            found += _email_problems(path, data, allowed)
+        source = (sources or {}).get(path)
+        if source and "/" in source:
+            found = [replace(p, message=f"{p.message} (made from {source})") for p in found]
+        problems += found
     if problems:
         raise BuildError(problems)
+
+
+def _email_problems(path: str, data: bytes, allowed: set[str]) -> list[Problem]:
+    leaked = sorted(emails_in(data.decode("utf-8", errors="replace")) - allowed)
+    if not leaked:
+        return []
+    more = f" and {len(leaked) - 1} more" if len(leaked) > 1 else ""
+    return [Problem(path, f"would publish the email address {leaked[0]}{more}",
+                    hint="credentials carry only a salted hash of the earner's email; remove "
+                    "the address from names and evidence, or withdraw the credential "
+                    "('badgepress withdraw') and issue it again")]

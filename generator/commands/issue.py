@@ -8,10 +8,11 @@ IdentityObject) and, if they agreed, a display name; the plain email is never st
 from __future__ import annotations
 
 import csv
+import io
 import json
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,14 +21,23 @@ from typing import Any
 from ..build.pipeline import load_site
 from ..content.config import SiteConfig
 from ..content.model import Badge, Catalog
-from ..core.dates import add_duration, iso, now_utc, parse_date
+from ..core.dates import DATE_HINT, MAX_YEAR, MIN_YEAR, add_duration, iso, now_utc, parse_date
 from ..core.errors import BuildError, Problem, Problems
+from ..core.files import read_regular
 from ..core.paths import CREDENTIALS_DIR
-from ..core.text import suggest
+from ..core.text import (
+    MarkdownError,
+    emails_in,
+    hidden_characters,
+    render_markdown,
+    suggest,
+    valid_email,
+)
 from ..trust import ld, ob, proof
 from ..trust.issuer import issuer_object, key_id
 from ..trust.keys import KeyProblem, SigningKey, load_key_history
-from ..trust.ledger import transaction
+from ..trust.ledger import Log, transaction
+from ..trust.logs import read_logs
 from ..trust.status import (
     Allocator,
     empty_list,
@@ -44,6 +54,11 @@ from ..trust.verify import email_hash
 
 CSV_COLUMNS = ("badge", "email", "name", "evidence", "narrative", "date")
 EMAIL_SHAPE = "name@domain"
+MAX_NAME = 200
+MAX_CSV = 64 << 20
+CSV_ENCODINGS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                 (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+SAVE_UTF8 = "save it as UTF-8 (in Excel: 'CSV UTF-8'; in LibreOffice: character set UTF-8)"
 
 
 @dataclass(frozen=True)
@@ -62,13 +77,11 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def valid_email(email: str) -> bool:
-    local, _, domain = email.strip().partition("@")
-    return bool(local) and "." in domain and " " not in email.strip()
-
-
 def request_problems(req: IssueRequest, catalog: Catalog) -> list[str]:
-    """What is wrong with a request, as sentences that say how to fix it."""
+    """What is wrong with a request, as sentences that say how to fix it. Everything that
+    would make every later build fail is refused here, before it is signed: an email
+    address in a published field, invisible characters in the name, Markdown nested too
+    deeply to render."""
     out = []
     if req.badge not in catalog.by_slug:
 
@@ -84,6 +97,25 @@ def request_problems(req: IssueRequest, catalog: Catalog) -> list[str]:
         # verifiers would read it two ways (and refuse it): percent-encode it instead
         out.append(f"evidence {ld.iri_problem(req.evidence)}; percent-encode it "
                    "(a space is %20)")
+    for what, value in (("name", req.name), ("evidence", req.evidence),
+                        ("narrative", req.narrative)):
+        if emails_in(value):
+            out.append(f"the {what} contains the email address {sorted(emails_in(value))[0]}"
+                       ", which would be published (only a salted hash of the earner's email "
+                       "goes into the credential; leave the address out)")
+    hidden = hidden_characters(req.name)
+    if hidden:
+        out.append(f"the name contains the invisible character(s) {', '.join(hidden)}, "
+                   "which can disguise it; retype it without them")
+    if req.date and not MIN_YEAR <= req.date.year <= MAX_YEAR:
+        out.append(f"the date {req.date.date()} is outside the years {MIN_YEAR}-{MAX_YEAR}")
+    if len(req.name) > MAX_NAME:
+        out.append(f"the name has {len(req.name)} characters; at most {MAX_NAME}")
+    if req.narrative:
+        try:
+            render_markdown(req.narrative)
+        except MarkdownError as exc:
+            out.append(f"the narrative cannot be shown: {exc.message}")
     return out
 
 
@@ -154,8 +186,8 @@ def existing_for(root: Path) -> list[tuple[Path, dict[str, Any]]]:
     out = []
     for p in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
-            out.append((p, json.loads(p.read_text(encoding="utf-8"))))
-        except ValueError:
+            out.append((p, json.loads(read_regular(p))))
+        except (ValueError, OSError):
             continue
     return out
 
@@ -175,34 +207,70 @@ def already_issued(existing: list[tuple[Path, dict[str, Any]]], cfg: SiteConfig,
     return None
 
 
+def csv_text(path: Path) -> str:
+    """The CSV as text: UTF-8, with or without a byte order mark. Anything else (UTF-16 from
+    Excel's "Unicode text", Latin-1) is refused with a BuildError naming the file, rather
+    than read as garbage that would be signed."""
+    def refuse(message: str, line: int | None = None) -> BuildError:
+        return BuildError([Problem(str(path), message, line, hint=SAVE_UTF8)])
+
+    with path.open("rb") as fh:
+        data = fh.read(MAX_CSV + 1)
+    if len(data) > MAX_CSV:
+        raise BuildError([Problem(str(path), f"is bigger than {MAX_CSV >> 20} MB",
+                                  hint="split it into several files")])
+    for bom, name in CSV_ENCODINGS:
+        if data.startswith(bom):
+            raise refuse(f"is {name} text, not UTF-8")
+    if b"\0" in data:
+        raise refuse("contains NUL bytes (UTF-16 text without a byte order mark?)",
+                     data.count(b"\n", 0, data.index(b"\0")) + 1)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise refuse(f"is not UTF-8 text (byte {exc.start}; Latin-1 or Windows-1252?)",
+                     data.count(b"\n", 0, exc.start) + 1) from None
+
+
 def read_csv(path: Path, problems: Problems) -> list[tuple[int, IssueRequest]]:
     """Rows of a bulk-issue CSV with their line numbers; every bad row is reported."""
     rows: list[tuple[int, IssueRequest]] = []
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
+    reader = csv.DictReader(io.StringIO(csv_text(path), newline=""))
+    try:
         header = [h.strip() for h in (reader.fieldnames or [])]
-        missing = [c for c in ("badge", "email") if c not in header]
-        unknown = [c for c in header if c not in CSV_COLUMNS]
-        if missing or unknown:
-            problems.error(path, "the header row must name the columns "
-                           f"({', '.join(CSV_COLUMNS)})", line=1,
-                           hint=(f"missing: {', '.join(missing)}" if missing else
-                                 f"unknown: {', '.join(unknown)}"))
-            return []
-        for row in reader:
-            line = reader.line_num
-            values = {k.strip(): (v or "").strip() for k, v in row.items() if k}
-            if not any(values.values()):
-                continue
-            try:
-                date = parse_date(values["date"]) if values.get("date") else None
-            except ValueError:
-                problems.error(path, f"date '{values['date']}' is not an ISO date", line=line,
-                               hint="write it as 2026-03-01 or 2026-03-01T09:00:00Z")
-                continue
-            rows.append((line, IssueRequest(values.get("badge", ""), values.get("email", ""),
-                                            values.get("name", ""), values.get("evidence", ""),
-                                            values.get("narrative", ""), date)))
+    except csv.Error as exc:
+        problems.error(path, f"not a CSV file: {exc}", line=1)
+        return []
+    missing = [c for c in ("badge", "email") if c not in header]
+    unknown = [c for c in header if c not in CSV_COLUMNS]
+    if missing or unknown:
+        problems.error(path, "the header row must name the columns "
+                       f"({', '.join(CSV_COLUMNS)})", line=1,
+                       hint=(f"missing: {', '.join(missing)}" if missing else
+                             f"unknown: {', '.join(unknown)}"))
+        return []
+    while True:
+        line = reader.line_num + 1  # where the row starts (a quoted field may span lines)
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a field over the csv module's 128 KB limit
+            problems.error(path, f"this row cannot be read: {exc}", line=line,
+                           hint="check the quotes of this row; fields are at most 128 KB")
+            break
+        values = {k.strip(): (v or "").strip() for k, v in row.items()
+                  if isinstance(k, str) and isinstance(v, str)}
+        if not any(values.values()):
+            continue
+        try:
+            date = parse_date(values["date"]) if values.get("date") else None
+        except ValueError as exc:
+            problems.error(path, f"date: {exc}", line=line, field="date", hint=DATE_HINT)
+            continue
+        rows.append((line, IssueRequest(values.get("badge", ""), values.get("email", ""),
+                                        values.get("name", ""), values.get("evidence", ""),
+                                        values.get("narrative", ""), date)))
     return rows
 
 
@@ -230,17 +298,27 @@ def signed_status_list(cfg: SiteConfig, key: SigningKey, vm: str, n: int | str,
 
 
 def key_allocator(cfg: SiteConfig, key: SigningKey,
-                  existing: list[tuple[Path, dict[str, Any]]]) -> Allocator:
+                  existing: list[tuple[Path, dict[str, Any]]],
+                  logs: Iterable[Log] = ()) -> Allocator:
     """Indexes from the signing key's own lists: no other key ever draws from them."""
-    return Allocator(cfg.base_url, used_indexes(existing), key_prefix(key.public_multibase))
+    return Allocator(cfg.base_url, used_indexes(existing, logs),
+                     key_prefix(key.public_multibase))
 
 
-def used_indexes(existing: list[tuple[Path, dict[str, Any]]]) -> dict[str, set[int]]:
+def used_indexes(existing: list[tuple[Path, dict[str, Any]]], logs: Iterable[Log] = ()
+                 ) -> dict[str, set[int]]:
+    """Status list entries taken: by the credentials there are, and reserved by those
+    withdrawn, in any key's log (a revoked one's bit stays set; reusing it would revoke a
+    new credential)."""
     used: dict[str, set[int]] = {}
     for _, doc in existing:
         entry = entry_of(doc)
         if entry:
             used.setdefault(entry[0], set()).add(entry[1])
+    for e in (e for log in logs for e in log.withdrawn().values()):
+        url, _, index = str(e.get("status", "")).rpartition("#")
+        if url and index.isdigit():
+            used.setdefault(url, set()).add(int(index))
     return used
 
 
@@ -270,7 +348,7 @@ def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]
     results: list[Issued] = []
     with transaction(root, key, vm) as tx:  # logged when it takes the lock
         existing = existing_for(root)
-        allocator = key_allocator(cfg, key, existing)
+        allocator = key_allocator(cfg, key, existing, read_logs(root))
         seen: dict[tuple[str, str], Path] = {}
         for done, (_, req) in enumerate(requests, 1):
             badge = catalog.badge(req.badge)

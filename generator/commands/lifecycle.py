@@ -1,5 +1,13 @@
-"""A credential's life after issue: revocation, renewal, key compromise and re-signing, and
-the public audit of a site's log. Every change goes through a logged transaction."""
+"""A credential's life after issue: revocation, withdrawal, renewal, key compromise and
+re-signing, and the public audit of a site's log. Every change goes through a logged
+transaction.
+
+Revoke and withdraw answer different mistakes. A revoked credential stays published and
+says so; its status bit tells every verifier, also of copies handed out. A withdrawn one is
+taken off the site for good (it must never be published: an email address in its name,
+personal data in its evidence); the log records who took it off, when and why, so the build
+and ``audit`` accept the missing file, and its status list entry stays reserved. Copies
+already handed out keep verifying unless the credential is revoked first."""
 
 from __future__ import annotations
 
@@ -16,7 +24,9 @@ from xml.etree import ElementTree
 from ..build.pipeline import load_site
 from ..core.dates import add_duration, iso, now_utc
 from ..core.errors import BadgepressError
+from ..core.files import read_regular
 from ..core.paths import CREDENTIALS_DIR, REVOCATIONS, STATUS_DIR
+from ..core.text import emails_in
 from ..trust import ob, proof
 from ..trust.issuer import issuer_object, key_for_method, key_id, outdated_form
 from ..trust.keys import (
@@ -54,7 +64,7 @@ def find_credential(root: Path, ref: str) -> tuple[Path, dict[str, Any]]:
     candidates.append(root / CREDENTIALS_DIR / f"{uid}.json")
     for path in candidates:
         if path.is_file():
-            return path.resolve(), json.loads(path.read_text(encoding="utf-8"))
+            return path.resolve(), json.loads(read_regular(path))
     raise LifecycleError(f"no credential '{ref}' in {CREDENTIALS_DIR}/ (give its uuid, "
                          "urn:uuid id or file)")
 
@@ -120,7 +130,7 @@ def renew(root: Path, ref: str, key: SigningKey, *, now: datetime | None = None)
             "achievement": ob.achievement(badge, cfg, context=False)}
         if old.get("evidence"):
             doc["evidence"] = copy.deepcopy(old["evidence"])
-        url, index, n = key_allocator(cfg, key, existing_for(root)).next()
+        url, index, n = key_allocator(cfg, key, existing_for(root), read_logs(root)).next()
         if not (root / list_path(n)).is_file():
             data = signed_status_list(cfg, key, vm, n, set(), iso(now))
             tx.write(list_path(n), data)
@@ -132,6 +142,50 @@ def renew(root: Path, ref: str, key: SigningKey, *, now: datetime | None = None)
         tx.write(rel, data)
         tx.record("renew", signed["id"], {rel: data}, renews=old["id"])
     return root / rel
+
+
+def withdraw(root: Path, ref: str, reason: str, key: SigningKey) -> str:
+    """Remove a credential file from the site for good, logged with its reason (published
+    in the log, so it must not hold personal data); returns the credential's id. Its status
+    list entry stays reserved; a revocation of it stays recorded."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise LifecycleError("say why with --reason (it is published in the issuance log)")
+    if emails_in(reason):
+        raise LifecycleError("the reason is published in the issuance log: leave the email "
+                             "address out of it")
+    cfg = _site(root).config
+    vm = current_key(root, cfg, key)
+    with transaction(root, key, vm) as tx:  # logged when it takes the lock
+        path = _credential_file(root, ref)
+        rel = path.relative_to(root.resolve())
+        if not tx.log.expected_files().get(rel.as_posix()):
+            raise LifecycleError(f"{rel} is not in the issuance log, so it was never issued "
+                                 "here: just delete the file")
+        try:
+            doc = json.loads(read_regular(path))
+        except ValueError:
+            doc = {}  # a damaged file is withdrawn all the same
+        cid = doc.get("id") if isinstance(doc, dict) and isinstance(doc.get("id"), str) \
+            else f"urn:uuid:{path.stem}"
+        extra: dict[str, Any] = {"reason": reason}
+        entry = entry_of(doc) if isinstance(doc, dict) else None
+        if entry:
+            extra["status"] = f"{entry[0]}#{entry[1]}"
+        tx.remove(rel)
+        tx.record("withdraw", cid, {rel: None}, **extra)
+    return cid
+
+
+def _credential_file(root: Path, ref: str) -> Path:
+    """A credential file of the site by uuid, urn:uuid, page URL or path, parsed or not."""
+    uid = ref.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:").removesuffix(".json")
+    for path in ([Path(ref)] if ref.endswith(".json") else []) + [
+            root / CREDENTIALS_DIR / f"{uid}.json"]:
+        if path.is_file() and path.resolve().parent == (root / CREDENTIALS_DIR).resolve():
+            return path.resolve()
+    raise LifecycleError(f"no credential '{ref}' in {CREDENTIALS_DIR}/ (give its uuid, "
+                         "urn:uuid id or file)")
 
 
 def match_key(root: Path, ref: str):
@@ -170,7 +224,7 @@ def signed_files(root: Path) -> list[tuple[str, dict[str, Any]]]:
     out = []
     for folder in (CREDENTIALS_DIR, STATUS_DIR):
         for p in sorted((root / folder).glob("*.json")) if (root / folder).is_dir() else []:
-            out.append((p.relative_to(root).as_posix(), json.loads(p.read_bytes())))
+            out.append((p.relative_to(root).as_posix(), json.loads(read_regular(p))))
     return out
 
 
@@ -241,6 +295,24 @@ def public_path(rel: str) -> str | None:
     return None
 
 
+def _withdrawn_still_served(base: str, logs: list[Log], fetch_bytes) -> dict[str, str]:
+    """{public path: problem} of withdrawn credentials the site still serves."""
+    out = {}
+    for e in (e for log in logs for e in log.withdrawn().values()):
+        for rel in e.get("files", {}):
+            public = public_path(rel)
+            if not public:
+                continue
+            try:
+                fetch_bytes(base + public)
+            except Exception:  # noqa: BLE001 - not served, as it should be
+                continue
+            out[public] = (f"{public}: withdrawn on {e.get('time')} (log entry "
+                           f"{e.get('seq')}) but still served")
+    return out
+
+
+
 def published_logs(base: str, fetch_bytes) -> list[Log]:
     """The logs a site publishes, as its /log/index.json lists them (a site from before
     per-key logs has only /log/log.jsonl and /log/head.json)."""
@@ -306,6 +378,9 @@ def audit(base_url: str, fetch_bytes) -> AuditReport:
             continue
         if sha256_hex(served) != digest:
             problems.append(f"{public}: differs from the logged SHA-256")
+    withdrawn = _withdrawn_still_served(base, logs, fetch_bytes)
+    problems += withdrawn.values()
+    logged |= set(withdrawn)
     # credentials the site publishes that the log never recorded (slipped in)
     try:
         ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}

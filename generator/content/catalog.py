@@ -8,7 +8,7 @@ import dataclasses
 from ..core.errors import Problems
 from ..core.text import slugify, suggest
 from .config import SiteConfig
-from .load import SourceFile
+from .load import MARKDOWN_SUFFIXES, SourceFile
 from .model import Badge, Catalog, Page, Skill
 from .validate import validate_badge, validate_page
 
@@ -46,6 +46,12 @@ def _find_cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
     return cycles
 
 
+def _unreadable(src: SourceFile, slug: str) -> bool:
+    """Whether the badge file of ``slug`` is there but could not be read (a problem of its
+    own, which need not be repeated in every badge that requires it)."""
+    return any((src.path.parent / f"{slug}{suffix}").exists() for suffix in MARKDOWN_SUFFIXES)
+
+
 def build_catalog(config: SiteConfig, badge_sources: list[SourceFile],
                   page_sources: list[SourceFile], problems: Problems,
                   validate=validate_badge) -> Catalog | None:
@@ -73,7 +79,7 @@ def build_catalog(config: SiteConfig, badge_sources: list[SourceFile],
             if req == slug:
                 problems.error(src.path, f"'requires' names the badge itself ('{req}')",
                                line=line, field="requires", hint="remove it from 'requires'")
-            elif req not in sources:
+            elif req not in sources and not _unreadable(src, req):
                 hint = suggest(req, list(sources)) or "requires lists badge file names " \
                     "without .md"
                 problems.error(src.path, f"'requires' names '{req}', which is no badge",

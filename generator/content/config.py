@@ -7,6 +7,7 @@ config must still build), wrong types are errors naming the key.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..core.errors import Problems
+from ..core.files import UnsafeFile, read_regular
 from ..core.paths import CONFIG_PATH
+from .load import not_utf8
 from .schema import ISSUER_SCHEMA, SITE_SCHEMA, Option, names, type_word, unknown_keys
 
 DEFAULT_LEVELS = tuple(next(o.default for o in SITE_SCHEMA if o.name == "levels"))
@@ -90,6 +93,26 @@ def _https_url(value: str) -> bool:
     return parts.scheme in ("https", "http") and bool(parts.netloc)
 
 
+def read_toml(path: Path, problems: Problems, what: str) -> dict[str, Any] | None:
+    """A TOML file of the site, or None with a problem that says how to fix it (syntax, not
+    UTF-8, nested too deeply for the parser, a link or special file)."""
+    data = b""
+    try:
+        data = read_regular(path, limit=4 << 20)
+        return tomllib.loads(data.decode("utf-8"))
+    except UnsafeFile as exc:
+        problems.error(path, exc.message, hint=exc.hint)
+    except UnicodeDecodeError as exc:
+        problems.error(path, not_utf8(data, exc.start), line=data.count(b"\n", 0, exc.start)
+                       + 1, hint=f"save {what} as UTF-8")
+    except tomllib.TOMLDecodeError as exc:
+        problems.error(path, f"TOML syntax error: {exc}", hint=f"fix the syntax of {what}")
+    except RecursionError:
+        problems.error(path, "TOML nested too deeply to read (arrays or tables inside "
+                       "each other)", hint=f"flatten {what}: it needs only a few levels")
+    return None
+
+
 def load_config(root: Path, problems: Problems) -> SiteConfig | None:
     """Read and validate ``site_src/site.toml``; None when it cannot be used at all."""
     path = root / CONFIG_PATH
@@ -97,10 +120,8 @@ def load_config(root: Path, problems: Problems) -> SiteConfig | None:
         problems.error(path, "no site configuration found",
                        hint="run 'badgepress init DIR' or create site_src/site.toml")
         return None
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        problems.error(path, f"TOML syntax error: {exc}", hint="fix the syntax of site.toml")
+    data = read_toml(path, problems, "site.toml")
+    if data is None:
         return None
     top = _check_table(data, SITE_SCHEMA, problems, path)
     issuer = _check_table(top["issuer"] or {}, ISSUER_SCHEMA, problems, path, "issuer.")
@@ -117,7 +138,12 @@ def load_config(root: Path, problems: Problems) -> SiteConfig | None:
     if issuer["id"] not in ("https", "did:web"):
         problems.error(path, f"'issuer.id' must be \"https\" or \"did:web\", not "
                        f"'{issuer['id']}'", field="issuer.id")
-    if "theme" in data and isinstance(data["theme"], str) \
+    theme_dir = Path(os.path.abspath(root / top["theme"]))  # links are not followed
+    if not theme_dir.is_relative_to(os.path.abspath(root)):
+        problems.error(path, f"theme folder '{top['theme']}' is outside the site folder",
+                       field="theme", hint="the build reads nothing from outside the site: "
+                       "copy the theme into the site and name it relative to the site")
+    elif "theme" in data and isinstance(data["theme"], str) \
             and not (root / top["theme"]).is_dir():
         problems.error(path, f"theme folder '{top['theme']}' not found", field="theme",
                        hint="create it with the templates/ or assets/ files you override, or "
@@ -134,7 +160,7 @@ def load_config(root: Path, problems: Problems) -> SiteConfig | None:
         base_url=base_url,
         description=top["description"],
         language=top["language"],
-        theme_dir=(root / top["theme"]).resolve(),
+        theme_dir=theme_dir,
         output_dir=(root / top["output"]).resolve(),
         levels=tuple(levels),
         issuer=IssuerConfig(issuer["name"], issuer["url"], issuer["email"],

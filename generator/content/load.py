@@ -3,6 +3,11 @@
 Nothing is interpreted here beyond YAML syntax; the validate stage turns raw records into the
 model. Line numbers of front-matter keys are kept so that every later error can point at the
 exact line of the file the user has to edit.
+
+Hostile input stays bounded: files are read without following links (core.files), a badge
+file may have at most 2 MB and its front matter 256 KB, YAML nested too deeply for the parser
+is reported instead of crashing, and aliases may not expand to more than 100,000 values (the
+"billion laughs": nine lines of anchors that expand to a billion strings).
 """
 
 from __future__ import annotations
@@ -15,10 +20,18 @@ from typing import Any
 import yaml
 
 from ..core.errors import Problems
+from ..core.files import UnsafeFile, read_regular
 from ..core.paths import BADGES_DIR, PAGES_DIR
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 _FENCE = re.compile(r"^---[ \t]*$")
+MAX_FILE = 2 << 20
+MAX_FRONT_MATTER = 256 << 10
+MAX_YAML_VALUES = 100_000
+
+
+class _TooBig(ValueError):
+    """Front matter that expands (through aliases) beyond MAX_YAML_VALUES."""
 
 
 @dataclass(frozen=True)
@@ -33,9 +46,27 @@ class SourceFile:
     body_line: int  # 1-based line where the body starts
 
 
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many values the node stands for once every alias is expanded (linear time: each
+    node is sized once, however often it is referred to)."""
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = 1  # a recursive alias counts once
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(n, memo) for n in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    memo[id(node)] = min(size, MAX_YAML_VALUES + 1)
+    return memo[id(node)]
+
+
 def _key_lines(text: str, first_line: int) -> dict[str, int]:
-    """Line of each top-level key, from the YAML node tree (safe: compose builds no objects)."""
+    """Line of each top-level key, from the YAML node tree (safe: compose builds no objects);
+    _TooBig when aliases expand it beyond MAX_YAML_VALUES."""
     node = yaml.compose(text, Loader=yaml.SafeLoader)
+    if node is not None and _expanded_size(node, {}) > MAX_YAML_VALUES:
+        raise _TooBig
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
@@ -47,12 +78,21 @@ def _key_lines(text: str, first_line: int) -> dict[str, int]:
 def read_source(path: Path, problems: Problems) -> SourceFile | None:
     """Split front matter from body and parse it; report syntax problems with their line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_regular(path, limit=MAX_FILE)
+        text = data.decode("utf-8")
+    except UnsafeFile as exc:
+        problems.error(path, exc.message, hint=exc.hint)
+        return None
     except UnicodeDecodeError as exc:
-        problems.error(path, f"is not UTF-8 text (byte {exc.start})",
+        problems.error(path, not_utf8(data, exc.start), line=data.count(b"\n", 0, exc.start)
+                       + 1, hint="save the file as UTF-8")
+        return None
+    if "\0" in text:
+        problems.error(path, not_utf8(data, data.index(b"\0")),
+                       line=text.count("\n", 0, text.index("\0")) + 1,
                        hint="save the file as UTF-8")
         return None
-    text = text.lstrip("\ufeff")
+    text = text.removeprefix("\ufeff")
     lines = text.splitlines(keepends=True)
     if not lines or not _FENCE.match(lines[0].rstrip("\r\n")):
         problems.error(path, "no front matter found", line=1,
@@ -64,9 +104,23 @@ def read_source(path: Path, problems: Problems) -> SourceFile | None:
                        hint="add a line '---' after the last YAML key")
         return None
     fm = "".join(lines[1:end])
+    if len(fm) > MAX_FRONT_MATTER:
+        problems.error(path, f"front matter is {len(fm) // 1024} KB, more than "
+                       f"{MAX_FRONT_MATTER // 1024} KB", line=2,
+                       hint="keep long text in the Markdown body below the front matter")
+        return None
     try:
+        key_lines = _key_lines(fm, first_line=2)  # first: it refuses alias bombs
         meta = yaml.safe_load(fm) or {}
-        key_lines = _key_lines(fm, first_line=2)
+    except _TooBig:
+        problems.error(path, f"front matter expands to more than {MAX_YAML_VALUES:,} values "
+                       "through YAML aliases", line=2,
+                       hint="write the values out instead of repeating anchors (*name)")
+        return None
+    except RecursionError:
+        problems.error(path, "front matter nested too deeply to read", line=2,
+                       hint="front matter needs only a few levels of lists and mappings")
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else None
@@ -79,6 +133,17 @@ def read_source(path: Path, problems: Problems) -> SourceFile | None:
         problems.error(path, "front matter must be a set of 'key: value' lines", line=2)
         return None
     return SourceFile(path, path.stem, meta, key_lines, "".join(lines[end + 1:]), end + 2)
+
+
+def not_utf8(data: bytes, at: int) -> str:
+    """What is wrong with text that is not UTF-8 (bad byte or NUL at ``at``): UTF-16, what
+    Windows editors save as "Unicode", is named."""
+    head = data[:400]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(0) > len(head) // 4:
+        return "is UTF-16 text, not UTF-8"
+    if data[at:at + 1] == b"\0":
+        return f"contains a NUL byte (byte {at}), so it is no text file"
+    return f"is not UTF-8 text (byte {at})"
 
 
 def markdown_files(folder: Path) -> list[Path]:

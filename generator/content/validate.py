@@ -13,7 +13,16 @@ from urllib.parse import urlsplit
 
 from ..core.dates import parse_duration
 from ..core.errors import Problems
-from ..core.text import plain_text, render_markdown, split_sections, suggest
+from ..core.files import UnsafeFile, read_regular
+from ..core.text import (
+    MarkdownError,
+    check_nesting,
+    hidden_characters,
+    plain_text,
+    render_markdown,
+    split_sections,
+    suggest,
+)
 from .config import SiteConfig
 from .load import SourceFile
 from .model import Alignment, Badge, Page
@@ -31,6 +40,8 @@ ACHIEVEMENT_TYPES = (
 )
 STATUSES = ("active", "retired")
 IMAGE_SUFFIXES = (".svg", ".png")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_IMAGE = 8 << 20
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -61,6 +72,17 @@ class _Fields:
         if required and not value.strip():
             self.error(key, f"'{key}' is empty", hint=f"give the badge a {key}")
         return value.strip()
+
+    def title(self, key: str) -> str:
+        """A required one-line name shown in titles and link previews: no invisible
+        characters that could disguise it (bidi overrides, zero-width spaces)."""
+        value = self.string(key, required=True)
+        hidden = hidden_characters(value)
+        if hidden:
+            self.error(key, f"'{key}' contains the invisible character(s) "
+                       f"{', '.join(hidden)}, which can disguise what it says",
+                       hint=f"retype the {key} without them")
+        return value
 
     def strings(self, key: str) -> tuple[str, ...]:
         value = self.src.meta.get(key)
@@ -124,7 +146,7 @@ def _image(f: _Fields, slug: str) -> tuple[str | None, Path | None]:
     name = f.string("image")
     if not name:
         found = [folder / (slug + s) for s in IMAGE_SUFFIXES if (folder / (slug + s)).is_file()]
-        return (found[0].name, found[0]) if found else (None, None)
+        return _checked_image(f, found[0]) if found else (None, None)
     path = folder / name
     if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
         f.error("image", f"'image' must be an .svg or .png file, not '{name}'",
@@ -134,7 +156,56 @@ def _image(f: _Fields, slug: str) -> tuple[str | None, Path | None]:
         f.error("image", f"image '{name}' not found next to the badge file",
                 hint=f"put {name} in badges/ or fix the file name")
         return None, None
-    return name, path
+    return _checked_image(f, path)
+
+
+def _checked_image(f: _Fields, path: Path) -> tuple[str | None, Path | None]:
+    """(name, path) of an image that is what its name says: it is published and baked into
+    every credential, so a key file or a text renamed '.png' must not pass."""
+    try:
+        data = read_regular(path, limit=MAX_IMAGE)
+    except UnsafeFile as exc:
+        f.problems.error(path, exc.message, hint=exc.hint)
+        return None, None
+    if path.suffix.lower() == ".png":
+        ok = data.startswith(PNG_SIGNATURE)
+    else:
+        try:
+            ok = "<svg" in data.decode("utf-8")
+        except UnicodeDecodeError:
+            ok = False
+    if not ok:
+        kind = "PNG" if path.suffix.lower() == ".png" else "SVG (UTF-8 text with an <svg> element)"
+        f.problems.error(path, f"is not a {kind} image", hint="export the badge image "
+                         "again as PNG or SVG; its name must say which it is")
+        return None, None
+    return path.name, path
+
+
+def _markdown(src: SourceFile, problems: Problems, parts: list[tuple[str, int]]
+              ) -> list[str] | None:
+    """Each (Markdown, line of the file where it starts) rendered; None, with the problem at
+    its line, when one is nested too deeply. The body is checked whole, so a nesting error
+    in it points at its own line."""
+    try:
+        check_nesting(src.body)
+    except MarkdownError as exc:
+        _markdown_problem(src, problems, exc, src.body_line + (exc.line or 1) - 1)
+        return None
+    out = []
+    for text, line in parts:
+        try:
+            out.append(render_markdown(text) if text else "")
+        except MarkdownError as exc:
+            _markdown_problem(src, problems, exc, line + (exc.line or 1) - 1)
+            return None
+    return out
+
+
+def _markdown_problem(src: SourceFile, problems: Problems, exc: MarkdownError,
+                      line: int) -> None:
+    problems.error(src.path, exc.message, line=line,
+                   hint="nest quotes, lists and emphasis only a few levels deep")
 
 
 def validate_badge(src: SourceFile, config: SiteConfig, problems: Problems) -> Badge | None:
@@ -146,7 +217,7 @@ def validate_badge(src: SourceFile, config: SiteConfig, problems: Problems) -> B
     if not SLUG_RE.match(slug):
         problems.error(src.path, f"file name '{src.path.name}' is not a usable slug", hint=(
             "use lowercase letters, digits and single hyphens, e.g. 'incident-responder.md'"))
-    name = f.string("name", required=True)
+    name = f.title("name")
     summary = f.string("summary")
     btype = f.string("type", "Badge")
     if btype not in ACHIEVEMENT_TYPES and not btype.startswith("ext:"):
@@ -180,14 +251,19 @@ def validate_badge(src: SourceFile, config: SiteConfig, problems: Problems) -> B
     alignments = _alignments(f)
     if len(problems.errors) > before:
         return None
+    html = _markdown(src, problems, [(description, src.body_line),
+                                     (criteria or "", f.line("criteria") if criteria_key
+                                      else src.body_line), (claim, f.line("claim"))])
+    if html is None:
+        return None
     return Badge(
         slug=slug, source=problems.rel(src.path), name=name,
         summary=summary or plain_text(description)[:200], type=btype, level=level,
         skills=skills, requires=requires, valid_for=valid_for, status=status,
         issued_within=f.string("issued_within"), description_md=description or summary,
         criteria_md=criteria or "", claim_md=claim,
-        description_html=render_markdown(description), criteria_html=render_markdown(criteria),
-        claim_html=render_markdown(claim) if claim else "", alignments=alignments,
+        description_html=html[0], criteria_html=html[1], claim_html=html[2],
+        alignments=alignments,
         image=image, image_path=image_path)
 
 
@@ -200,8 +276,10 @@ def validate_page(src: SourceFile, problems: Problems) -> Page | None:
         problems.error(src.path, f"file name '{src.path.name}' is not a usable slug",
                        hint="use lowercase letters, digits and hyphens")
         return None
-    title = f.string("title", required=True)
-    if not title:
+    title = f.title("title")
+    if not title or hidden_characters(title):
         return None
-    return Page(slug, problems.rel(src.path), title, f.string("summary"),
-                render_markdown(src.body))
+    html = _markdown(src, problems, [(src.body, src.body_line)])
+    if html is None:
+        return None
+    return Page(slug, problems.rel(src.path), title, f.string("summary"), html[0])

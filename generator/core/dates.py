@@ -9,6 +9,13 @@ import calendar
 import re
 from datetime import UTC, datetime, timedelta
 
+# A date or date-time as people and Open Badges write them: four-digit year first. Python's
+# fromisoformat also reads '0202-03-01' (year 202), which strftime then prints as '202-…',
+# a date no verifier reads; so input is held to this form and a sane range of years.
+ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
+                    r"(?:Z|[+-]\d{2}:?\d{2})?)?$")
+MIN_YEAR, MAX_YEAR = 1900, 9999
+DATE_HINT = "write it as 2026-03-01 or 2026-03-01T09:00:00Z"
 DURATION_RE = re.compile(
     r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
     r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
@@ -19,16 +26,38 @@ def now_utc() -> datetime:
 
 
 def iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """'2026-03-01T09:00:00Z'; the year always has four digits (strftime's %Y does not)."""
+    dt = dt.astimezone(UTC)
+    return f"{dt.year:04d}-{dt:%m-%dT%H:%M:%SZ}"
 
 
 def parse_date(value: str) -> datetime:
-    """'2026-03-01' or a full ISO date-time -> aware UTC datetime."""
+    """'2026-03-01' or a full ISO date-time -> aware UTC datetime. ValueError, with a
+    sentence saying what is wrong, for anything else or a year outside 1900-9999."""
     value = value.strip()
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if not ISO_RE.match(value):
+        raise ValueError(f"'{value}' is not an ISO date")
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"'{value}' is not a date of the calendar") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        raise ValueError(f"'{value}' is outside the years {MIN_YEAR}-{MAX_YEAR}")
     return dt.astimezone(UTC).replace(microsecond=0)
+
+
+def timestamp_problem(value: object) -> str | None:
+    """Why a credential's validFrom/validUntil value is unusable, or None when it is a
+    date-time in the form and range ``parse_date`` accepts."""
+    if not isinstance(value, str):
+        return f"{value!r} is not a date-time"
+    try:
+        parse_date(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def parse_duration(value: str) -> tuple[int, int, int, int] | None:

@@ -57,10 +57,11 @@ class Problems:
     items: list[Problem] = field(default_factory=list)
 
     def rel(self, path: Path | str) -> str:
-        """Show paths relative to the site root, as the user typed them."""
+        """Show paths relative to the site root, as the user typed them (a symbolic link by
+        its own name, not its target's)."""
         p = Path(path)
         try:
-            return p.resolve().relative_to(self.root.resolve()).as_posix()
+            return (p.parent.resolve() / p.name).relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return str(p)
 

@@ -1,11 +1,144 @@
-"""Atomic file writes: every file badgepress writes is either the old or the new content,
-never a part, so a crash or a full disk cannot leave a half-written credential or log."""
+"""Reading and writing the site's files safely.
+
+Writes are atomic: every file badgepress writes is either the old or the new content, never
+a part, so a crash or a full disk cannot leave a half-written credential or log.
+
+Reads never leave the site folder: a symbolic link (``badges/x.png -> ~/.config/…/issuer.key``,
+``x.svg -> /proc/self/environ``) or a special file (FIFO, device, socket) would put whatever
+it points at into the published site, or hang the build. So every folder the build reads is
+first scanned for them (``refuse_unsafe``: one clear error per file, before anything is read),
+and every file is then opened with O_NOFOLLOW and checked to be a regular file on the open
+descriptor (``read_regular``), so a link swapped in after the scan is refused too.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+from .errors import BadgepressError, Problems
+
+SYMLINK_HINT = ("replace the link with a copy of the file it points to: the build never "
+                "follows links, so no file from outside the site folder can be published")
+SPECIAL_HINT = "remove it: the build reads only regular files"
+_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+class UnsafeFile(BadgepressError, OSError):
+    """A file the build refuses to read: a link, a special file, or one far too big."""
+
+    def __init__(self, path: Path, message: str, hint: str):
+        self.path, self.message, self.hint = Path(path), message, hint
+        super().__init__(f"{path}: {message} ({hint})")
+
+
+def kind_of(mode: int) -> str | None:
+    """'a symbolic link', 'a named pipe (FIFO)', …; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((word for test, word in _KINDS if test(mode)), "a special file")
+
+
+def _refusal(path: Path, kind: str) -> UnsafeFile:
+    hint = SYMLINK_HINT if kind == "a symbolic link" else SPECIAL_HINT
+    return UnsafeFile(path, f"is {kind}, not a regular file", hint)
+
+
+def size_text(n: int) -> str:
+    """'3.0 MB', '300 KB', '6 bytes'."""
+    if n >= 1 << 20:
+        return f"{n >> 20} MB" if n % (1 << 20) == 0 else f"{n / (1 << 20):.1f} MB"
+    return f"{n >> 10} KB" if n >= 1 << 10 else f"{n} bytes"
+
+
+def read_regular(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file, never through a symbolic link nor from a special file
+    (O_NONBLOCK: opening a FIFO does not wait for a writer). ``limit`` (bytes) refuses a
+    file that is bigger. FileNotFoundError as usual when there is no file."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENXIO, errno.EMLINK):
+            raise _refusal(path, kind_of(os.lstat(path).st_mode) or "a special file") from exc
+        raise
+    try:
+        st = os.fstat(fd)
+        kind = kind_of(st.st_mode)
+        if kind:
+            raise _refusal(path, kind)
+        if limit is not None and st.st_size > limit:
+            raise UnsafeFile(path, f"is {size_text(st.st_size)}, more than the "
+                             f"{size_text(limit)} a file of this kind may have",
+                             "split it, or check that it is the file you meant")
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_regular_text(path: Path, limit: int | None = None) -> str:
+    """``read_regular`` decoded as UTF-8 (UnicodeDecodeError when it is not)."""
+    return read_regular(path, limit).decode("utf-8")
+
+
+def unsafe_entries(folder: Path) -> Iterator[tuple[Path, str]]:
+    """Every symbolic link and special file at or below ``folder``, links not followed.
+    Emacs' lock links ('.#name', dangling by design, never read) are left alone."""
+    try:
+        mode = os.lstat(folder).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(mode):
+        kind = kind_of(mode)
+        if kind:
+            yield folder, kind
+        return
+    stack = [folder]
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for e in entries:
+            if e.name.startswith(".#"):
+                continue
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(Path(e.path))
+                    continue
+                kind = kind_of(e.stat(follow_symlinks=False).st_mode)
+            except FileNotFoundError:  # removed while we looked: nothing to read
+                continue
+            if kind:
+                yield Path(e.path), kind
+
+
+def refuse_unsafe(folders: list[Path], problems: Problems) -> None:
+    """One error per symbolic link or special file in the folders the build reads."""
+    for folder in folders:
+        for path, kind in sorted(unsafe_entries(folder)):
+            err = _refusal(path, kind)
+            problems.error(path, err.message, hint=err.hint)
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one line and fsync it; never through a link (it would write outside)."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags, 0o644)
+    try:
+        data = memoryview(line.encode("utf-8"))
+        while data:
+            data = data[os.write(fd, data):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:

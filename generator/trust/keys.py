@@ -22,7 +22,7 @@ import nacl.signing
 
 from ..core.dates import iso, now_utc
 from ..core.errors import BadgepressError
-from ..core.files import atomic_write
+from ..core.files import atomic_write, read_regular
 from ..core.paths import KEYS_PATH
 
 ED25519_PUB = b"\xed\x01"  # multicodec ed25519-pub
@@ -178,7 +178,7 @@ def load_key_history(site_root: Path) -> list[PublishedKey]:
     path = site_root / KEYS_PATH
     if not path.is_file():
         return []
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads(read_regular(path))
     keys = []
     for item in data.get("keys", []):
         decode_multibase_key(item["publicKeyMultibase"])

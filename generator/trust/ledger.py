@@ -16,6 +16,14 @@ Writes are transactions: an intent journal is written (and fsynced) before each 
 entries are appended, and the new signed head is the commit point. A command killed at any
 moment is rolled back by the next one (files restored or removed, the log cut back to its
 head), so there is either no trace or a complete credential with its log entry.
+
+The rule that makes a torn log recoverable: the head is written last, so every line after
+the head's ``seq`` is uncommitted. A power cut or a full disk while entries are appended
+leaves such lines, the last one perhaps cut in the middle (a "torn" line that is no JSON).
+Readers ignore them (``Log.uncommitted`` counts them, ``Log.torn`` is the line of a cut
+last one);
+the next write command cuts the log back to its head. A line up to the head's ``seq`` that
+does not parse is no accident of appending: the log was damaged, and only git can restore it.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ import base58
 
 from ..core.dates import iso, now_utc
 from ..core.errors import BadgepressError
-from ..core.files import atomic_write
+from ..core.files import append_line, atomic_write, read_regular, read_regular_text
 from ..core.paths import (
     CREDENTIALS_DIR,
     ISSUER_DIR,
@@ -73,7 +81,8 @@ class Log:
     entries: list[dict[str, Any]] = field(default_factory=list)
     head: dict[str, Any] | None = None
     name: str = LEGACY_LOG  # the multibase of the key that writes it
-    uncommitted: int = 0  # lines past the signed head (never committed)
+    uncommitted: int = 0  # lines after the head's seq (an interrupted append)
+    torn: int = 0  # line number of the last of them when it is cut off in the middle
 
     @property
     def path(self) -> Path:
@@ -94,6 +103,11 @@ class Log:
             files.update(e.get("files", {}))
         return files
 
+    def withdrawn(self) -> dict[str, dict[str, Any]]:
+        """{credential id: its 'withdraw' entry}: files removed on purpose, never to be
+        published again; their status list entries stay reserved."""
+        return {e["subject"]: e for e in self.entries if e.get("action") == "withdraw"}
+
     def by_subject(self) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
         for e in self.entries:
@@ -102,24 +116,41 @@ class Log:
 
 
 def read_log(root: Path, name: str = LEGACY_LOG, *, committed_only: bool = True) -> Log:
-    """Parse one log; with committed_only, entries past the signed head are ignored."""
+    """Parse one log; with committed_only, lines past the signed head are not parsed, only
+    counted (see the module docstring). LedgerError when a committed line is damaged."""
     head_path = root / head_file(name)
-    head = json.loads(head_path.read_text()) if head_path.is_file() else None
-    entries = []
+    head = None
+    if head_path.is_file():
+        try:
+            head = json.loads(read_regular(head_path))
+        except ValueError as exc:
+            raise LedgerError(f"{head_file(name)}: not a JSON log head ({exc})") from exc
+        if not isinstance(head, dict) or type(head.get("seq")) is not int:
+            raise LedgerError(f"{head_file(name)}: not a log head (no entry number 'seq')")
     path = root / log_file(name)
+    numbered = []
     if path.is_file():
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                entries.append(json.loads(line))
-            except ValueError as exc:
-                raise LedgerError(f"{log_file(name)}:{n}: not a JSON log entry ({exc})"
-                                  ) from exc
-    total = len(entries)
+        # "\n" only: str.splitlines would also split at U+2028 inside a JSON string
+        numbered = [(n, line) for n, line in enumerate(
+            read_regular(path).decode("utf-8", errors="replace").split("\n"), 1)
+            if line.strip()]
+    keep = len(numbered)
     if committed_only:
-        entries = entries[: head["seq"]] if head else []
-    return Log(entries, head, name, total - len(entries))
+        keep = min(head["seq"], keep) if head else 0
+    entries = []
+    for n, line in numbered[:keep]:
+        try:
+            entries.append(json.loads(line))
+        except ValueError as exc:
+            raise LedgerError(f"{log_file(name)}:{n}: not a JSON log entry ({exc})") from exc
+    tail = numbered[keep:]
+    torn = 0
+    if tail:
+        try:
+            json.loads(tail[-1][1])
+        except ValueError:
+            torn = tail[-1][0]
+    return Log(entries, head, name=name, uncommitted=len(tail), torn=torn)
 
 
 def check_chain(log: Log) -> list[str]:
@@ -190,19 +221,20 @@ def seen_heads(root: Path, own: str) -> dict[str, int]:
 def locked(root: Path) -> Iterator[None]:
     """One writer at a time: two `issue` commands on one repository never interleave."""
     (root / LOG_DIR).mkdir(parents=True, exist_ok=True)
-    with open(root / LOCK, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    # never through a link: opening it for writing would create or truncate its target
+    fd = os.open(root / LOCK, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _fsync_append(path: Path, line: str) -> None:
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(line + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    append_line(path, line + "\n")
 
 
 def recover(root: Path) -> int:
@@ -211,8 +243,12 @@ def recover(root: Path) -> int:
     journal = root / JOURNAL
     _remove_temp_files(root)
     if not journal.is_file():
-        return 0  # a commit always runs with a journal: nothing was left half done
-    lines = journal.read_text(encoding="utf-8").splitlines()
+        # no transaction was under way; an append cut short (power cut, full disk) leaves
+        # lines past a log's head, which are cut off here
+        for name in _written_logs(root):
+            _cut_log_to_head(root, name)
+        return 0
+    lines = read_regular_text(journal).splitlines()
     items = []
     for line in lines:
         try:
@@ -247,18 +283,25 @@ def _remove_temp_files(root: Path) -> None:
                 tmp.unlink(missing_ok=True)
 
 
+def _written_logs(root: Path) -> list[str]:
+    folder = root / LOG_DIR
+    return sorted({LEGACY_LOG if p.name == "log.jsonl" else p.stem
+                   for p in (folder.glob("*.jsonl") if folder.is_dir() else [])})
+
+
 def _cut_log_to_head(root: Path, name: str) -> None:
-    """Drop log lines past the signed head (appended, never committed)."""
+    """Drop log lines past the signed head (appended, never committed), a torn last line
+    included; committed lines are kept byte for byte."""
     path = root / log_file(name)
     if not path.is_file():
         return
-    head = read_log(root, name, committed_only=True).head
-    keep = head["seq"] if head else 0
-    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    if not keep and head is None:
+    log = read_log(root, name, committed_only=True)
+    if log.head is None and not log.entries:
         path.unlink()  # a new log whose first commit never happened
-    elif len(lines) != keep:
-        atomic_write(path, "".join(ln + "\n" for ln in lines[:keep]).encode())
+    elif log.uncommitted:
+        raw = read_regular(path)
+        lines = [ln for ln in raw.split(b"\n") if ln.strip()]
+        atomic_write(path, b"".join(ln + b"\n" for ln in lines[:len(log.entries)]))
 
 
 class Transaction:
@@ -286,25 +329,37 @@ class Transaction:
         """Record the intent (with the old bytes), then replace the file atomically."""
         rel = Path(rel)
         target = self.root / rel
+        self._journal(rel)
+        atomic_write(target, data)
+
+    def remove(self, rel: Path | str) -> None:
+        """Record the intent (with the old bytes), then delete the file."""
+        self._journal(Path(rel))
+        (self.root / rel).unlink()
+
+    def _journal(self, rel: Path) -> None:
+        """The journal line that lets ``recover`` put the file back as it was."""
+        target = self.root / rel
         self._begin()
-        old = target.read_bytes() if target.is_file() else None
+        old = read_regular(target) if target.is_file() else None
         _fsync_append(self.root / JOURNAL, json.dumps({
             "path": rel.as_posix(),
             "old": base64.b64encode(old).decode() if old is not None else None}))
-        atomic_write(target, data)
 
-    def record(self, action: str, subject: str, files: dict[str, bytes],
+    def record(self, action: str, subject: str, files: dict[str, bytes | None],
                **extra: Any) -> None:
-        """A log entry for files already written with ``write``. Every entry but 'issue' (a
-        new file, which no other branch can write) says what it was written after: how many
-        entries of every other log its writer had, so the build tells "after" from "in
-        parallel" without trusting clocks."""
+        """A log entry for files already written with ``write`` (None: removed with
+        ``remove``, logged as the empty hash ''). Every entry but 'issue' (a new file, which
+        no other branch can write) says what it was written after: how many entries of every
+        other log its writer had, so the build tells "after" from "in parallel" without
+        trusting clocks."""
         if action != "issue":
             extra.setdefault("seen", self.seen)
         seq = len(self.log.entries) + len(self.pending) + 1
         prev = entry_hash(self.pending[-1]) if self.pending else self.log.last_hash
         entry = {"seq": seq, "time": self.when, "action": action, "subject": subject,
-                 "files": {Path(p).as_posix(): sha256_hex(d) for p, d in files.items()},
+                 "files": {Path(p).as_posix(): sha256_hex(d) if d is not None else ""
+                           for p, d in files.items()},
                  **extra, "prev": prev}
         self.pending.append(entry)
 
@@ -319,11 +374,8 @@ class Transaction:
         log_path = self.root / self.log.path
         self._begin()
         if self.pending:
-            with open(log_path, "a", encoding="utf-8") as fh:
-                for e in self.pending:
-                    fh.write(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
+            append_line(log_path, "".join(json.dumps(e, ensure_ascii=False, sort_keys=True)
+                                          + "\n" for e in self.pending))
         full = Log(self.log.entries + self.pending, name=self.log.name)
         if full.entries:  # a key that never wrote has no log yet
             head = sign_head(full, self.key, self.vm, self.when)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.files import read_regular
 from ..core.paths import REVOCATIONS, STATUS_DIR
 from .ob import VC_V2
 from .verify import decode_status_list
@@ -152,10 +153,16 @@ class Revocation:
 
 
 def read_revocations(root: Path) -> list[Revocation]:
+    """The revocations; ValueError (with a sentence) when the file cannot be read."""
     path = root / REVOCATIONS
     if not path.is_file():
         return []
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = tomllib.loads(read_regular(path).decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"is not UTF-8 text (byte {exc.start})") from None
+    except RecursionError:
+        raise ValueError("TOML nested too deeply to read") from None
     out = []
     for i, item in enumerate(data.get("revoked", []), 1):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str) \
