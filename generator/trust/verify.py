@@ -79,11 +79,20 @@ def day(value: str | datetime) -> str:
     return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}"
 
 
+DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?"
+                       r"(Z|[+-]\d{2}:\d{2})?$")
+
+
 def parse_datetime(value: str) -> datetime:
-    """xsd:dateTime -> aware datetime (a missing zone is read as UTC)."""
-    if not isinstance(value, str) or "T" not in value:
+    """xsd:dateTime -> aware datetime (a missing zone is read as UTC). Exactly the form the
+    browser verifier accepts (core.js parseDateTime): no other ISO 8601 spelling, a real
+    calendar day and time, fractions of a second to the millisecond as a browser keeps
+    them."""
+    m = DATE_TIME.match(value) if isinstance(value, str) else None
+    if m is None or int(m[1]) < 1:
         raise ValueError(f"'{value}' is not a date-time")
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    text = value[:19] + (m[7] or "")[:4] + (m[8] or "Z")
+    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))  # a day or hour out of range
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 

@@ -43,12 +43,20 @@ export function verdictOf(checks) {
 const asList = (v) => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
+
+// xsd:dateTime -> Date (a missing zone is read as UTC): exactly what verify.py
+// parse_datetime accepts, a real calendar day and time, to the millisecond.
 export function parseDateTime(value) {
-  if (typeof value !== "string" || !value.includes("T")) throw new Error(`'${value}' is not a date-time`);
-  const zoned = /([zZ]|[+-]\d\d:?\d\d)$/.test(value) ? value : `${value}Z`;
-  const d = new Date(zoned);
-  if (Number.isNaN(d.getTime())) throw new Error(`'${value}' is not a date-time`);
-  return d;
+  const m = typeof value === "string" ? DATE_TIME.exec(value) : null;
+  const bad = () => new Error(`'${value}' is not a date-time`);
+  if (!m) throw bad();
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  const days = new Date(Date.UTC(2000, mo, 0)).getUTCDate() - (mo === 2 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 1 : 0);
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > days || h > 23 || mi > 59 || s > 59) throw bad();
+  const date = new Date(value.slice(0, 19) + (m[7] || "").slice(0, 4) + (m[8] || "Z"));
+  if (Number.isNaN(date.getTime())) throw bad();
+  return date;
 }
 
 export const day = (value) => (value instanceof Date ? value : parseDateTime(value)).toISOString().slice(0, 10);
