@@ -139,7 +139,7 @@ def _status_entries(doc: dict) -> list[dict]:
 
 
 class _Constant(ValueError):
-    pass
+    """NaN or Infinity: not JSON, though Python's parser would accept it."""
 
 
 def _non_standard_literal(text: str) -> bool:

@@ -139,7 +139,8 @@ def test_a_site_theme_overrides_single_files_of_the_default(tmp_path: Path) -> N
     out = site / "_site"
     assert soup(out / "404.html").h1.get_text() == "Lost at Acme"
     # the page itself, base.html and every other template come from the default theme
-    assert soup(out / "index.html").select_one("link[rel=stylesheet]") is not None
+    sheet = soup(out / "index.html").select_one("link[rel=stylesheet]")["href"]
+    assert sheet.endswith("/style.css")
     css = next(out.glob("assets/*/style.css")).read_text()
     assert css == "body { color: rebeccapurple }\n"
     # assets not overridden, and the verifier, are the default theme's
