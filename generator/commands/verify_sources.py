@@ -32,9 +32,9 @@ from ..trust.verify import (
     CHECKS,
     Check,
     Result,
+    Worded,
     day,
     issuer_id_of,
-    messages,
     parse_datetime,
     verify_credential,
 )
@@ -46,7 +46,7 @@ AUTHENTICITY = ("format", "issuer", "signature")
 
 
 @dataclass(frozen=True)
-class Summary:
+class Summary(Worded):
     """The answer in one sentence. ``standing``: valid | revoked | expired | not-yet-valid |
     not-valid | other-recipient | unchecked (genuine, a later check could not run) |
     unconfirmed (could not confirm it is genuine) | forged."""
@@ -54,10 +54,6 @@ class Summary:
     standing: str
     code: str
     params: dict[str, str] = field(default_factory=dict, compare=False)
-
-    @property
-    def message(self) -> str:
-        return messages()[self.code].format_map(self.params)
 
     def to_json(self) -> dict[str, str]:
         return {"standing": self.standing, "code": self.code, "message": self.message}

@@ -33,16 +33,24 @@ def messages() -> dict[str, str]:
     return json.loads((resources.files("badgepress") / "messages.json").read_text("utf-8"))
 
 
-@dataclass(frozen=True)
-class Check:
-    check: str
-    status: str  # pass | fail | unknown
+class Worded:
+    """Something shown to a person as a sentence of messages.json: its ``code`` and the
+    ``params`` filled in, the same words in the CLI and in the browser."""
+
     code: str
-    params: dict[str, str] = field(default_factory=dict, compare=False)
+    params: dict[str, str]
 
     @property
     def message(self) -> str:
         return messages()[self.code].format_map(self.params)
+
+
+@dataclass(frozen=True)
+class Check(Worded):
+    check: str
+    status: str  # pass | fail | unknown
+    code: str
+    params: dict[str, str] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict[str, str]:
         return {"check": self.check, "status": self.status, "code": self.code,
