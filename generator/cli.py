@@ -88,26 +88,41 @@ def main(ctx: click.Context, site: Path) -> None:
               help="Output folder (default: 'output' in site.toml, usually _site).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--verify-all", is_flag=True,
-              help="Fully re-verify every credential, ignoring the verification cache.")
+              help="Verify every credential's proof in full, instead of trusting the signed "
+                   "issuance log for the bytes it vouches for (and ignore the local cache).")
+@click.option("--sample", "sample", type=click.IntRange(min=0), default=None,
+              help="How many proofs the log vouches for to re-verify in full anyway "
+                   "(default 32).")
+@click.option("--sample-seed", type=int, default=None,
+              help="Seed of that random sample (printed by every build), to repeat a draw.")
 @click.option("-v", "--verbose", is_flag=True, help="Show how long each stage took.")
 @click.pass_obj
-def build(site: Path, out: Path | None, strict: bool, verify_all: bool,
-          verbose: bool) -> None:
+def build(site: Path, out: Path | None, strict: bool, verify_all: bool, sample: int | None,
+          sample_seed: int | None, verbose: bool) -> None:
     """Build the site into _site/ (replaced whole, only when the build succeeds).
 
     \b
     Example:
         badgepress build --strict
     """
+    from .build.credential_stage import SAMPLE_SIZE, Sampling
     from .build.pipeline import build as run_build
 
+    sampling = Sampling(SAMPLE_SIZE if sample is None else sample, sample_seed)
     result = run_build(site, out, strict=strict, verify_all=verify_all,
-                       reporter=CliReporter(verbose))
+                       reporter=CliReporter(verbose), sampling=sampling, incremental=True)
     _print_problems(result.warnings)
     pages = sum(1 for p in result.files if p.endswith(".html"))
-    click.echo(f"built {pages} pages ({len(result.awards)} credentials verified), "
-               f"{len(result.files)} files into "
-               f"{_show(result.out_dir, site)} in {result.seconds:.2f} s")
+    if result.unchanged:
+        click.echo(f"nothing changed since the last build: {_show(result.out_dir, site)} "
+                   f"({pages} pages, {len(result.files)} files) is up to date "
+                   f"({result.seconds:.2f} s)")
+        return
+    if result.proofs is not None:
+        click.echo(result.proofs.sentence())
+    click.echo(f"built {pages} pages, {len(result.files)} files into "
+               f"{_show(result.out_dir, site)} ({result.written} written, {result.removed} "
+               f"removed) in {result.seconds:.2f} s")
 
 
 @main.command()

@@ -3,18 +3,26 @@ anything is rendered.
 
 Order of trust: the log's chain and signed head; every credential and status file against
 the SHA-256 the logs recorded (milliseconds for 100,000 files; log_stage.py); dates every
-page can show; full proof verification only
-for files whose bytes were not verified before under the same keys (a local cache); then the
-signed status lists against revocations.toml. Any mismatch fails the build, naming the file.
-Expiry and revocation are states, not errors: such credentials are published and say so.
+page can show; then the proofs. The signed log is the build's trust anchor: a file whose
+SHA-256 matches an entry of logs whose chain and head signatures verify was written by the
+holder of an issuer key, so its proof is not re-run (the README's "What the build trusts"
+says what an attacker with write access but no key can and cannot do). Such a file still
+has its shape checked and its proof's key looked up (published by the issuer, not revoked,
+not used after its retirement). Full proof verification runs for every file with
+``--verify-all``, for files no log vouches for (which the build refuses anyway), and for a
+random sample of the rest on every build (size and seed reported; files a previous build on
+this machine verified are not drawn again). Then the signed status lists against
+revocations.toml. Any mismatch fails the build, naming the file. Expiry and revocation are
+states, not errors: such credentials are published and say so.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,12 +37,12 @@ from ..core.text import MarkdownError, render_markdown, visible_text
 from ..trust.issuer import issuer_documents_by_url, key_for_method, outdated_form
 from ..trust.keys import PublishedKey, load_key_history
 from ..trust.ledger import sha256_hex
-from ..trust.logs import expected_files, renewals
+from ..trust.logs import Expected, expected_files, renewals
 from ..trust.proof import proofs_of
 from ..trust.resolve import LocalResolver, Resolver
 from ..trust.status import entry_of, list_bits, list_name, read_revocations, set_bits
 from ..trust.untrusted import JsonProblem, decode_utf8, loads
-from ..trust.verify import Check, check_dates, check_proof
+from ..trust.verify import Check, check_dates, check_keys, check_proof, check_shape
 from .log_stage import (
     RESIGN_HINT,
     UnreadableLog,
@@ -46,6 +54,7 @@ from .log_stage import (
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 CACHE_FILE = Path(".badgepress-cache") / "verified.json"
+SAMPLE_SIZE = 32  # proofs re-verified in full per build besides what the log vouches for
 WITHDRAW_HINT = ("withdraw it ('badgepress withdraw ID --reason …') and issue it again with "
                  "'badgepress issue'")
 
@@ -145,12 +154,47 @@ def _read_files(root: Path, folder: Path, problems: Problems) -> list[_File]:
     return out
 
 
+@dataclass(frozen=True)
+class Sampling:
+    """How many proofs to re-verify in full besides the log's word, drawn how: ``seed``
+    None draws a fresh one (printed, so a failing draw can be repeated)."""
+
+    size: int = SAMPLE_SIZE
+    seed: int | None = None
+
+
+DEFAULT_SAMPLING = Sampling()
+
+
+@dataclass
+class ProofReport:
+    """What the stage did about proofs, for the build's summary line."""
+
+    credentials: int = 0
+    vouched: int = 0  # by the signed log: proof not re-run
+    verified: int = 0  # proofs verified in full in this run
+    cached: int = 0  # verified in full by an earlier build on this machine
+    sampled: int = 0
+    seed: int | None = None
+    verify_all: bool = False
+    sample_paths: list[str] = field(default_factory=list)
+
+    def sentence(self) -> str:
+        if self.verify_all:
+            return f"{self.credentials} credentials, every proof verified in full"
+        return (f"{self.credentials} credentials: {self.vouched} vouched for by the signed "
+                f"issuance log, {self.sampled} of them re-verified in full (random sample, "
+                f"seed {self.seed}), {self.cached} verified by an earlier build; "
+                "--verify-all checks every proof")
+
+
 def load_awards(catalog: Catalog, problems: Problems, now: datetime, *,
                 verify_all: bool = False, progress: Callable[[int, int], None] | None = None,
-                resolver: Resolver | None = None) -> list[Award]:
+                resolver: Resolver | None = None, sampling: Sampling = DEFAULT_SAMPLING
+                ) -> list[Award]:
     """Every credential of the site, checked against the log and verified; problems name the
     file and the failed step."""
-    return CredentialStage(catalog, problems, now, verify_all, resolver).run(progress)
+    return CredentialStage(catalog, problems, now, verify_all, resolver, sampling).run(progress)
 
 
 class CredentialStage:
@@ -158,7 +202,13 @@ class CredentialStage:
     lists, revocations, renewals), read once, then each credential in turn."""
 
     def __init__(self, catalog: Catalog, problems: Problems, now: datetime,
-                 verify_all: bool = False, resolver: Resolver | None = None):
+                 verify_all: bool = False, resolver: Resolver | None = None,
+                 sampling: Sampling = DEFAULT_SAMPLING):
+        self.sampling = sampling
+        self.verify_all = verify_all
+        self.vouched: set[str] = set()  # digests the verified logs vouch for
+        self.sample: set[str] = set()
+        self.report = ProofReport(verify_all=verify_all)
         self.cfg = cfg = catalog.config
         self.root = cfg.root
         self.problems = problems
@@ -176,12 +226,18 @@ class CredentialStage:
         credential_files = _read_files(root, CREDENTIALS_DIR, problems)
         status_files = _read_files(root, STATUS_DIR, problems)
         try:
+            before = len(problems.errors)
             logs = check_logs(root, cfg, self.keys, problems)
-            check_files(root, expected_files(logs),
+            expected = expected_files(logs)
+            check_files(root, expected,
                         {f.rel: f.digest for f in credential_files + status_files},
                         self.keys, problems, withdrawn=logs)
+            if len(problems.errors) == before:  # every chain and head signature verified
+                self.vouched = {f.digest for f in credential_files
+                                if _logged(expected, f.rel, f.digest)}
         except UnreadableLog:
             logs = None
+        self.draw_sample(credential_files)
         self.withdrawn = withdrawn_entries(logs or [])
         self.lists = _check_status_lists(cfg, status_files, self.resolver, problems,
                                          self.now)
@@ -189,6 +245,9 @@ class CredentialStage:
         if logs is not None:  # an unreadable log is one problem, not one per record
             check_revocation_records(root, logs, self.revocations, self.keys, problems)
         self.renewals = renewals(logs or [])
+        self.renewed_from: dict[str, str] = {}
+        for old, new in self.renewals.items():
+            self.renewed_from.setdefault(new, old)
         awards: list[Award] = []
         for i, f in enumerate(credential_files, 1):
             award = self.load_one(f)
@@ -200,7 +259,22 @@ class CredentialStage:
                                  self.owners, self.withdrawn, problems)
         if not problems.errors:
             self.cache.save({f.digest for f in credential_files})
+        self.report.credentials = len(credential_files)
         return awards
+
+    def draw_sample(self, files: list[_File]) -> None:
+        """The files whose proofs are re-verified in full although the log vouches for
+        them: drawn among those no earlier build on this machine verified."""
+        seed = self.sampling.seed
+        if seed is None:
+            seed = random.SystemRandom().randrange(2**32)
+        pool = sorted((f.rel, f.digest) for f in files
+                      if f.digest in self.vouched and f.digest not in self.cache.ok)
+        drawn = random.Random(seed).sample(pool, min(self.sampling.size, len(pool)))
+        self.sample = {digest for _, digest in drawn}
+        self.report.seed = seed
+        self.report.sampled = len(drawn)
+        self.report.sample_paths = sorted(rel for rel, _ in drawn)
 
     def load_one(self, f: _File) -> Award | None:
         """One credential file: authentic, of this site, for one of its badges."""
@@ -240,9 +314,23 @@ class CredentialStage:
         return ok
 
     def authentic(self, path: Path, f: _File, doc: dict[str, Any]) -> bool:
-        """Format, issuer key and signature, unless these exact bytes verified before."""
-        if f.digest in self.cache.ok:
+        """Format, issuer key and signature in full, unless these exact bytes verified
+        before (the local cache) or the signed log vouches for them (shape and key only)."""
+        if f.digest in self.cache.ok and not self.verify_all:
+            self.report.cached += 1
             return True
+        if f.digest in self.vouched and f.digest not in self.sample and not self.verify_all:
+            self.report.vouched += 1
+            shape = check_shape(doc)
+            bad = [shape] if shape else [c for c in (check_keys(doc, self.resolver).check,)
+                                         if c.status != "pass"]
+            for c in bad:
+                self.problems.error(path, f"{c.check} check failed: {c.message}",
+                                    hint=self.hint_for(c, doc))
+            return not bad and not self.signed_after_retirement(path, doc)
+        if f.digest in self.vouched:
+            self.report.vouched += 1
+        self.report.verified += 1
         fmt, key, sig = check_proof(doc, self.resolver)
         bad = [c for c in (fmt, key.check, sig) if c.status != "pass"]
         for c in bad:
@@ -328,7 +416,7 @@ class CredentialStage:
         if revoked:
             state = "revoked"
         renewed_by = self.renewals.get(doc["id"], "")
-        renews = next((old for old, new in self.renewals.items() if new == doc["id"]), "")
+        renews = self.renewed_from.get(doc["id"], "")
         return Award(uuid=Path(f.rel).stem, source=f.rel, raw=f.raw, doc=doc,
                      badge_slug=slug, earner_name=earner_name(doc),
                      valid_from=str(doc.get("validFrom", "")),
@@ -337,6 +425,12 @@ class CredentialStage:
                      revoked_reason=revoked.reason if revoked and revoked.public else "",
                      renews=renews.removeprefix("urn:uuid:"),
                      renewed_by=renewed_by.removeprefix("urn:uuid:"))
+
+
+def _logged(expected: Expected, rel: str, digest: str) -> bool:
+    """Whether a log entry gives this file these exact bytes."""
+    return expected.files.get(rel) == digest or any(
+        s.entry.get("files", {}).get(rel) == digest for s in expected.parallel.get(rel, []))
 
 
 def read_document(raw: bytes) -> tuple[Any, str]:
@@ -425,4 +519,4 @@ def _check_revocations_match(root: Path, cfg: SiteConfig, awards: list[Award],
                                hint="revoke only with 'badgepress revoke'")
 
 
-__all__ = ["load_awards", "site_resolver", "subject_of", "earner_name"]
+__all__ = ["load_awards", "Sampling", "ProofReport", "site_resolver", "subject_of", "earner_name"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,20 +22,22 @@ from ..content.catalog import build_catalog
 from ..content.config import SiteConfig, load_config
 from ..content.load import load_sources
 from ..content.model import Award, Catalog
-from ..core.dates import now_utc
+from ..core.dates import iso, now_utc
 from ..core.errors import Problem, Problems
 from ..core.files import read_regular, refuse_unsafe
 from ..core.paths import BADGES_DIR, SRC_DIR, STATUS_DIR
 from ..trust.issuer import identity_documents
 from ..trust.keys import load_key_history
 from ..trust.logs import history, read_logs
+from ..trust.verify import parse_datetime
+from . import manifest
 from .caches import AwardCache, JobCache, SourceCache, touches_records
-from .credential_stage import load_awards
+from .credential_stage import DEFAULT_SAMPLING, CredentialStage, ProofReport, Sampling
 from .links import check_links
-from .output import write_site
-from .plan import plan_site
+from .plan import Job, plan_site
 from .render import Output
-from .safety import check_output
+from .safety import SecretScanner, check_output
+from .stream import SiteFiles, write_jobs
 
 
 class Reporter:
@@ -72,6 +74,7 @@ class SiteResult:
     files: Output
     fresh: Output
     problems: Problems
+    proofs: ProofReport | None = None  # None: the credentials stage's result was reused
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
@@ -79,13 +82,27 @@ class SiteResult:
 
 
 @dataclass(frozen=True)
-class BuildResult:
+class Planned:
+    """The model and every output file's job, before anything is rendered."""
+
     catalog: Catalog
-    files: Output
+    awards: list[Award]
+    jobs: dict[str, Job]
+    problems: Problems
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    catalog: Catalog | None  # None when unchanged
+    files: Mapping[str, bytes]
     warnings: tuple[Problem, ...]
     seconds: float
     out_dir: Path | None
     awards: tuple[Award, ...] = ()
+    proofs: ProofReport | None = None
+    unchanged: bool = False  # nothing changed since the last build: nothing was done
+    written: int = 0  # files written (the others were on disk as they are)
+    removed: int = 0
 
 
 def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = None
@@ -138,18 +155,21 @@ class Pipeline:
     """The steps of a build of the site at ``root``; ``caches`` only skip work."""
 
     def __init__(self, root: Path, *, strict: bool = False, caches: Caches | None = None,
-                 reporter: Reporter | None = None):
+                 reporter: Reporter | None = None, sampling: Sampling = DEFAULT_SAMPLING):
         self.root = root.resolve()
         self.strict = strict
         self.caches = caches or Caches.none()
         self.report = reporter or Reporter()
+        self.sampling = sampling
+        self.proofs: ProofReport | None = None
 
-    def run(self, now: datetime | None = None, *, changed: set[Path] | None = None,
-            verify_all: bool = False, links: bool | None = None) -> SiteResult:
-        """Everything but writing. ``changed`` (from a file watcher) names the files that
-        changed since the last run; links between pages are checked when ``links``
-        (default: with ``strict``), as that parses every page."""
+    def plan(self, now: datetime | None = None, *, changed: set[Path] | None = None,
+             verify_all: bool = False) -> Planned:
+        """Load, validate, check the credentials and plan every output file (nothing is
+        rendered yet). ``changed`` (from a file watcher) names the files that changed since
+        the last run."""
         now = now or now_utc()
+        self.proofs = None
         catalog, problems = load_site(self.root, strict=self.strict,
                                       cache=self.caches.sources)
         records_changed = changed is None or touches_records(self.root, changed)
@@ -161,6 +181,15 @@ class Pipeline:
         jobs = plan_site(catalog, awards, identity_documents(
             catalog.config, load_key_history(self.root)), records=records,
             log_entries=entries, memo=self.caches.jobs.memo if self.caches.jobs else None)
+        return Planned(catalog, awards, jobs, problems)
+
+    def run(self, now: datetime | None = None, *, changed: set[Path] | None = None,
+            verify_all: bool = False, links: bool | None = None) -> SiteResult:
+        """Everything but writing, rendered into memory (check, serve, tests). Links
+        between pages are checked when ``links`` (default: with ``strict``), as that
+        parses every page."""
+        planned = self.plan(now, changed=changed, verify_all=verify_all)
+        catalog, jobs, problems = planned.catalog, planned.jobs, planned.problems
         with self.report.stage("pages") as tick:
             cache = self.caches.jobs or JobCache(remember=False)
             files, fresh = cache.render(jobs, tick)
@@ -168,7 +197,8 @@ class Pipeline:
         if self.strict if links is None else links:
             problems.items.extend(check_links(files, {p: j.source for p, j in jobs.items()}))
             problems.raise_if_errors(self.strict)
-        return SiteResult(catalog, tuple(awards), files, fresh, problems)
+        return SiteResult(catalog, tuple(planned.awards), files, fresh, problems,
+                          self.proofs)
 
     def credentials(self, catalog: Catalog, problems: Problems, now: datetime,
                     records_changed: bool, verify_all: bool, tick) -> list[Award]:
@@ -176,16 +206,23 @@ class Pipeline:
         changed (a stat of each instead of a verification of each)."""
         cache = self.caches.awards
         if cache is None or verify_all:
-            return load_awards(catalog, problems, now, verify_all=verify_all, progress=tick)
+            return self.run_stage(catalog, problems, now, verify_all, tick)
         key = cache.key_for(self.root, catalog, records_changed)
         if key == cache.key:
             return cache.awards
-        awards = load_awards(catalog, problems, now, progress=tick)
+        awards = self.run_stage(catalog, problems, now, False, tick)
         problems.raise_if_errors(self.strict)
         cache.key, cache.awards = key, awards
         if self.caches.jobs is not None:
             self.caches.jobs.memo = {}
         self.caches.records = None
+        return awards
+
+    def run_stage(self, catalog: Catalog, problems: Problems, now: datetime,
+                  verify_all: bool, tick) -> list[Award]:
+        stage = CredentialStage(catalog, problems, now, verify_all, sampling=self.sampling)
+        awards = stage.run(tick)
+        self.proofs = stage.report
         return awards
 
     def records(self, records_changed: bool) -> tuple[dict[str, bytes], list[dict]]:
@@ -208,17 +245,61 @@ def render(root: Path, *, strict: bool = False, now: datetime | None = None,
 
 def build(root: Path, out_dir: Path | None = None, *, strict: bool = False,
           now: datetime | None = None, verify_all: bool = False,
-          reporter: Reporter | None = None) -> BuildResult:
+          reporter: Reporter | None = None, sampling: Sampling = DEFAULT_SAMPLING,
+          incremental: bool = False) -> BuildResult:
     """Build the site at ``root`` into its output folder (or ``out_dir``), atomically.
-    ``now`` is the moment credentials' dates are judged at (tests pass it explicitly)."""
+    ``now`` is the moment credentials' dates are judged at (tests pass it explicitly).
+    Pages are rendered, checked and written by one process per core (stream.py) and never
+    held in memory all at once; ``files`` of the result reads them back from disk.
+
+    ``incremental`` (the CLI's build) uses the last build's manifest (manifest.py): when
+    no input changed it returns at once (``BuildResult.unchanged``), otherwise it writes
+    only the files whose bytes changed."""
     start = time.perf_counter()
+    now = now or now_utc()
     reporter = reporter or Reporter()
-    result = Pipeline(root, strict=strict, reporter=reporter).run(now, verify_all=verify_all)
-    target = out_dir or result.catalog.config.output_dir
-    with reporter.stage("write"):
-        write_site(target, result.files)
-    return BuildResult(result.catalog, result.files, result.warnings,
-                       time.perf_counter() - start, target, result.awards)
+    root = root.resolve()
+    cfg = config_only(root)
+    target = (out_dir or cfg.output_dir).resolve()
+    last = manifest.Manifest.load(root) if incremental and not verify_all \
+        else manifest.Manifest()
+    stamp = manifest.input_stamp(cfg) if incremental else ""
+    if last.unchanged(target, stamp, now, strict):
+        return BuildResult(None, SiteFiles(target, list(last.files)), tuple(
+            Problem("", w, warning=True) for w in last.warnings),
+            time.perf_counter() - start, target, (), None, unchanged=True)
+    pipeline = Pipeline(root, strict=strict, reporter=reporter, sampling=sampling)
+    planned = pipeline.plan(now, verify_all=verify_all)
+    scanner = SecretScanner(pipeline.root, planned.catalog)
+    with reporter.stage("pages") as tick:
+        written = write_jobs(target, planned.jobs, scanner, links=strict, strict=strict,
+                             tick=tick, previous=last.previous(target) if incremental
+                             else None, before_commit=lambda: manifest.forget(root))
+    planned.problems.items.extend(written.warnings)
+    warnings = tuple(planned.problems.warnings)
+    if incremental:
+        manifest.save(root, manifest.Manifest(
+            out=str(target), stamp=stamp, now=iso(now),
+            horizon=_horizon(planned.awards, now), links_checked=strict,
+            warnings=[str(w) for w in warnings], files=written.entries), target)
+    return BuildResult(planned.catalog, SiteFiles(target, list(planned.jobs)), warnings,
+                       time.perf_counter() - start, target, tuple(planned.awards),
+                       pipeline.proofs, written=written.staged, removed=written.removed)
+
+
+def _horizon(awards: list[Award], now: datetime) -> str:
+    """The first validFrom or validUntil after ``now``: until then, every credential's
+    state (valid, expired, not yet valid) stays what this build showed."""
+    later = []
+    for a in awards:
+        for value in (a.valid_from, a.valid_until):
+            try:
+                when = parse_datetime(value) if value else None
+            except ValueError:
+                continue
+            if when is not None and when > now:
+                later.append(when)
+    return iso(min(later)) if later else ""
 
 
 def config_only(root: Path) -> SiteConfig:

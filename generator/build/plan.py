@@ -64,8 +64,11 @@ class Plan:
         self.card = {b.slug: (b.slug, b.name, b.summary, b.level, b.type, b.skills,
                               b.image_url, b.status) for b in catalog.badges}
         self.cards_fp = hash(tuple(self.card.values()))
-        self.image_fp = {b.slug: hashlib.sha256(read_regular(b.image_path)).digest()
-                         for b in catalog.badges if b.image_path}
+        # each badge image read once: 100,000 baked copies are made from these bytes
+        self.images = {b.slug: read_regular(b.image_path)
+                       for b in catalog.badges if b.image_path}
+        self.image_fp = {slug: hashlib.sha256(data).digest()
+                         for slug, data in self.images.items()}
 
     def award_fp(self, a: Award) -> tuple:
         key = (a.uuid, id(a))
@@ -139,7 +142,7 @@ class Plan:
             if baked:
                 self.add(base + baked, award.source,
                          (self.award_fp(award), self.image_fp[badge.slug]),
-                         lambda b=badge, a=award: baked_image(b, a)[1])
+                         lambda b=badge, a=award: baked_image(b, a, self.images[b.slug])[1])
 
     def records(self, awards: tuple[Award, ...] | list[Award], identity: dict[str, Any],
                 records: dict[str, bytes], log_entries: list[dict]) -> None:

@@ -153,10 +153,32 @@ NOT_TLDS = {"png", "svg", "jpg", "jpeg", "gif", "webp", "js", "mjs", "css", "jso
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
+_LOCAL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
+
+
 def emails_in(text: str) -> set[str]:
-    """Every email address in a text (lower case); 'logo@2x.png' is none."""
-    return {m.group(0).lower() for m in EMAIL_RE.finditer(text)
-            if m.group(1).lower() not in NOT_TLDS}
+    """Every email address in a text (lower case); 'logo@2x.png' is none.
+
+    Exactly what ``EMAIL_RE.finditer`` finds, in time linear in the text: every match holds
+    one '@', so the regex is tried only from the start of the run of local-part characters
+    before each '@' (finditer itself retries at every position of every long word, which
+    is quadratic in the length of base58 signatures and the like)."""
+    found: set[str] = set()
+    pos = 0  # where finditer would resume: the end of the last match
+    at = text.find("@")
+    while at != -1:
+        start = at
+        while start > pos and text[start - 1] in _LOCAL_CHARS:
+            start -= 1
+        m = EMAIL_RE.match(text, start) if start < at else None
+        if m is not None:
+            if m.group(1).lower() not in NOT_TLDS:
+                found.add(m.group(0).lower())
+            pos = m.end()
+            at = text.find("@", pos)
+        else:
+            at = text.find("@", at + 1)
+    return found
 
 
 def valid_email(email: str) -> bool:
@@ -213,6 +235,6 @@ def hidden_characters(text: str) -> list[str]:
 def visible_text(text: str) -> str:
     """``text`` without bidi controls, zero-width characters, and joiners that join
     nothing: what a title, a meta tag or an earner's name may show."""
-    if not any(ch in _HIDDEN for ch in text):
+    if text.isascii() or not any(ch in _HIDDEN for ch in text):
         return text
     return "".join(ch for i, ch in enumerate(text) if not _hidden_at(text, i))

@@ -118,18 +118,41 @@ def issuer_id_of(doc: dict[str, Any]) -> str | None:
 def check_format(doc: Any) -> tuple[Check, bool]:
     """Shape of a VC / OB 3.0 credential, known contexts, nothing undefined.
     Returns the check and whether the JSON-LD content is safe to canonicalize."""
+    shape = check_shape(doc)
+    if shape is not None:
+        return shape, False
+    try:
+        ld.expand_safe(doc)
+    except ld.BadIri as exc:
+        return Check("format", "fail", "format.bad_id", {"detail": str(exc)}), False
+    except ld.UnsafeDocument as exc:
+        return Check("format", "fail", "format.undefined", {"detail": str(exc)}), False
+    try:  # the work limit; the signature check then reuses this canonical form
+        ld.canonize_rdfc(proof.unsecured_of(doc))
+    except ld.WorkLimit as exc:
+        return Check("format", "fail", "format.too_complex", {"detail": str(exc)}), False
+    except ld.UnsafeDocument:
+        pass  # what keeps it from being canonicalized is the signature check's to report
+    types = _as_list(doc.get("type"))
+    is_ob = "OpenBadgeCredential" in types or "AchievementCredential" in types
+    return Check("format", "pass", "format.ok" if is_ob else "format.ok_vc"), True
+
+
+def check_shape(doc: Any) -> Check | None:
+    """The cheap part of the format check (no JSON-LD processing): the failing Check, or
+    None when the document has the shape of a VC / OB 3.0 credential with known contexts.
+    The build runs just this for files its signed log vouches for."""
     if not isinstance(doc, dict):
-        return Check("format", "fail", "format.shape", {"detail": "it is not a JSON object"}), \
-            False
+        return Check("format", "fail", "format.shape", {"detail": "it is not a JSON object"})
     ctx = doc.get("@context")
     ctx_list = ctx if isinstance(ctx, list) else [ctx]
     if not ctx_list or ctx_list[0] not in (VC_V2, VC_V1):
         return Check("format", "fail", "format.shape", {
-            "detail": f"its first @context must be {VC_V2}"}), False
+            "detail": f"its first @context must be {VC_V2}"})
     try:
         ld.check_contexts(doc)
     except ld.UnsafeDocument as exc:
-        return Check("format", "fail", "format.context", {"detail": _unknown_ctx(exc)}), False
+        return Check("format", "fail", "format.context", {"detail": _unknown_ctx(exc)})
     types = doc.get("type") if isinstance(doc.get("type"), list) else [doc.get("type")]
     problems = []
     if "VerifiableCredential" not in types:
@@ -155,20 +178,8 @@ def check_format(doc: Any) -> tuple[Check, bool]:
         if ctx_list[0] == VC_V2 and "validFrom" not in doc:
             problems.append("'validFrom' property is required")
     if problems:
-        return Check("format", "fail", "format.shape", {"detail": "; ".join(problems)}), False
-    try:
-        ld.expand_safe(doc)
-    except ld.BadIri as exc:
-        return Check("format", "fail", "format.bad_id", {"detail": str(exc)}), False
-    except ld.UnsafeDocument as exc:
-        return Check("format", "fail", "format.undefined", {"detail": str(exc)}), False
-    try:  # the work limit; the signature check then reuses this canonical form
-        ld.canonize_rdfc(proof.unsecured_of(doc))
-    except ld.WorkLimit as exc:
-        return Check("format", "fail", "format.too_complex", {"detail": str(exc)}), False
-    except ld.UnsafeDocument:
-        pass  # what keeps it from being canonicalized is the signature check's to report
-    return Check("format", "pass", "format.ok" if is_ob else "format.ok_vc"), True
+        return Check("format", "fail", "format.shape", {"detail": "; ".join(problems)})
+    return None
 
 
 def _unknown_ctx(exc: Exception) -> str:
@@ -336,6 +347,18 @@ def check_proof_set(doc: dict[str, Any], resolver: Resolver, local_note: dict | 
     keys = [check_issuer(doc, resolver, local_note, pr) for pr in proofs]
     sigs = [check_signature(doc, key, safe, pr) for key, pr in zip(keys, proofs, strict=True)]
     return _first_worst(keys, lambda k: k.check), _first_worst(sigs, lambda c: c)
+
+
+def check_keys(doc: dict[str, Any], resolver: Resolver) -> KeyInfo:
+    """Step 2 alone for every proof (whose key, published by the issuer, not revoked):
+    what the build still checks for a file its signed log vouches for, as a key revoked
+    after the file was logged must stop it."""
+    try:
+        proofs = proof.proof_set(doc)
+    except proof.ProofError as exc:
+        return KeyInfo(Check("issuer", "fail", "signature.proof", {"detail": str(exc)}))
+    return _first_worst([check_issuer(doc, resolver, None, pr) for pr in proofs],
+                        lambda k: k.check)
 
 
 def _first_worst(items: list, check_of) -> Any:

@@ -1,0 +1,139 @@
+"""What the last ``badgepress build`` wrote, kept in ``.badgepress-cache/build.json`` (never
+published, never needed: delete it and the next build is a full one).
+
+It serves two things at 100,000 credentials:
+- **nothing changed** — the stamp of every input (size and mtime of each file of badges/,
+  site_src/ and the themes, the badgepress version and code, the secrets the output is
+  checked for) equals the last build's, the output folder is the one that build wrote, and
+  no credential's state can have changed since (no validFrom or validUntil passed between
+  the last build's "now" and this one's): the build stops after a few stat calls, as make
+  does, instead of rendering 300,000 files again;
+- **write only what changed** — otherwise every file is rendered and checked again, but a
+  file whose bytes equal what the last build wrote (and which nobody touched since: same
+  size and mtime) is not written again, and files no longer planned are deleted.
+
+A build that fails writes no manifest; a manifest that cannot be read is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+from ..content.config import SiteConfig
+from ..core.dates import iso
+from ..core.files import atomic_write
+from ..core.paths import BADGES_DIR, CACHE_DIR, SRC_DIR
+from .safety import environment_secrets, key_forms
+
+MANIFEST = CACHE_DIR / "build.json"
+FORMAT = 1
+
+# (size, mtime_ns) of a file, and its SHA-256 as the last build wrote it
+Entry = tuple[str, int, int]
+
+
+def _walk(folder: Path, into: list[tuple[str, int, int]]) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for e in entries:
+        if e.is_dir(follow_symlinks=False):
+            _walk(Path(e.path), into)
+        else:
+            st = e.stat(follow_symlinks=False)
+            into.append((e.path, st.st_size, st.st_mtime_ns))
+
+
+def input_stamp(cfg: SiteConfig) -> str:
+    """One digest of everything a build reads: each file's path, size and mtime below
+    badges/, site_src/ and both themes; badgepress's version and the mtimes of its own
+    code; the key forms and environment secrets the output is checked against."""
+    from .. import __version__
+
+    stamps: list[tuple[str, int, int]] = []
+    for folder in (cfg.root / BADGES_DIR, cfg.root / SRC_DIR, cfg.theme_dir,
+                   Path(str(resources.files("badgepress")))):
+        _walk(folder, stamps)
+    stamps.sort()
+    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{cfg.output_dir}\0".encode())
+    for path, size, mtime in stamps:
+        digest.update(f"{path}\0{size}\0{mtime}\n".encode())
+    for secret in (*key_forms(), *environment_secrets()):
+        digest.update(hashlib.sha256(secret).digest())
+    return digest.hexdigest()
+
+
+def out_stamp(out_dir: Path) -> list[int] | None:
+    try:
+        st = out_dir.stat()
+    except OSError:
+        return None
+    return [st.st_ino, st.st_mtime_ns]
+
+
+@dataclass
+class Manifest:
+    """The last successful build of this site: its input stamp, when it judged dates,
+    until when those judgements hold, and every file it wrote."""
+
+    out: str = ""
+    stamp: str = ""
+    now: str = ""
+    horizon: str = ""  # the first validFrom/validUntil after ``now`` ('' = none)
+    links_checked: bool = False
+    warnings: list[str] = field(default_factory=list)
+    out_dir: list[int] | None = None
+    files: dict[str, Entry] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, root: Path) -> Manifest:
+        try:
+            data = json.loads((root / MANIFEST).read_bytes())
+            if data.get("format") != FORMAT:
+                return cls()
+            return cls(out=data["out"], stamp=data["stamp"], now=data["now"],
+                       horizon=data["horizon"], links_checked=data["links_checked"],
+                       warnings=list(data["warnings"]), out_dir=data["out_dir"],
+                       files={p: (e[0], e[1], e[2]) for p, e in data["files"].items()})
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return cls()  # a damaged manifest only costs a full build
+
+    def unchanged(self, out_dir: Path, stamp: str, now: datetime, links: bool) -> bool:
+        """Whether a build now would write exactly what the last one wrote."""
+        return bool(self.stamp) and self.stamp == stamp and self.out == str(out_dir) \
+            and self.out_dir is not None and self.out_dir == out_stamp(out_dir) \
+            and (self.links_checked or not links) and self.now <= iso(now) \
+            and (not self.horizon or iso(now) < self.horizon)
+
+    def previous(self, out_dir: Path) -> dict[str, Entry] | None:
+        """The files on disk this build may keep unwritten, when the output folder is
+        the one the last build wrote."""
+        if self.out == str(out_dir) and self.out_dir is not None \
+                and self.out_dir == out_stamp(out_dir):
+            return self.files
+        return None
+
+
+def forget(root: Path) -> None:
+    """Drop the manifest before the output changes (a crash meanwhile leaves none)."""
+    try:
+        (root / MANIFEST).unlink()
+    except FileNotFoundError:
+        pass
+
+
+def save(root: Path, manifest: Manifest, out_dir: Path) -> None:
+    manifest.out_dir = out_stamp(out_dir)
+    (root / CACHE_DIR).mkdir(exist_ok=True)
+    atomic_write(root / MANIFEST, json.dumps({
+        "format": FORMAT, "out": manifest.out, "stamp": manifest.stamp, "now": manifest.now,
+        "horizon": manifest.horizon, "links_checked": manifest.links_checked,
+        "warnings": manifest.warnings, "out_dir": manifest.out_dir,
+        "files": manifest.files}, separators=(",", ":")).encode())

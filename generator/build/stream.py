@@ -1,0 +1,299 @@
+"""Render, check and write for a one-off build (``badgepress build``): the planned jobs are
+rendered, checked for secrets (and, with ``--strict``, for broken links) and written straight
+into a fresh staging folder by one worker process per core. Nothing rendered is held in
+memory, so a 100,000-credential site builds in the memory of a small one, and both cores of
+a CI runner render (Jinja holds the GIL: threads would not help; processes do).
+
+Workers are forked after planning, so they share the plan, the compiled templates and the
+verified credentials without pickling any of it; each gets ranges of output paths and
+returns only problems, the link references it could not settle alone, and the element ids
+of its pages. The staging folder replaces the output in two renames only when every file is
+written and nothing failed, exactly like ``output.write_site``: the previous site stays
+until the new one is whole.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import multiprocessing
+import os
+import posixpath
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.errors import BuildError, Problem
+from .links import broken_link, fragment_problem, page_refs
+from .plan import Job
+from .safety import SecretScanner
+
+SMALL = 2000  # below this many files, forking costs more than it saves
+CHUNK = 400  # output paths per task: small enough to balance, big enough to be cheap
+WORKERS_ENV = "BADGEPRESS_WORKERS"
+
+
+def worker_count(n_files: int) -> int:
+    """Processes to use: one per core this process may run on (BADGEPRESS_WORKERS
+    overrides), and none besides this one for a small site."""
+    wanted = os.environ.get(WORKERS_ENV, "")
+    cores = int(wanted) if wanted.isdigit() and int(wanted) > 0 else len(
+        os.sched_getaffinity(0))
+    return 1 if n_files < SMALL else cores
+
+
+@dataclass
+class ChunkResult:
+    """What a worker reports for its share of the files."""
+
+    written: int = 0
+    problems: list[Problem] = field(default_factory=list)  # secrets: errors
+    links: list[Problem] = field(default_factory=list)  # broken links: warnings
+    # (page, ref, target page, fragment): anchors on other pages, settled at the end
+    anchors: list[tuple[str, str, str, str]] = field(default_factory=list)
+    ids: dict[str, frozenset[str]] = field(default_factory=dict)
+    # path -> (SHA-256, size, mtime_ns) of every file, and which of them went to staging
+    entries: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    staged: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Work:
+    """Everything a worker needs, set before the fork and inherited (never pickled)."""
+
+    staging: Path
+    items: list[tuple[str, Job]]
+    scanner: SecretScanner
+    links: bool
+    paths: frozenset[str]
+    out_dir: Path
+    previous: dict[str, tuple[str, int, int]] | None  # None: write everything
+
+
+_WORK: _Work | None = None
+
+
+def _do_range(bounds: tuple[int, int]) -> ChunkResult:
+    work = _WORK
+    assert work is not None
+    result = ChunkResult()
+    made: set[str] = set()
+    for path, job in work.items[bounds[0]:bounds[1]]:
+        try:
+            data = job.make()
+        except BuildError as exc:
+            result.problems.extend(exc.problems)
+            continue
+        result.problems.extend(work.scanner.scan(path, data, job.source))
+        if work.links and path.endswith(".html") and path != "404.html":
+            _check_page(work, path, job.source, data, result)
+        digest = hashlib.sha256(data).hexdigest()
+        before = work.previous.get(path) if work.previous is not None else None
+        if before is not None and before[0] == digest and _same(work.out_dir / path, before):
+            result.entries[path] = before  # on disk as the last build wrote it
+            result.written += 1
+            continue
+        folder = posixpath.dirname(path)
+        if folder not in made:
+            os.makedirs(work.staging / folder, exist_ok=True)
+            made.add(folder)
+        with open(work.staging / path, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            st = os.fstat(fh.fileno())
+        result.entries[path] = (digest, st.st_size, st.st_mtime_ns)
+        result.staged.append(path)
+        result.written += 1
+    return result
+
+
+def _same(path: Path, entry: tuple[str, int, int]) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == (entry[1], entry[2])
+
+
+def _check_page(work: _Work, path: str, source: str, data: bytes,
+                result: ChunkResult) -> None:
+    refs = page_refs(data)
+    result.ids[path] = frozenset(refs.ids)
+    for ref in refs.refs:
+        problem, target, fragment = broken_link(path, ref, source, work.paths)
+        if problem is not None:
+            result.links.append(problem)
+        elif fragment and target == path:
+            found = fragment_problem(path, ref, source, target, fragment, refs.ids)
+            if found:
+                result.links.append(found)
+        elif fragment and target is not None and target.endswith(".html") \
+                and target != "404.html":
+            result.anchors.append((path, ref, target, fragment))
+
+
+def _ranges(n: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, n, CHUNK):
+        yield start, min(start + CHUNK, n)
+
+
+def safe_relative(path: str) -> bool:
+    """An output path that stays inside the output folder (checked as text, before any
+    file is written: no absolute path, no '..', no empty or '.' segment)."""
+    parts = path.split("/")
+    return bool(path) and not path.startswith("/") and "\\" not in path and \
+        "\0" not in path and all(p not in ("", ".", "..") for p in parts)
+
+
+@dataclass
+class Written:
+    """What a build wrote: link warnings, and every file's (SHA-256, size, mtime_ns)."""
+
+    warnings: list[Problem]
+    entries: dict[str, tuple[str, int, int]]
+    staged: int  # files written (the rest were on disk already)
+    removed: int
+
+
+def write_jobs(out_dir: Path, jobs: dict[str, Job], scanner: SecretScanner, *,
+               links: bool = False, strict: bool = False,
+               tick: Callable[[int, int], None] | None = None,
+               previous: dict[str, tuple[str, int, int]] | None = None,
+               before_commit: Callable[[], None] | None = None) -> Written:
+    """Make every job's file in a staging folder, then put it in place of ``out_dir``.
+    Raises BuildError (writing nothing) on a secret, a template error, or, when
+    ``strict``, a broken link. With ``previous`` (what the last build wrote into
+    ``out_dir``, as the manifest says), files whose bytes did not change are not written
+    again: only changed files are moved in (each rename atomic) and stale ones deleted;
+    without it the whole folder is replaced in two renames."""
+    global _WORK
+    for path, job in jobs.items():
+        if not safe_relative(path):
+            raise BuildError([Problem(job.source, f"output path escapes the site folder: "
+                                      f"{path}", hint="rename the page or badge")])
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    if previous is not None and not out_dir.is_dir():
+        previous = None
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    items = list(jobs.items())
+    _WORK = _Work(staging, items, scanner, links, frozenset(jobs), out_dir, previous)
+    try:
+        results = list(_run(len(items), tick))
+        problems = [p for r in results for p in r.problems]
+        link_problems = [p for r in results for p in r.links]
+        if links:
+            ids: dict[str, frozenset[str]] = {}
+            for r in results:
+                ids.update(r.ids)
+            for page, ref, target, fragment in (a for r in results for a in r.anchors):
+                found = fragment_problem(page, ref, jobs[page].source, target, fragment,
+                                         ids.get(target, frozenset()))
+                if found:
+                    link_problems.append(found)
+        link_problems.sort(key=lambda p: (str(p.path), p.message))
+        if problems:
+            raise BuildError(sorted(problems, key=lambda p: (str(p.path), p.message)))
+        if strict and link_problems:
+            raise BuildError(link_problems)
+        entries: dict[str, tuple[str, int, int]] = {}
+        for r in results:
+            entries.update(r.entries)
+        staged = [p for r in results for p in r.staged]
+        if before_commit:
+            before_commit()
+        if previous is None:
+            _swap(staging, out_dir)
+            removed = 0
+        else:
+            removed = _move_in(staging, out_dir, staged, sorted(set(previous) - set(jobs)))
+        return Written(link_problems, entries, len(staged), removed)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        _WORK = None
+
+
+def _swap(staging: Path, out_dir: Path) -> None:
+    os.chmod(staging, 0o755)
+    old = None
+    if out_dir.exists():
+        old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+        os.replace(out_dir, old)
+    os.replace(staging, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _move_in(staging: Path, out_dir: Path, staged: list[str], stale: list[str]) -> int:
+    """Changed files into place one atomic rename each; files no longer made deleted,
+    with the folders they leave empty."""
+    made: set[str] = set()
+    for path in staged:
+        folder = posixpath.dirname(path)
+        if folder not in made:
+            os.makedirs(out_dir / folder, exist_ok=True)
+            made.add(folder)
+        os.replace(staging / path, out_dir / path)
+    for path in stale:
+        try:
+            (out_dir / path).unlink()
+        except FileNotFoundError:
+            pass
+    for folder in sorted({posixpath.dirname(p) for p in stale}, reverse=True):
+        while folder:
+            try:
+                (out_dir / folder).rmdir()
+            except OSError:
+                break  # not empty (or gone): its parents are not empty either
+            folder = posixpath.dirname(folder)
+    return len(stale)
+
+
+def _run(n: int, tick: Callable[[int, int], None] | None) -> Iterator[ChunkResult]:
+    done = 0
+    workers = worker_count(n)
+    if workers == 1:
+        for bounds in _ranges(n):
+            result = _do_range(bounds)
+            done += bounds[1] - bounds[0]
+            if tick:
+                tick(done, n)
+            yield result
+        return
+    gc.collect()
+    gc.freeze()  # keep the collector from touching (and so copying) the parent's pages
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for result in pool.imap_unordered(_do_range, _ranges(n)):
+                done += result.written
+                if tick:
+                    tick(done, n)
+                yield result
+    finally:
+        gc.unfreeze()
+
+
+class SiteFiles(Mapping):
+    """A written site's files by output path, read from disk when asked for: what a build
+    returns instead of holding every page in memory."""
+
+    def __init__(self, out_dir: Path, paths: list[str]):
+        self.out_dir = out_dir
+        self.paths = paths
+        self._set = frozenset(paths)
+
+    def __getitem__(self, path: str) -> bytes:
+        if path not in self._set:
+            raise KeyError(path)
+        return (self.out_dir / path).read_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._set
