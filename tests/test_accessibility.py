@@ -14,6 +14,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import badgepress.build.plan as plan
 import pytest
 from badgepress.build.pipeline import build
 from conftest import DEMO_NOW, REPO, TESTS
@@ -30,8 +31,12 @@ AFTER_EXPIRY = datetime(2028, 7, 1, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
-    """The demo site, plus a copy of one credential page with its embedded JSON altered."""
-    out = build(REPO, tmp_path_factory.mktemp("a11y") / "site", now=DEMO_NOW).out_dir
+    """The demo site, plus a copy of one credential page with its embedded JSON altered;
+    log pages of 10 entries, so its 33 entries show the paginated log's older pages."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(plan, "LOG_PAGE_SIZE", 10)
+        out = build(REPO, tmp_path_factory.mktemp("a11y") / "site", now=DEMO_NOW).out_dir
+    assert (out / "log/page/3/index.html").is_file()
     page = (out / f"credentials/{SAMPLE}/index.html").read_text(encoding="utf-8")
     data = json.loads(page.split('id="credential-data">', 1)[1].split("</script>", 1)[0])
     name = data["credentialSubject"]["identifier"][1]["identityHash"]
@@ -85,6 +90,7 @@ def cases(demo: Path) -> list[tuple[str, str, object, datetime, str | None]]:
         ("extra page", "about/", visible("h1"), DEMO_NOW, None),
         ("404", "no/such/page/", visible("text=Page not found"), DEMO_NOW, None),
         ("log", "log/", visible("table.log"), DEMO_NOW, None),
+        ("log: older page", "log/page/2/", visible("table.log"), DEMO_NOW, None),
         ("verify", "verify/", visible("#verify-form"), DEMO_NOW, None),
         ("verify: revoked pasted", "verify/",
          verified_on_verify_page(revoked_json, "revoked"), DEMO_NOW, None),

@@ -265,6 +265,19 @@ def test_rebuild_reverifies_only_new_or_changed(keyed, monkeypatch) -> None:
     assert len(calls) == first + 3 + 4
 
 
+def _local_fetch(url: str):
+    """fetch_bytes that serves https://badges.test.example/ (the site's own id, where its
+    issuer profile lives) from the local server at ``url``."""
+    import badgepress.trust.resolve as resolve
+
+    real = resolve.fetch_bytes
+
+    def local(u: str, timeout: float = 15.0) -> bytes:
+        return real(u.replace("https://badges.test.example/", url), timeout)
+
+    return local
+
+
 def test_audit_of_a_served_site(keyed, serve_dir) -> None:
     site, key, _ = keyed
     [a] = issue(site, key, IssueRequest("member", "a@example.org"))
@@ -273,30 +286,74 @@ def test_audit_of_a_served_site(keyed, serve_dir) -> None:
     res = RUN.invoke(main, ["audit", url])
     assert res.exit_code == 1  # the issuer key lives at https://badges.test.example/
     assert "could not check the log head's key" in res.output
-    # serve the site's own profile where its id says (as the published site does)
-    import badgepress.trust.resolve as resolve
-
-    real = resolve.fetch_bytes
-
-    def local(u: str, timeout: float = 15.0) -> bytes:
-        return real(u.replace("https://badges.test.example/", url), timeout)
-
     from badgepress.commands.lifecycle import audit
 
+    local = _local_fetch(url)  # serve the site's own profile where its id says
     report = audit(url, local)
     assert report.problems == [] and report.checked == 2
     cred = out / f"credentials/{a.path.stem}/credential.json"
     cred.write_bytes(cred.read_bytes().replace(b'"Council Member"', b'"Council Leader"', 1))
-    (out / "credentials/00000000-0000-4000-8000-00000000abcd").mkdir()
-    sitemap = out / "sitemap.xml"
-    sitemap.write_text(sitemap.read_text().replace(
-        "</urlset>", "  <url><loc>https://badges.test.example/credentials/"
-        "00000000-0000-4000-8000-00000000abcd/</loc></url>\n</urlset>"))
     report = audit(url, local)
     assert report.problems == [
-        f"credentials/{a.path.stem}/credential.json: differs from the logged SHA-256",
-        "credentials/00000000-0000-4000-8000-00000000abcd/credential.json: published but not "
-        "in the issuance log"]
+        f"credentials/{a.path.stem}/credential.json: differs from the logged SHA-256"]
+
+
+def test_audit_finds_credentials_in_the_signed_logs_not_the_sitemap(keyed, serve_dir) -> None:
+    """The sitemap lists no credential page (they say noindex) and may be gone altogether:
+    audit still checks every logged credential. It used to take the sitemap's credential
+    URLs as the list of what the site publishes."""
+    from badgepress.commands.lifecycle import AuditReport, audit
+
+    site, key, _ = keyed
+    a, b = issue(site, key, IssueRequest("member", "a@example.org"),
+                 IssueRequest("leader", "b@example.org", name="Bea Example"))
+    out = build(site, now=NOW).out_dir
+    from xml.etree import ElementTree
+
+    locs = [e.text or "" for e in ElementTree.parse(out / "sitemap.xml").iter(
+        "{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert locs and not [u for u in locs if "/credentials/" in u]
+    (out / "sitemap.xml").unlink()
+    url = serve_dir(out)
+    local = _local_fetch(url)
+    assert audit(url, local) == AuditReport(3, [])  # 2 credentials, 1 status list
+    cred = out / f"credentials/{b.path.stem}/credential.json"
+    cred.write_bytes(cred.read_bytes().replace(b"Bea Example", b"Bea Exampel"))
+    (out / f"credentials/{a.path.stem}/credential.json").unlink()
+    report = audit(url, local)
+    assert report.checked == 3 and sorted(report.problems) == sorted([
+        f"credentials/{b.path.stem}/credential.json: differs from the logged SHA-256",
+        f"credentials/{a.path.stem}/credential.json: logged but not served (HTTP 404)"]), \
+        report.problems
+
+
+def test_audit_reports_a_credential_page_whose_json_differs_from_the_log(keyed,
+                                                                         serve_dir) -> None:
+    """credential.json matches the log, but the page people see (and the browser check
+    verifies) embeds something else: an edited name, or another credential."""
+    from badgepress.commands.lifecycle import audit
+
+    site, key, _ = keyed
+    a, b = issue(site, key, IssueRequest("member", "a@example.org", name="Ann Example"),
+                 IssueRequest("leader", "b@example.org", name="Bea Example"))
+    out = build(site, now=NOW).out_dir
+    url = serve_dir(out)
+    local = _local_fetch(url)
+    assert audit(url, local).problems == []
+    page_a = out / f"credentials/{a.path.stem}/index.html"
+    page_b = out / f"credentials/{b.path.stem}/index.html"
+    html = page_a.read_text(encoding="utf-8")
+    assert html.count("Ann Example") > 1
+    page_a.write_text(html.replace("Ann Example", "Mallory Forger"), encoding="utf-8")
+    page_b.write_text(html, encoding="utf-8")  # b's page shows a's credential
+    report = audit(url, local)
+    assert report.problems == [
+        f"credentials/{p.path.stem}/: the page shows a credential that differs from the "
+        "logged credential.json" for p in (a, b)]
+    page_b.write_text("<!doctype html><title>gone</title><p>nothing here</p>")
+    assert audit(url, local).problems[1] == (
+        f"credentials/{b.path.stem}/: the page does not embed exactly one credential "
+        "(found 0)")
 
 
 # interruption and concurrency ----------------------------------------------------------

@@ -19,6 +19,7 @@ from ..core.files import read_regular
 from ..core.paths import KEYS_PATH, SRC_DIR
 from ..trust import ob
 from ..trust.keys import load_key_history
+from . import render
 from .render import (
     Lazy,
     Output,
@@ -27,8 +28,20 @@ from .render import (
     baked_name,
     json_bytes,
     linkedin_url,
-    sitemap,
+    sitemap_chunks,
+    sitemap_index,
+    sitemap_urlset,
 )
+
+# Pages that list credentials or log entries are bounded, so none grows with the program:
+# a badge page names its most recent named earners, /log/ its newest entries.
+NAMED_EARNERS_SHOWN = 50
+LOG_PAGE_SIZE = 100
+# Pages whose template says <meta name="robots" content="noindex">: a sitemap listing them
+# would contradict them (search consoles flag it), so it leaves them out. Credential pages
+# are for their earner to share, not for search engines; older log pages are records that
+# /log/ and the signed raw logs already give.
+NOINDEX_PREFIXES = ("credentials/", "log/page/")
 
 
 class Job(NamedTuple):
@@ -95,7 +108,13 @@ class Plan:
                  lambda: value)
 
     def badges(self, awards: tuple[Award, ...] | list[Award]) -> None:
-        """The catalog, a page + achievement.json + image per badge, skills, verify."""
+        """The catalog, a page + achievement.json + image per badge, skills, verify.
+
+        A badge page names the ``NAMED_EARNERS_SHOWN`` most recent named earners and counts
+        the rest: a visitor wants to see that the badge is alive and who recently earned
+        it, not scroll 10,000 names (each earner shares their own credential page). Its
+        inputs are just what it shows, so a new credential of another badge, or an old one
+        beyond the list, does not re-render it."""
         by_badge: dict[str, list[Award]] = {}
         for a in awards:
             by_badge.setdefault(a.badge_slug, []).append(a)
@@ -104,15 +123,16 @@ class Plan:
             base = f"badges/{badge.slug}/"
             achievement = ob.achievement(badge, self.cfg)
             earned = [a for a in by_badge.get(badge.slug, []) if a.state != "revoked"]
-            named = sorted((a for a in earned if a.earner_name),
-                           key=lambda a: (a.valid_from, a.earner_name.casefold()))
+            named = [a for a in earned if a.earner_name]
+            shown = sorted(named, key=lambda a: (a.valid_from, a.earner_name.casefold(),
+                                                 a.uuid), reverse=True)[:NAMED_EARNERS_SHOWN]
             neighbours = tuple(self.card[s] for s in (*badge.requires, *badge.leads_to))
             self.page(base + "index.html", "badge.html", badge.source,
                       (self.badge_fp[badge.slug], neighbours,
-                       tuple((a.uuid, a.earner_name, a.valid_from) for a in named),
-                       len(earned)),
-                      badge=badge, achievement=achievement, named_earners=named,
-                      earner_count=len(earned))
+                       tuple((a.uuid, a.url, a.earner_name, a.valid_from) for a in shown),
+                       len(named), len(earned)),
+                      badge=badge, achievement=achievement, named_earners=shown,
+                      named_count=len(named), earner_count=len(earned))
             self.add(base + "achievement.json", badge.source,
                      (self.badge_fp[badge.slug], self.cfg), lambda a=achievement: json_bytes(a))
             if badge.image_path:
@@ -152,25 +172,104 @@ class Plan:
         for path, value in records.items():
             self.data(path, (SRC_DIR / path).as_posix(), value)
         if self.has_log:
-            by_id = {a.doc["id"]: a for a in awards}
-            index = json.loads(records["log/index.json"])
-            heads = {i["name"]: json.loads(records["log/" + i["head"]]) for i in index["logs"]}
-            keys = {k.public_key_multibase: k.label for k in load_key_history(self.cfg.root)}
-            self.page("log/index.html", "log.html", "log",
-                      (tuple(records[f"log/{i['head']}"] for i in index["logs"]),
-                       tuple(sorted(by_id)), tuple(sorted(keys.items()))),
-                      entries=list(reversed(log_entries)), by_id=by_id, logs=index["logs"],
-                      heads=heads, key_labels=keys)
+            self.log_pages(awards, records, log_entries)
+
+    def log_pages(self, awards: tuple[Award, ...] | list[Award], records: dict[str, bytes],
+                  log_entries: list[dict]) -> None:
+        """/log/ and its older pages, newest entries first, each page bounded.
+
+        Pages hold fixed blocks of ``LOG_PAGE_SIZE`` entries counted from the oldest entry;
+        /log/ shows the newest block that is not full together with the last full one (so
+        between ``LOG_PAGE_SIZE`` and twice that, once there are that many). An older page
+        then changes only when a new block starts (its number and the page count move), not
+        with every entry: a dev server re-renders /log/ alone for most new entries.
+        The raw signed logs stay published as they are; every page links to them."""
+        by_id = {a.doc["id"]: a for a in awards}
+        index = json.loads(records["log/index.json"])
+        heads = {i["name"]: json.loads(records["log/" + i["head"]]) for i in index["logs"]}
+        keys = {k.public_key_multibase: k.label for k in load_key_history(self.cfg.root)}
+        key_token = tuple(sorted(keys.items()))
+        blocks = log_blocks(len(log_entries), LOG_PAGE_SIZE)
+        total = len(log_entries)
+        for number, (start, stop) in enumerate(blocks, 1):
+            entries = list(reversed(log_entries[start:stop]))
+            path = "log/index.html" if number == 1 else f"log/page/{number}/index.html"
+            subjects = {str(e.get("subject")) for e in entries}
+            links = tuple(sorted((i, by_id[i].url) for i in subjects if i in by_id))
+            page = LogPage(number, len(blocks), start + 1, stop, total if number == 1 else None)
+            front = (tuple(records[f"log/{i['head']}"] for i in index["logs"]),
+                     records["log/index.json"]) if number == 1 else ()
+            self.page(path, "log.html", "log",
+                      (page, front, tuple(_entry_token(e) for e in entries), links, key_token),
+                      entries=entries, by_id=by_id, logs=index["logs"], heads=heads,
+                      key_labels=keys, log_page=page)
 
     def site_files(self) -> None:
-        """404, robots.txt and the sitemap of everything planned before it."""
+        """404, robots.txt and the sitemap of the pages planned before it.
+
+        The sitemap lists the pages meant to be found: catalog, badges, skills, content
+        pages, verify, /log/; not the pages that say noindex (``NOINDEX_PREFIXES``). One
+        ``sitemap.xml`` urlset while the pages fit one file (the usual case, and the simplest
+        for any tool); beyond the protocol's limits, ``sitemap.xml`` becomes a sitemap index
+        of ``sitemap-1.xml`` … at the site root (a sitemap may only list URLs at or below
+        its own folder). robots.txt names ``sitemap.xml`` either way."""
         self.page("404.html", "404.html", "404", ())
         cfg = self.cfg
         robots = f"User-agent: *\nAllow: /\nSitemap: {cfg.abs_url('sitemap.xml')}\n".encode()
         self.data("robots.txt", "robots", robots)
-        listed = tuple(sorted(self.jobs))
-        self.add("sitemap.xml", "sitemap", (cfg.base_url, hash(listed)),
-                 lambda: sitemap(cfg.abs_url, listed))
+        chunks = sitemap_chunks([cfg.abs_url(p.removesuffix("index.html"))
+                                 for p in self.jobs if listed_in_sitemap(p)],
+                                render.SITEMAP_MAX_URLS, render.SITEMAP_MAX_BYTES)
+        if len(chunks) == 1:
+            self.add("sitemap.xml", "sitemap", ("urlset", chunks[0]),
+                     lambda c=chunks[0]: sitemap_urlset(c))
+            return
+        parts = tuple(cfg.abs_url(f"sitemap-{n}.xml") for n in range(1, len(chunks) + 1))
+        self.add("sitemap.xml", "sitemap", ("index", parts), lambda: sitemap_index(parts))
+        for n, chunk in enumerate(chunks, 1):
+            self.add(f"sitemap-{n}.xml", "sitemap", ("urlset", chunk),
+                     lambda c=chunk: sitemap_urlset(c))
+
+
+class LogPage(NamedTuple):
+    """Where a log page sits: its number, the page count, and which entries it shows
+    (1-based positions in time order). ``total`` only on /log/: on older pages it would
+    change their bytes with every new entry."""
+
+    number: int
+    count: int
+    first: int
+    last: int
+    total: int | None
+
+    def url(self, number: int) -> str:
+        """Site path of page ``number`` (1 is /log/)."""
+        return "log/" if number == 1 else f"log/page/{number}/"
+
+
+def log_blocks(count: int, size: int = LOG_PAGE_SIZE) -> list[tuple[int, int]]:
+    """(start, stop) of the time-ordered entries each log page shows, /log/ first: fixed
+    blocks of ``size`` from the oldest, the newest full block merged into /log/ with the
+    entries after it. ``[(0, count)]`` while there are fewer than twice ``size``."""
+    full = count // size
+    if full < 2:
+        return [(0, count)]
+    return [((full - 1) * size, count)] + [(j * size, (j + 1) * size)
+                                          for j in range(full - 2, -1, -1)]
+
+
+def _entry_token(entry: dict) -> tuple:
+    """What a log page shows of an entry, as a hashable input of its job."""
+    files = entry.get("files")
+    return (*(str(entry.get(k)) for k in ("log", "seq", "time", "action", "subject")),
+            tuple((str(p), str(d)) for p, d in files.items()) if isinstance(files, dict)
+            else str(files))
+
+
+def listed_in_sitemap(path: str) -> bool:
+    """Whether the output file at ``path`` is a page the sitemap lists."""
+    return (path.endswith("index.html") and not path.startswith("assets/")
+            and not path.startswith(NOINDEX_PREFIXES))
 
 
 def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),

@@ -345,12 +345,47 @@ def baked_image(badge, award: Award, data: bytes | None = None
     return "badge.svg", bake_svg(data, award.raw.strip())
 
 
-def sitemap(abs_url: Callable[[str], str], out) -> bytes:
-    """sitemap.xml of every HTML page but 404; no lastmod, so builds stay reproducible."""
+SITEMAPS_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+# The sitemaps.org protocol's limits for one file: 50,000 URLs and 50 MB uncompressed.
+SITEMAP_MAX_URLS = 50_000
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
-    urls = sorted(p.removesuffix("index.html") for p in out
-                  if p.endswith("index.html") and not p.startswith("assets/"))
-    body = "".join(f"  <url><loc>{escape(abs_url(u))}</loc></url>\n" for u in urls)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-            f"{body}</urlset>\n").encode()
+
+def sitemap_chunks(locs: list[str] | tuple[str, ...], max_urls: int = SITEMAP_MAX_URLS,
+                   max_bytes: int = SITEMAP_MAX_BYTES) -> list[tuple[str, ...]]:
+    """Absolute page URLs, sorted, cut into runs that each fit one sitemap file (at most
+    ``max_urls`` URLs and ``max_bytes`` bytes): the protocol refuses bigger files, and a
+    search engine then ignores the whole file, not just its tail."""
+    overhead = len((_XML_HEAD + f'<urlset xmlns="{SITEMAPS_NS}">\n</urlset>\n').encode())
+    chunks: list[tuple[str, ...]] = []
+    run: list[str] = []
+    size = overhead
+    for loc in sorted(locs):
+        line = len(_url_line(loc).encode())
+        if run and (len(run) >= max_urls or size + line > max_bytes):
+            chunks.append(tuple(run))
+            run, size = [], overhead
+        run.append(loc)
+        size += line
+    if run or not chunks:
+        chunks.append(tuple(run))
+    return chunks
+
+
+def _url_line(loc: str) -> str:
+    return f"  <url><loc>{escape(loc)}</loc></url>\n"
+
+
+def sitemap_urlset(locs: tuple[str, ...]) -> bytes:
+    """One sitemap file: a <urlset> of the given absolute URLs. No <lastmod>, so the same
+    site builds to the same bytes (a build date would change every file every time)."""
+    body = "".join(_url_line(loc) for loc in locs)
+    return (f'{_XML_HEAD}<urlset xmlns="{SITEMAPS_NS}">\n{body}</urlset>\n').encode()
+
+
+def sitemap_index(parts: tuple[str, ...]) -> bytes:
+    """A sitemap index: a <sitemapindex> naming each sitemap file by its absolute URL."""
+    body = "".join(f"  <sitemap><loc>{escape(loc)}</loc></sitemap>\n" for loc in parts)
+    return (f'{_XML_HEAD}<sitemapindex xmlns="{SITEMAPS_NS}">\n{body}'
+            "</sitemapindex>\n").encode()

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import uuid as uuidlib
 from dataclasses import dataclass, replace
 from datetime import datetime
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from ..build.pipeline import load_site
 from ..core.dates import add_duration, iso, now_utc
@@ -350,9 +349,62 @@ def _check_head(log: Log, fetch_bytes) -> list[str]:
     return []
 
 
+class _EmbeddedCredential(HTMLParser):
+    """The text of a credential page's <script id="credential-data">, the JSON its
+    in-browser check verifies and its visitors read."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.inside = False
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script" and ("id", "credential-data") in attrs:
+            self.inside = True
+            self.found.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.inside = self.inside and tag != "script"
+
+    def handle_data(self, data: str) -> None:
+        if self.inside:
+            self.found[-1] += data
+
+
+def _page_problem(base: str, public: str, served: bytes, fetch_bytes) -> str | None:
+    """Whether the page of a credential whose JSON matches the log shows that credential:
+    the page is what people see and what the browser check verifies, so a page whose
+    embedded credential was edited (or swapped for another) would mislead them while the
+    JSON next to it still matches the log."""
+    page = public.removesuffix("credential.json")
+    try:
+        html = fetch_bytes(base + page)
+    except Exception as exc:  # noqa: BLE001
+        return f"{page}: logged but its page is not served ({exc})"
+    parser = _EmbeddedCredential()
+    parser.feed(html.decode("utf-8", errors="replace"))
+    if len(parser.found) != 1:
+        return f"{page}: the page does not embed exactly one credential (found " \
+               f"{len(parser.found)})"
+    try:
+        same = json.loads(parser.found[0]) == json.loads(served)
+    except ValueError:
+        same = False
+    return None if same else f"{page}: the page shows a credential that differs from " \
+                             "the logged credential.json"
+
+
 def audit(base_url: str, fetch_bytes) -> AuditReport:
     """Check a published site: every log's chain and signed head against the issuer's own
-    published keys, and every logged file's SHA-256 against what the site serves now."""
+    published keys, every logged file's SHA-256 against what the site serves now, and every
+    logged credential's page against its logged JSON.
+
+    The credentials to check come from the signed logs (``/log/index.json`` names each
+    log), never from the sitemap: the sitemap lists the pages meant for search engines, and
+    credential pages, noindex, are not among them. The logs are the complete list a third
+    party can check: a static site cannot be listed from outside, so a file someone
+    placed on the server without a log entry is not found here; the build refuses to
+    publish one, and the log is what makes a credential this issuer's."""
     base = base_url if base_url.endswith("/") else base_url + "/"
     problems: list[str] = []
     logs = published_logs(base, fetch_bytes)
@@ -364,12 +416,10 @@ def audit(base_url: str, fetch_bytes) -> AuditReport:
         s.log for s in steps) for path, steps in expected.parallel.items()
         if path.startswith(str(STATUS_DIR) + "/")]
     checked = 0
-    logged = set()
     for rel, digest in expected.files.items():
         public = public_path(rel)
         if not public or not digest:
             continue
-        logged.add(public)
         checked += 1
         try:
             served = fetch_bytes(base + public)
@@ -378,20 +428,9 @@ def audit(base_url: str, fetch_bytes) -> AuditReport:
             continue
         if sha256_hex(served) != digest:
             problems.append(f"{public}: differs from the logged SHA-256")
-    withdrawn = _withdrawn_still_served(base, logs, fetch_bytes)
-    problems += withdrawn.values()
-    logged |= set(withdrawn)
-    # credentials the site publishes that the log never recorded (slipped in)
-    try:
-        ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-        locs = [e.text or "" for e in ElementTree.fromstring(
-            fetch_bytes(base + "sitemap.xml")).findall(".//s:loc", ns)]
-        for loc in locs:
-            m = re.search(r"/credentials/([0-9a-f-]{36})/$", loc)
-            if m:
-                public = f"credentials/{m.group(1)}/credential.json"
-                if public not in logged:
-                    problems.append(f"{public}: published but not in the issuance log")
-    except Exception as exc:  # noqa: BLE001
-        problems.append(f"could not read the sitemap to find unlogged credentials: {exc}")
+        elif public.startswith("credentials/"):
+            problem = _page_problem(base, public, served, fetch_bytes)
+            if problem:
+                problems.append(problem)
+    problems += _withdrawn_still_served(base, logs, fetch_bytes).values()
     return AuditReport(checked, problems)
