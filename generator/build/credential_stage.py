@@ -417,7 +417,7 @@ class CredentialStage:
             state = "revoked"
         renewed_by = self.renewals.get(doc["id"], "")
         renews = self.renewed_from.get(doc["id"], "")
-        return Award(uuid=Path(f.rel).stem, source=f.rel, raw=f.raw, doc=doc,
+        return Award(uuid=Path(f.rel).stem, source=f.rel, raw=f.raw, id=doc["id"],
                      badge_slug=slug, earner_name=earner_name(doc),
                      valid_from=str(doc.get("validFrom", "")),
                      valid_until=str(doc.get("validUntil", "")), evidence=evidence,
@@ -485,7 +485,7 @@ def _check_revocations_match(root: Path, cfg: SiteConfig, awards: list[Award],
                              owners: dict[tuple[str, int], str],
                              withdrawn: dict[tuple[str, int], str], problems: Problems) -> None:
     """revocations.toml is the source of truth; the signed lists must say exactly the same."""
-    by_id = {a.doc["id"]: a for a in awards}
+    by_id = {a.id: a for a in awards}
     for rid in revocations:
         award = by_id.get(rid)
         if award is None and rid in withdrawn.values():

@@ -184,7 +184,7 @@ class Plan:
         then changes only when a new block starts (its number and the page count move), not
         with every entry: a dev server re-renders /log/ alone for most new entries.
         The raw signed logs stay published as they are; every page links to them."""
-        by_id = {a.doc["id"]: a for a in awards}
+        by_id = {a.id: a for a in awards}
         index = json.loads(records["log/index.json"])
         heads = {i["name"]: json.loads(records["log/" + i["head"]]) for i in index["logs"]}
         keys = {k.public_key_multibase: k.label for k in load_key_history(self.cfg.root)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,7 +123,7 @@ class Award:
     uuid: str
     source: str  # site_src/credentials/<uuid>.json
     raw: bytes  # the exact signed bytes, published as credential.json
-    doc: dict = field(compare=False, hash=False)
+    id: str = ""  # the credential's id, urn:uuid:<uuid>
     badge_slug: str = ""
     earner_name: str = ""  # empty: the earner did not agree to be named
     valid_from: str = ""
@@ -133,6 +134,13 @@ class Award:
     revoked_reason: str = ""  # only when the maintainer marked the reason public
     renews: str = ""  # uuid of the credential this one renewed (from the issuance log)
     renewed_by: str = ""  # uuid of its successor
+
+    @property
+    def doc(self) -> dict:
+        """The signed document, parsed again on each use: 100,000 parsed documents would
+        take more memory than everything else a build holds (the credentials stage has
+        read these bytes by the strict rules already)."""
+        return json.loads(self.raw)
 
     @property
     def url(self) -> str:
