@@ -66,8 +66,9 @@ def test_check_reports_broken_links_as_warnings_and_errors_with_strict(basic_sit
 def test_build_prints_a_summary_and_stage_times(basic_site: Path) -> None:
     res = CliRunner().invoke(main, ["-C", str(basic_site), "build", "-v"])
     assert res.exit_code == 0
-    assert "built 9 pages (0 credentials verified), " in res.output
-    for stage in ("credentials:", "pages:", "write:"):
+    assert "0 credentials: 0 vouched for by the signed issuance log" in res.output
+    assert "built 9 pages, " in res.output and "written, 0 removed) in " in res.output
+    for stage in ("load:", "credentials:", "plan:", "pages:"):
         assert stage in res.output
 
 

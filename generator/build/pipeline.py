@@ -170,17 +170,19 @@ class Pipeline:
         the last run."""
         now = now or now_utc()
         self.proofs = None
-        catalog, problems = load_site(self.root, strict=self.strict,
-                                      cache=self.caches.sources)
+        with self.report.stage("load"):
+            catalog, problems = load_site(self.root, strict=self.strict,
+                                          cache=self.caches.sources)
         records_changed = changed is None or touches_records(self.root, changed)
         with self.report.stage("credentials") as tick:
             awards = self.credentials(catalog, problems, now, records_changed, verify_all,
                                       tick)
         problems.raise_if_errors(self.strict)
-        records, entries = self.records(records_changed)
-        jobs = plan_site(catalog, awards, identity_documents(
-            catalog.config, load_key_history(self.root)), records=records,
-            log_entries=entries, memo=self.caches.jobs.memo if self.caches.jobs else None)
+        with self.report.stage("plan"):
+            records, entries = self.records(records_changed)
+            jobs = plan_site(catalog, awards, identity_documents(
+                catalog.config, load_key_history(self.root)), records=records,
+                log_entries=entries, memo=self.caches.jobs.memo if self.caches.jobs else None)
         return Planned(catalog, awards, jobs, problems)
 
     def run(self, now: datetime | None = None, *, changed: set[Path] | None = None,

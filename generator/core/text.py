@@ -17,6 +17,7 @@ import difflib
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 import markdown as md
 import nh3
@@ -65,10 +66,22 @@ def check_nesting(source: str) -> None:
                                 f"indentation; at most {MAX_NESTING})", n)
 
 
+_CONVERTERS: dict[tuple[str, ...], md.Markdown] = {}
+
+
+def _converter(extensions: list[str]) -> md.Markdown:
+    """One Python-Markdown instance per extension set, reset before each document: making
+    one loads every extension again (most of the cost of a short badge text)."""
+    key = tuple(extensions)
+    if key not in _CONVERTERS:
+        _CONVERTERS[key] = md.Markdown(extensions=extensions, output_format="html")
+    return _CONVERTERS[key].reset()
+
+
 def _to_html(source: str, extensions: list[str]) -> str:
     check_nesting(source)
     try:
-        return md.markdown(source, extensions=extensions, output_format="html")
+        return _converter(extensions).convert(source)
     except RecursionError:
         raise MarkdownError("Markdown nested too deeply to render (emphasis, links or "
                             "quotes inside each other)") from None
@@ -85,6 +98,7 @@ def render_markdown(source: str, *, shift_headings: bool = True) -> str:
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener nofollow")
 
 
+@lru_cache(maxsize=8192)
 def plain_text(source: str) -> str:
     """Markdown reduced to one line of plain text (meta descriptions, search index)."""
     text = nh3.clean(_to_html(source, ["extra"]), tags=set())
@@ -94,6 +108,7 @@ def plain_text(source: str) -> str:
 _BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|pre|tr|dt|dd|div)>|<br\s*/?>", re.I)
 
 
+@lru_cache(maxsize=8192)
 def plain_paragraphs(source: str) -> str:
     """Markdown as plain text: no markup, each paragraph (heading, list item) on one line,
     paragraphs separated by a blank line. For fields that Open Badges 3.0 types as plain
