@@ -417,7 +417,8 @@ class CredentialStage:
             state = "revoked"
         renewed_by = self.renewals.get(doc["id"], "")
         renews = self.renewed_from.get(doc["id"], "")
-        return Award(uuid=Path(f.rel).stem, source=f.rel, raw=f.raw, id=doc["id"],
+        return Award(uuid=Path(f.rel).stem, source=f.rel, file=self.root / f.rel,
+                     digest=f.digest, id=doc["id"],
                      badge_slug=slug, earner_name=earner_name(doc),
                      valid_from=str(doc.get("validFrom", "")),
                      valid_until=str(doc.get("validUntil", "")), evidence=evidence,

@@ -86,7 +86,7 @@ class Plan:
     def award_fp(self, a: Award) -> tuple:
         key = (a.uuid, id(a))
         if key not in self.memo:
-            self.memo[key] = (a.uuid, hashlib.sha256(a.raw).digest(), a.state, a.revoked_on,
+            self.memo[key] = (a.uuid, bytes.fromhex(a.digest), a.state, a.revoked_on,
                               a.revoked_reason, a.renews, a.renewed_by, a.badge_slug)
         return self.memo[key]
 
@@ -157,8 +157,8 @@ class Plan:
                       (self.award_fp(award), self.badge_fp[badge.slug], linked, baked),
                       award=award, badge=badge, baked=baked, by_uuid=by_uuid,
                       linkedin_url=Lazy(linkedin_url, award, badge.name, self.cfg))
-            self.data(base + "credential.json", award.source, award.raw,
-                      self.award_fp(award)[1])
+            self.add(base + "credential.json", award.source, (self.award_fp(award)[1],),
+                     lambda a=award: a.raw)
             if baked:
                 self.add(base + baked, award.source,
                          (self.award_fp(award), self.image_fp[badge.slug]),

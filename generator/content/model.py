@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
+from ..core.errors import BuildError, Problem
+from ..core.files import read_regular
 from .config import SiteConfig
 
 
@@ -116,13 +120,23 @@ class Evidence:
     narrative_html: str
 
 
+@lru_cache(maxsize=8)  # a credential's page, JSON and baked image are made in a row
+def signed_bytes(path: Path, digest: str) -> bytes:
+    data = read_regular(path)
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise BuildError([Problem(str(path), "changed while the site was being built",
+                                  hint="build again")])
+    return data
+
+
 @dataclass(frozen=True)
 class Award:
     """One signed credential of the site, loaded and verified at build time."""
 
     uuid: str
     source: str  # site_src/credentials/<uuid>.json
-    raw: bytes  # the exact signed bytes, published as credential.json
+    file: Path  # that file, absolute
+    digest: str  # SHA-256 (hex) of the bytes the credentials stage checked
     id: str = ""  # the credential's id, urn:uuid:<uuid>
     badge_slug: str = ""
     earner_name: str = ""  # empty: the earner did not agree to be named
@@ -134,6 +148,13 @@ class Award:
     revoked_reason: str = ""  # only when the maintainer marked the reason public
     renews: str = ""  # uuid of the credential this one renewed (from the issuance log)
     renewed_by: str = ""  # uuid of its successor
+
+    @property
+    def raw(self) -> bytes:
+        """The exact signed bytes, published as credential.json: read again when a page
+        needs them rather than held for 100,000 credentials at once, and refused if they
+        are not the bytes the credentials stage checked."""
+        return signed_bytes(self.file, self.digest)
 
     @property
     def doc(self) -> dict:
