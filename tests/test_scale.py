@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from badgepress.build import stream
+from badgepress.build import fanout
 from badgepress.build.credential_stage import Sampling
 from badgepress.build.pipeline import build, render
 from badgepress.build.render import _relpath
@@ -138,17 +138,17 @@ def test_fresh_copy_without_cache_equals_warm_builds(tmp_path: Path, monkeypatch
     """A site of a few hundred credentials built by two worker processes from a fresh
     copy (no .badgepress-cache) equals, byte for byte, the single-process build, the
     in-memory render, and a warm incremental build after an edit and its undo."""
-    monkeypatch.setattr(stream, "SMALL", 0)  # fork even for a small site
+    monkeypatch.setattr(fanout, "SMALL", 0)  # fork even for a small site
     site = tmp_path / "site"
     make_site(site, 12, 150)
     fresh = tmp_path / "fresh"
     shutil.copytree(site, fresh)
-    monkeypatch.setenv(stream.WORKERS_ENV, "2")
+    monkeypatch.setenv(fanout.WORKERS_ENV, "2")
     res = cli(fresh, "build", "--strict")
     assert res.exit_code == 0, res.output
     assert "150 credentials: 150 vouched for by the signed issuance log" in res.output
     parallel = tree(fresh / "_site")
-    monkeypatch.setenv(stream.WORKERS_ENV, "1")
+    monkeypatch.setenv(fanout.WORKERS_ENV, "1")
     build(site, tmp_path / "single", now=None)
     assert tree(tmp_path / "single") == parallel
     _, files, _, _ = render(site)
@@ -199,8 +199,8 @@ def test_state_horizon_forces_a_rebuild(issued) -> None:
 
 def test_worker_build_refuses_secrets_and_writes_nothing(issued, monkeypatch) -> None:
     site, _, key_file = issued
-    monkeypatch.setattr(stream, "SMALL", 0)
-    monkeypatch.setenv(stream.WORKERS_ENV, "2")
+    monkeypatch.setattr(fanout, "SMALL", 0)
+    monkeypatch.setenv(fanout.WORKERS_ENV, "2")
     monkeypatch.setenv("BADGEPRESS_KEY", str(key_file))
     build(site, now=NOW)
     before = tree(site / "_site")

@@ -43,6 +43,7 @@ from ..trust.resolve import LocalResolver, Resolver
 from ..trust.status import entry_of, list_bits, list_name, read_revocations, set_bits
 from ..trust.untrusted import JsonProblem, decode_utf8, loads
 from ..trust.verify import Check, check_dates, check_keys, check_proof, check_shape
+from .fanout import fan_out
 from .log_stage import (
     RESIGN_HINT,
     UnreadableLog,
@@ -218,12 +219,15 @@ class CredentialStage:
         self.cache = VerifiedCache(self.root, sha256_hex(read_regular(keys_file))
                                    if keys_file.is_file() else "", enabled=not verify_all)
         self.resolver = resolver or LocalResolver(site_documents(cfg, self.keys))
+        # the key check reads, never changes, the issuer's documents: no copy per file
+        self.key_resolver = LocalResolver(self.resolver.documents, shared=True) \
+            if isinstance(self.resolver, LocalResolver) and resolver is None else self.resolver
         self.by_achievement = {cfg.abs_url(b.url): b.slug for b in catalog.badges}
         self.owners: dict[tuple[str, int], str] = {}  # status entry -> credential file
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> list[Award]:
         root, cfg, problems = self.root, self.cfg, self.problems
-        credential_files = _read_files(root, CREDENTIALS_DIR, problems)
+        credential_files = self.hash_credentials()
         status_files = _read_files(root, STATUS_DIR, problems)
         try:
             before = len(problems.errors)
@@ -249,18 +253,37 @@ class CredentialStage:
         for old, new in self.renewals.items():
             self.renewed_from.setdefault(new, old)
         awards: list[Award] = []
-        for i, f in enumerate(credential_files, 1):
-            award = self.load_one(f)
-            if award:
-                awards.append(award)
+        self.files = credential_files
+        for done, loaded in fan_out(_load_range, self, len(credential_files)):
+            problems.items.extend(loaded.problems)
+            self.cache.fresh |= loaded.fresh
+            for name, n in loaded.counts.items():
+                setattr(self.report, name, getattr(self.report, name) + n)
+            for rel, award, entry in loaded.awards:
+                if entry is not None:
+                    self.claim_status_entry(root / rel, rel, entry)
+                if award is not None:
+                    awards.append(award)
             if progress:
-                progress(i, len(credential_files))
+                progress(done, len(credential_files))
         _check_revocations_match(root, cfg, awards, self.lists, self.revocations,
                                  self.owners, self.withdrawn, problems)
         if not problems.errors:
             self.cache.save({f.digest for f in credential_files})
         self.report.credentials = len(credential_files)
         return awards
+
+    def hash_credentials(self) -> list[_File]:
+        """(path, SHA-256) of every credential file, read on every core; the bytes are
+        not kept (each worker reads its files again, from the page cache, to load them)."""
+        folder = self.root / CREDENTIALS_DIR
+        self.paths = sorted(p.relative_to(self.root).as_posix()
+                            for p in folder.glob("*.json")) if folder.is_dir() else []
+        files: list[_File] = []
+        for _, (found, problems) in fan_out(_hash_range, self, len(self.paths), chunk=1000):
+            files.extend(found)
+            self.problems.items.extend(problems)
+        return files
 
     def draw_sample(self, files: list[_File]) -> None:
         """The files whose proofs are re-verified in full although the log vouches for
@@ -276,29 +299,40 @@ class CredentialStage:
         self.report.sampled = len(drawn)
         self.report.sample_paths = sorted(rel for rel, _ in drawn)
 
-    def load_one(self, f: _File) -> Award | None:
-        """One credential file: authentic, of this site, for one of its badges."""
+    def load_one(self, f: _File) -> tuple[Award | None, tuple[str, int] | None]:
+        """One credential file: authentic, of this site, for one of its badges; with the
+        status list entry it claims (claimed by the caller, in file order)."""
         path = self.root / f.rel
+        try:
+            raw = read_regular(path)
+        except (UnsafeFile, OSError) as exc:
+            self.problems.error(path, getattr(exc, "message", str(exc)))
+            return None, None
+        if sha256_hex(raw) != f.digest:
+            self.problems.error(path, "changed while the site was being built",
+                                hint="build again")
+            return None, None
+        f = _File(f.rel, raw, f.digest)
         doc, unreadable = read_document(f.raw)
         if unreadable:
             self.problems.error(path, unreadable, hint="restore the file from git; a signed "
                                 "credential must not be edited by hand")
-            return None
+            return None, None
         if not self.authentic(path, f, doc):
-            return None
+            return None, None
         slug = self.badge_of(path, f, doc)
         if slug is None:
-            return None
+            return None, None
         if not self.dates_readable(path, doc):
-            return None
-        self.claim_status_entry(path, f, doc)
+            return None, None
+        entry = entry_of(doc)
         try:
             evidence = _evidence(doc)
         except MarkdownError as exc:
             self.problems.error(path, f"its evidence narrative cannot be shown: {exc.message}",
                                 hint=WITHDRAW_HINT)
-            return None
-        return self.award(f, doc, slug, evidence)
+            return None, entry
+        return self.award(f, doc, slug, evidence), entry
 
     def dates_readable(self, path: Path, doc: dict[str, Any]) -> bool:
         """validFrom and validUntil in the form every verifier and page can read: a signed
@@ -322,7 +356,7 @@ class CredentialStage:
         if f.digest in self.vouched and f.digest not in self.sample and not self.verify_all:
             self.report.vouched += 1
             shape = check_shape(doc)
-            bad = [shape] if shape else [c for c in (check_keys(doc, self.resolver).check,)
+            bad = [shape] if shape else [c for c in (check_keys(doc, self.key_resolver).check,)
                                          if c.status != "pass"]
             for c in bad:
                 self.problems.error(path, f"{c.check} check failed: {c.message}",
@@ -387,11 +421,8 @@ class CredentialStage:
                                 "instead of deleting it)")
         return slug
 
-    def claim_status_entry(self, path: Path, f: _File, doc: dict[str, Any]) -> None:
+    def claim_status_entry(self, path: Path, rel: str, entry: tuple[str, int]) -> None:
         """A status list entry belongs to one credential only."""
-        entry = entry_of(doc)
-        if not entry:
-            return
         if list_name(self.cfg.base_url, entry[0]) is None:
             self.problems.error(path, f"its status list {entry[0]} is not one of this site's "
                                 "lists")
@@ -404,7 +435,7 @@ class CredentialStage:
                                 f"with {self.owners[entry]}", hint="two credentials issued "
                                 "on parallel branches: revoke one and reissue it")
         else:
-            self.owners[entry] = f.rel
+            self.owners[entry] = rel
 
     def award(self, f: _File, doc: dict[str, Any], slug: str,
               evidence: tuple[Evidence, ...]) -> Award:
@@ -426,6 +457,51 @@ class CredentialStage:
                      revoked_reason=revoked.reason if revoked and revoked.public else "",
                      renews=renews.removeprefix("urn:uuid:"),
                      renewed_by=renewed_by.removeprefix("urn:uuid:"))
+
+
+@dataclass
+class _Loaded:
+    """A worker's share of the credentials: (file, award or None, status entry it claims),
+    its problems, its counts for the report, and the digests it verified in full."""
+
+    awards: list[tuple[str, Award | None, tuple[str, int] | None]]
+    problems: list
+    counts: dict[str, int]
+    fresh: set[str]
+
+
+_COUNTS = ("cached", "vouched", "verified")
+
+
+def _load_range(stage: CredentialStage, start: int, end: int) -> _Loaded:
+    """Load files ``start:end`` of the stage; everything they change on the stage is
+    handed back and reset, so a worker process and this process behave the same."""
+    problems, stage.problems = stage.problems, Problems(stage.root)
+    before = {name: getattr(stage.report, name) for name in _COUNTS}
+    fresh_before = set(stage.cache.fresh)
+    try:
+        loaded = [(f.rel, *stage.load_one(f)) for f in stage.files[start:end]]
+        return _Loaded(loaded, stage.problems.items,
+                       {n: getattr(stage.report, n) - before[n] for n in _COUNTS},
+                       stage.cache.fresh - fresh_before)
+    finally:
+        stage.problems = problems
+        for name, value in before.items():
+            setattr(stage.report, name, value)
+        stage.cache.fresh = fresh_before
+
+
+def _hash_range(stage: CredentialStage, start: int, end: int) -> tuple[list[_File], list]:
+    problems = Problems(stage.root)
+    files = []
+    for rel in stage.paths[start:end]:
+        try:
+            raw = read_regular(stage.root / rel)
+        except UnsafeFile as exc:  # swapped in after the scan of load_site
+            problems.error(stage.root / rel, exc.message, hint=exc.hint)
+            continue
+        files.append(_File(rel, b"", sha256_hex(raw)))
+    return files, problems.items
 
 
 def _logged(expected: Expected, rel: str, digest: str) -> bool:

@@ -14,9 +14,7 @@ until the new one is whole.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import multiprocessing
 import os
 import posixpath
 import shutil
@@ -26,22 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import BuildError, Problem
+from .fanout import fan_out
 from .links import broken_link, fragment_problem, page_refs
 from .plan import Job
 from .safety import SecretScanner
 
-SMALL = 2000  # below this many files, forking costs more than it saves
 CHUNK = 400  # output paths per task: small enough to balance, big enough to be cheap
-WORKERS_ENV = "BADGEPRESS_WORKERS"
-
-
-def worker_count(n_files: int) -> int:
-    """Processes to use: one per core this process may run on (BADGEPRESS_WORKERS
-    overrides), and none besides this one for a small site."""
-    wanted = os.environ.get(WORKERS_ENV, "")
-    cores = int(wanted) if wanted.isdigit() and int(wanted) > 0 else len(
-        os.sched_getaffinity(0))
-    return 1 if n_files < SMALL else cores
 
 
 @dataclass
@@ -72,15 +60,10 @@ class _Work:
     previous: dict[str, tuple[str, int, int]] | None  # None: write everything
 
 
-_WORK: _Work | None = None
-
-
-def _do_range(bounds: tuple[int, int]) -> ChunkResult:
-    work = _WORK
-    assert work is not None
+def _do_range(work: _Work, start: int, end: int) -> ChunkResult:
     result = ChunkResult()
     made: set[str] = set()
-    for path, job in work.items[bounds[0]:bounds[1]]:
+    for path, job in work.items[start:end]:
         try:
             data = job.make()
         except BuildError as exc:
@@ -134,11 +117,6 @@ def _check_page(work: _Work, path: str, source: str, data: bytes,
             result.anchors.append((path, ref, target, fragment))
 
 
-def _ranges(n: int) -> Iterator[tuple[int, int]]:
-    for start in range(0, n, CHUNK):
-        yield start, min(start + CHUNK, n)
-
-
 def safe_relative(path: str) -> bool:
     """An output path that stays inside the output folder (checked as text, before any
     file is written: no absolute path, no '..', no empty or '.' segment)."""
@@ -168,7 +146,6 @@ def write_jobs(out_dir: Path, jobs: dict[str, Job], scanner: SecretScanner, *,
     ``out_dir``, as the manifest says), files whose bytes did not change are not written
     again: only changed files are moved in (each rename atomic) and stale ones deleted;
     without it the whole folder is replaced in two renames."""
-    global _WORK
     for path, job in jobs.items():
         if not safe_relative(path):
             raise BuildError([Problem(job.source, f"output path escapes the site folder: "
@@ -179,9 +156,13 @@ def write_jobs(out_dir: Path, jobs: dict[str, Job], scanner: SecretScanner, *,
         previous = None
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     items = list(jobs.items())
-    _WORK = _Work(staging, items, scanner, links, frozenset(jobs), out_dir, previous)
+    work = _Work(staging, items, scanner, links, frozenset(jobs), out_dir, previous)
     try:
-        results = list(_run(len(items), tick))
+        results = []
+        for done, result in fan_out(_do_range, work, len(items), chunk=CHUNK, ordered=False):
+            results.append(result)
+            if tick:
+                tick(done, len(items))
         problems = [p for r in results for p in r.problems]
         link_problems = [p for r in results for p in r.links]
         if links:
@@ -212,7 +193,6 @@ def write_jobs(out_dir: Path, jobs: dict[str, Job], scanner: SecretScanner, *,
         return Written(link_problems, entries, len(staged), removed)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        _WORK = None
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
@@ -249,30 +229,6 @@ def _move_in(staging: Path, out_dir: Path, staged: list[str], stale: list[str]) 
                 break  # not empty (or gone): its parents are not empty either
             folder = posixpath.dirname(folder)
     return len(stale)
-
-
-def _run(n: int, tick: Callable[[int, int], None] | None) -> Iterator[ChunkResult]:
-    done = 0
-    workers = worker_count(n)
-    if workers == 1:
-        for bounds in _ranges(n):
-            result = _do_range(bounds)
-            done += bounds[1] - bounds[0]
-            if tick:
-                tick(done, n)
-            yield result
-        return
-    gc.collect()
-    gc.freeze()  # keep the collector from touching (and so copying) the parent's pages
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for result in pool.imap_unordered(_do_range, _ranges(n)):
-                done += result.written
-                if tick:
-                    tick(done, n)
-                yield result
-    finally:
-        gc.unfreeze()
 
 
 class SiteFiles(Mapping):

@@ -13,6 +13,7 @@ import os
 import stat
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ def multibase_priv(seed: bytes) -> str:
     return "z" + base58.b58encode(ED25519_PRIV + seed).decode()
 
 
+@lru_cache(maxsize=256)  # the same few keys, looked up for 100,000 credentials
 def decode_multibase_key(value: str, prefix: bytes = ED25519_PUB) -> bytes:
     """Raw 32-byte key from a 'z…' multibase Multikey value; ValueError when it is not one."""
     if not isinstance(value, str) or not value.startswith("z"):
