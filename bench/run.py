@@ -325,8 +325,10 @@ def hugo_anchor(out: Path, pages: int, work: Path, binary: Path) -> dict:
             "page_bytes": our_bytes, "hugo_page_bytes": run.page_bytes}
 
 
-def measure_scale(badges: int, credentials: int, issue_rows: int, binary: Path) -> dict:
-    """The scale benchmark: every figure on a fresh copy of one cached pristine site."""
+def measure_scale(badges: int, credentials: int, issue_rows: int, binary: Path,
+                  work: Path) -> dict:
+    """The scale benchmark: every figure on a fresh copy of one cached pristine site, in
+    ``work``."""
     from synthetic import cached_site, copy_site
 
     print(f"scale: {badges:,} badges, {credentials:,} credentials")
@@ -334,21 +336,19 @@ def measure_scale(badges: int, credentials: int, issue_rows: int, binary: Path) 
     print(f"  synthetic site {made.folder.name}: "
           f"{f'made in {made.made_s:.1f} s' if made.made_s else 'from bench/.cache'}")
     figures: dict = {"badges": badges, "scale_credentials": credentials}
-    with tempfile.TemporaryDirectory(prefix="badgepress-bench-") as tmp:
-        work = Path(tmp)
-        site = copy_site(made.site, work / "site")
-        seconds, output, rss = run_cli(site, "build", "-v", measure_rss=True)
-        show(output)
-        out = site / "_site"
-        figures |= {"pages": sum(1 for _ in out.rglob("*.html")),
-                    "cold_build_s": round(seconds, 2), **rss}
-        seconds, output, _ = run_cli(site, "build", "-v")
-        show(output)
-        figures["noop_rebuild_s"] = round(seconds, 2)
-        figures |= hugo_anchor(out, figures["pages"], work, binary)
-        figures["ratio_vs_hugo"] = round(figures["cold_build_s"] / figures["hugo_s"], 2)
-        figures |= incremental(site, work / "inc-out", made.key_file)
-        figures |= issue_rate(made.site, work, made.key_file, issue_rows, badges)
+    site = copy_site(made.site, work / "site")
+    seconds, output, rss = run_cli(site, "build", "-v", measure_rss=True)
+    show(output)
+    out = site / "_site"
+    figures |= {"pages": sum(1 for _ in out.rglob("*.html")),
+                "cold_build_s": round(seconds, 2), **rss}
+    seconds, output, _ = run_cli(site, "build", "-v")
+    show(output)
+    figures["noop_rebuild_s"] = round(seconds, 2)
+    figures |= hugo_anchor(out, figures["pages"], work, binary)
+    figures["ratio_vs_hugo"] = round(figures["cold_build_s"] / figures["hugo_s"], 2)
+    figures |= incremental(site, work / "inc-out", made.key_file)
+    figures |= issue_rate(made.site, work, made.key_file, issue_rows, badges)
     return figures
 
 
@@ -436,7 +436,8 @@ def main() -> None:
     credentials = args.credentials or (10_000 if args.quick else 100_000)
     rows = args.issue_rows or (200 if args.quick else 1000)
     figures: dict = {"quick": args.quick}
-    if not args.no_scale:
+    binary = None
+    if not args.no_scale:  # before anything slow: say how to install Hugo if it is missing
         from hugo_site import HUGO_VERSION, INSTALL_HINT, hugo_binary, hugo_version
 
         binary = hugo_binary()
@@ -445,13 +446,18 @@ def main() -> None:
         if hugo_version(binary) != HUGO_VERSION:
             print(f"warning: hugo {hugo_version(binary)} at {binary}, not {HUGO_VERSION}: "
                   f"the ratio is comparable only with the same Hugo. {INSTALL_HINT}")
-        figures |= measure_scale(args.badges, credentials, rows, binary)
     figures |= demo_and_browser(args.pages, browser=not (args.quick or args.no_browser))
-    if not args.no_scale:
+    if binary is None:
+        print(json.dumps(figures))
+        return
+    # the working folder holds several copies of the site and its outputs (300,000+ files
+    # at full size): removing it takes minutes, so the figures are printed before that
+    with tempfile.TemporaryDirectory(prefix="badgepress-bench-") as tmp:
+        figures |= measure_scale(args.badges, credentials, rows, binary, Path(tmp))
         if args.quick:
             print(f"(--quick: {credentials:,} credentials, {rows} issued rows, no browser)")
         report_scale(figures)
-    print(json.dumps(figures))
+        print(json.dumps(figures), flush=True)
 
 
 if __name__ == "__main__":
