@@ -34,6 +34,7 @@ from ..trust.verify import email_hash
 
 INDEX_PATH = CACHE_DIR / "issue-index.json"
 VERSION = 1
+RESAVE_AFTER = 200  # files parsed or added since the saved index: worth writing it again
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,11 @@ def _stamp(st: os.stat_result) -> list[int]:
 class CredentialIndex:
     """The credentials of a site by file name, and by achievement for duplicate checks."""
 
-    def __init__(self, root: Path, files: dict[str, tuple[list[int], Entry]]):
+    def __init__(self, root: Path, files: dict[str, tuple[list[int], Entry]],
+                 fresh: int = 0):
         self.root = root
         self.files = files
+        self.fresh = fresh  # entries the saved index lacks (parsed now, or added)
         self._by_achievement: dict[Any, list[str]] | None = None
 
     def _grouped(self) -> dict[Any, list[str]]:
@@ -118,10 +121,15 @@ class CredentialIndex:
     def add(self, path: Path, doc: dict[str, Any]) -> None:
         """A file just written by this run (its content is known: no need to read it)."""
         self.files[path.name] = (_stamp(path.stat()), entry_for(doc))
+        self.fresh += 1
         self._by_achievement = None
 
     def save(self) -> None:
-        """Write the index (atomically; a failure only costs the next run a rebuild)."""
+        """Write the index (atomically; a failure only costs the next run a rebuild) when
+        it lacks enough entries to matter: rewriting 30 MB for one credential would cost
+        more than parsing the few files it lacks on the next run."""
+        if self.fresh < RESAVE_AFTER and (self.root / INDEX_PATH).is_file():
+            return
         data = {"version": VERSION,
                 "files": {n: [stamp, e.to_json()] for n, (stamp, e) in self.files.items()}}
         try:
@@ -150,6 +158,7 @@ def load_index(root: Path) -> CredentialIndex:
     A file that cannot be read or parsed is left out, as ``existing_for`` leaves it out."""
     saved = _read_index(root)
     files: dict[str, tuple[list[int], Entry]] = {}
+    fresh = 0
     folder = root / CREDENTIALS_DIR
     listing = os.scandir(folder) if folder.is_dir() else contextlib.nullcontext([])
     with listing as items:  # the names folder.glob("*.json") gives, dot files included
@@ -169,5 +178,6 @@ def load_index(root: Path) -> CredentialIndex:
             except (ValueError, OSError):
                 continue
             files[item.name] = (stamp, entry_for(doc))
-    return CredentialIndex(root, files)
+            fresh += 1
+    return CredentialIndex(root, files, fresh + len(set(saved) - set(files)))
 
