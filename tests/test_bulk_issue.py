@@ -97,7 +97,8 @@ def test_the_index_answers_as_the_full_scan_also_when_stale(keyed, tmp_path: Pat
     assert again[0].path == pulled[1].path and again[1].path == edited
 
 
-@pytest.mark.parametrize("damage", ["missing", "garbage", "wrong shape", "other version"])
+@pytest.mark.parametrize("damage", ["missing", "garbage", "wrong shape", "bad record",
+                                    "other version"])
 def test_a_missing_or_damaged_index_is_rebuilt(keyed, damage: str) -> None:
     site, key, _ = keyed
     issue(site, key, IssueRequest("member", "ada@example.org"),
@@ -109,6 +110,11 @@ def test_a_missing_or_damaged_index_is_rebuilt(keyed, damage: str) -> None:
         path.write_bytes(b"\x00{not json")
     elif damage == "wrong shape":
         path.write_text(json.dumps({"version": 1, "files": {"x.json": [1, 2]}}))
+    elif damage == "bad record":  # right stamps, nonsense facts: not trusted either
+        data = json.loads(path.read_text())
+        for record in data["files"].values():
+            record[4] = "sha256$..."
+        path.write_text(json.dumps(data))
     else:
         data = json.loads(path.read_text())
         path.write_text(json.dumps({**data, "version": 0}))

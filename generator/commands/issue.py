@@ -37,8 +37,8 @@ from ..core.text import (
 from ..trust import ld, ob, proof
 from ..trust.issuer import issuer_object, key_id
 from ..trust.keys import KeyProblem, SigningKey, load_key_history
-from ..trust.ledger import Log, Transaction, transaction
-from ..trust.logs import read_logs
+from ..trust.ledger import Log, Transaction, read_log, transaction
+from ..trust.logs import log_names
 from ..trust.status import (
     Allocator,
     empty_list,
@@ -374,7 +374,10 @@ def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]
     with Signer(key, vm, now, len(requests), credential_bytes) as signer, \
             transaction(root, key, vm) as tx:  # logged when it takes the lock
         index = load_index(root)
-        allocator = Allocator(cfg.base_url, index.used_indexes(read_logs(root)),
+        # every log, as read_logs reads them; the transaction has just read its own
+        logs = [tx.log if name == tx.log.name else read_log(root, name)
+                for name in log_names(root)]
+        allocator = Allocator(cfg.base_url, index.used_indexes(logs),
                               key_prefix(key.public_multibase))
         planned = _plan(root, cfg, catalog, requests, index, allocator, now, results)
         written = _Writer(root, tx, index, results, progress)

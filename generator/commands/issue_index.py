@@ -22,7 +22,6 @@ import contextlib
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,60 +36,60 @@ VERSION = 1
 RESAVE_AFTER = 200  # files parsed or added since the saved index: worth writing it again
 
 
-@dataclass(frozen=True)
-class Entry:
-    """What one credential file says, as ``already_issued`` and ``used_indexes`` read it."""
-
-    achievement: Any  # credentialSubject.achievement.id, as written
-    emails: tuple[tuple[Any, Any], ...]  # (salt, identityHash) of each emailAddress identifier
-    status: tuple[str, int] | None  # its BitstringStatusListEntry (list URL, index)
-
-    def to_json(self) -> list[Any]:
-        return [self.achievement, [list(e) for e in self.emails],
-                list(self.status) if self.status else None]
-
-    @classmethod
-    def from_json(cls, data: list[Any]) -> Entry:
-        achievement, emails, status = data
-        return cls(achievement, tuple((s, h) for s, h in emails),
-                   (str(status[0]), int(status[1])) if status else None)
+# One file's record, kept as the JSON the index is saved as (no conversion on load or save):
+# [size, mtime_ns, inode, achievement id as written, [[salt, identityHash] of each
+#  emailAddress identifier], [status list URL, index] or None]
+Record = list[Any]
 
 
-def entry_for(doc: Any) -> Entry:
-    """The index entry of a parsed credential (anything that is no credential has none of
-    the three)."""
+def facts_of(doc: Any) -> list[Any]:
+    """What ``already_issued`` and ``used_indexes`` read in a parsed credential: its
+    achievement id, (salt, hash) of its email identifiers, its status entry (anything that
+    is no credential has none of the three)."""
     if not isinstance(doc, dict):
-        return Entry(None, (), None)
+        return [None, [], None]
     subject = doc.get("credentialSubject", {})
     subject = subject if isinstance(subject, dict) else {}
     achievement = subject.get("achievement", {})
     idents = subject.get("identifier", [])
-    emails = tuple((i.get("salt", ""), i.get("identityHash"))
-                   for i in (idents if isinstance(idents, list) else [])
-                   if isinstance(i, dict) and i.get("identityType") == "emailAddress")
-    return Entry(achievement.get("id") if isinstance(achievement, dict) else None, emails,
-                 entry_of(doc))
+    emails = [[i.get("salt", ""), i.get("identityHash")]
+              for i in (idents if isinstance(idents, list) else [])
+              if isinstance(i, dict) and i.get("identityType") == "emailAddress"]
+    status = entry_of(doc)
+    return [achievement.get("id") if isinstance(achievement, dict) else None, emails,
+            list(status) if status else None]
 
 
 def _stamp(st: os.stat_result) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
+def _valid(record: Any) -> bool:
+    """The shape ``facts_of`` and ``_stamp`` give (a saved index is checked, not trusted)."""
+    if type(record) is not list or len(record) != 6:
+        return False
+    size, mtime, ino, _, emails, status = record
+    return (type(size) is int and type(mtime) is int and type(ino) is int
+            and type(emails) is list
+            and all(type(e) is list and len(e) == 2 for e in emails)
+            and (status is None or (type(status) is list and len(status) == 2
+                                    and type(status[0]) is str and type(status[1]) is int)))
+
+
 class CredentialIndex:
     """The credentials of a site by file name, and by achievement for duplicate checks."""
 
-    def __init__(self, root: Path, files: dict[str, tuple[list[int], Entry]],
-                 fresh: int = 0):
+    def __init__(self, root: Path, files: dict[str, Record], fresh: int = 0):
         self.root = root
         self.files = files
-        self.fresh = fresh  # entries the saved index lacks (parsed now, or added)
+        self.fresh = fresh  # records the saved index lacks (parsed now, or added)
         self._by_achievement: dict[Any, list[str]] | None = None
 
     def _grouped(self) -> dict[Any, list[str]]:
         if self._by_achievement is None:
             grouped: dict[Any, list[str]] = {}
             for name in sorted(self.files):  # the order existing_for reads them in
-                achievement = self.files[name][1].achievement
+                achievement = self.files[name][3]
                 if isinstance(achievement, str):
                     grouped.setdefault(achievement, []).append(name)
             self._by_achievement = grouped
@@ -100,7 +99,7 @@ class CredentialIndex:
         """The first file (by name) of a credential for this achievement whose email
         identifier hashes ``email`` (normalized) with its own salt."""
         for name in self._grouped().get(achievement_id, []):
-            for salt, digest in self.files[name][1].emails:
+            for salt, digest in self.files[name][4]:
                 if isinstance(salt, str) and digest == email_hash(email, salt):
                     return self.root / CREDENTIALS_DIR / name
         return None
@@ -109,9 +108,9 @@ class CredentialIndex:
         """Status list entries taken by the credentials, and reserved by withdrawn ones
         (the same rule as ``issue.used_indexes``)."""
         used: dict[str, set[int]] = {}
-        for _, entry in self.files.values():
-            if entry.status:
-                used.setdefault(entry.status[0], set()).add(entry.status[1])
+        for record in self.files.values():
+            if record[5]:
+                used.setdefault(record[5][0], set()).add(record[5][1])
         for e in (e for log in logs for e in log.withdrawn().values()):
             url, _, index = str(e.get("status", "")).rpartition("#")
             if url and index.isdigit():
@@ -120,18 +119,17 @@ class CredentialIndex:
 
     def add(self, path: Path, doc: dict[str, Any]) -> None:
         """A file just written by this run (its content is known: no need to read it)."""
-        self.files[path.name] = (_stamp(path.stat()), entry_for(doc))
+        self.files[path.name] = _stamp(path.stat()) + facts_of(doc)
         self.fresh += 1
         self._by_achievement = None
 
     def save(self) -> None:
         """Write the index (atomically; a failure only costs the next run a rebuild) when
-        it lacks enough entries to matter: rewriting 30 MB for one credential would cost
+        it lacks enough records to matter: rewriting 30 MB for one credential would cost
         more than parsing the few files it lacks on the next run."""
         if self.fresh < RESAVE_AFTER and (self.root / INDEX_PATH).is_file():
             return
-        data = {"version": VERSION,
-                "files": {n: [stamp, e.to_json()] for n, (stamp, e) in self.files.items()}}
+        data = {"version": VERSION, "files": self.files}
         try:
             atomic_write(self.root / INDEX_PATH, json.dumps(data, separators=(",", ":"),
                                                             ensure_ascii=False).encode())
@@ -139,17 +137,19 @@ class CredentialIndex:
             pass
 
 
-def _read_index(root: Path) -> dict[str, tuple[list[int], Entry]]:
-    """The saved entries; {} when there is no usable index (missing, damaged, older)."""
+def _read_index(root: Path) -> dict[str, Record]:
+    """The saved records; {} when there is no usable index (missing, damaged, older)."""
     path = root / INDEX_PATH
     try:
         data = json.loads(read_regular(path)) if path.is_file() else {}
-        if not isinstance(data, dict) or data.get("version") != VERSION:
-            return {}
-        return {str(name): (list(stamp), Entry.from_json(entry))
-                for name, (stamp, entry) in data["files"].items()}
-    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+    except (OSError, ValueError):
         return {}
+    if not isinstance(data, dict) or data.get("version") != VERSION:
+        return {}
+    files = data.get("files")
+    if not isinstance(files, dict) or not all(_valid(r) for r in files.values()):
+        return {}
+    return files
 
 
 def load_index(root: Path) -> CredentialIndex:
@@ -157,7 +157,7 @@ def load_index(root: Path) -> CredentialIndex:
     are gone are dropped, new or changed files (size, mtime or inode differ) are parsed.
     A file that cannot be read or parsed is left out, as ``existing_for`` leaves it out."""
     saved = _read_index(root)
-    files: dict[str, tuple[list[int], Entry]] = {}
+    files: dict[str, Record] = {}
     fresh = 0
     folder = root / CREDENTIALS_DIR
     listing = os.scandir(folder) if folder.is_dir() else contextlib.nullcontext([])
@@ -170,14 +170,14 @@ def load_index(root: Path) -> CredentialIndex:
             except OSError:
                 continue
             old = saved.get(item.name)
-            if old is not None and old[0] == stamp:
+            if old is not None and old[:3] == stamp:
                 files[item.name] = old
                 continue
             try:
                 doc = json.loads(read_regular(Path(item.path)))
             except (ValueError, OSError):
                 continue
-            files[item.name] = (stamp, entry_for(doc))
+            files[item.name] = stamp + facts_of(doc)
             fresh += 1
     return CredentialIndex(root, files, fresh + len(set(saved) - set(files)))
 
