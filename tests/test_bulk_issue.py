@@ -33,6 +33,7 @@ from badgepress.commands.issue_workers import PARALLEL_MIN
 from badgepress.trust.keys import SigningKey, add_key
 from badgepress.trust.ledger import read_log
 from badgepress.trust.logs import read_logs
+from badgepress.trust.status import Allocator
 from click.testing import CliRunner
 from conftest import NOW, REPO, issue
 
@@ -217,3 +218,16 @@ def test_a_bar_shows_the_signing_on_a_terminal_only(keyed, tmp_path: Path, monke
     assert res.exit_code == 0, res.output
     assert "200 credentials issued, 0 skipped" in res.stdout
     assert ("signing" in res.stderr) is terminal
+
+
+def test_a_filling_list_hands_out_every_free_index_once_then_opens_the_next() -> None:
+    """From random probes to the list of what is left (a list over ~94% full), no index is
+    given twice and none is skipped."""
+    base, prefix = "https://b.example/", "z6MkhaXgBZDvotDk"
+    url = f"{base}status/{prefix}-1.json"
+    used = {url: set(range(0, 2000, 2))}  # half of 2,000 taken
+    alloc = Allocator(base, used, prefix, capacity=2000)
+    picks = [alloc.next() for _ in range(1000)]
+    assert {p[0] for p in picks} == {url}
+    assert sorted(p[1] for p in picks) == list(range(1, 2000, 2))
+    assert alloc.next()[2] == f"{prefix}-2"
