@@ -380,18 +380,18 @@ def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]
         allocator = Allocator(cfg.base_url, index.used_indexes(logs),
                               key_prefix(key.public_multibase))
         planned = _plan(root, cfg, catalog, requests, index, allocator, now, results)
-        written = _Writer(root, tx, index, results, progress)
+        writer = _Writer(root, tx, index, results, progress)
         opened: set[str] = set()
         for item, data in zip(planned, signer.sign_all(p.doc for p in planned), strict=True):
             n = item.list_name
             if n not in opened and not (root / list_path(n)).is_file():
-                written.flush()  # the list is logged before the credentials that use it
+                writer.flush()  # the list is logged before the credentials that use it
                 listed = signed_status_list(cfg, key, vm, n, set(), iso(now))
                 tx.write(list_path(n), listed)
                 tx.record("status-list", item.url, {list_path(n): listed})
             opened.add(n)
-            written.add(item, data)
-        written.flush()
+            writer.add(item, data)
+        writer.flush()
     index.save()
     return [issued for _, issued in sorted(results, key=lambda r: r[0])]
 
