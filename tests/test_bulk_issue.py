@@ -30,7 +30,9 @@ from badgepress.commands.issue import (
 )
 from badgepress.commands.issue_index import INDEX_PATH, load_index
 from badgepress.commands.issue_workers import PARALLEL_MIN
+from badgepress.trust import proof
 from badgepress.trust.keys import SigningKey, add_key
+from badgepress.trust.ld import UnsafeDocument
 from badgepress.trust.ledger import read_log
 from badgepress.trust.logs import read_logs
 from badgepress.trust.status import Allocator
@@ -231,3 +233,24 @@ def test_a_filling_list_hands_out_every_free_index_once_then_opens_the_next() ->
     assert {p[0] for p in picks} == {url}
     assert sorted(p[1] for p in picks) == list(range(1, 2000, 2))
     assert alloc.next()[2] == f"{prefix}-2"
+
+
+def test_an_error_in_a_worker_reaches_the_caller_and_rolls_back(keyed, monkeypatch) -> None:
+    site, key, _ = keyed
+    real_sign = proof.sign
+
+    def sign(doc, *args, **kwargs):
+        idents = doc["credentialSubject"].get("identifier", [])  # a status list has none
+        if any(i.get("identityHash") == "Boom" for i in idents):
+            raise UnsafeDocument("property 'boom' is not defined by the document's contexts")
+        return real_sign(doc, *args, **kwargs)
+
+    monkeypatch.setattr(proof, "sign", sign)  # the workers are forked: they inherit it
+    requests = rows(PARALLEL_MIN + 10, "e")
+    requests[30] = (32, IssueRequest("member", "boom@example.org", "Boom"))
+    with pytest.raises(UnsafeDocument, match="'boom'"):
+        issue_credentials(site, requests, key, now=NOW)
+    assert not list((site / "site_src/credentials").glob("*.json"))
+    assert not (site / "site_src/log/.journal.jsonl").exists()
+    monkeypatch.setattr(proof, "sign", real_sign)
+    assert all(r.new for r in issue_credentials(site, requests, key, now=NOW))
