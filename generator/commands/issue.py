@@ -7,6 +7,7 @@ IdentityObject) and, if they agreed, a display name; the plain email is never st
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -36,8 +37,8 @@ from ..core.text import (
 from ..trust import ld, ob, proof
 from ..trust.issuer import issuer_object, key_id
 from ..trust.keys import KeyProblem, SigningKey, load_key_history
-from ..trust.ledger import Log, transaction
-from ..trust.logs import read_logs
+from ..trust.ledger import Log, Transaction, read_log, transaction
+from ..trust.logs import log_names
 from ..trust.status import (
     Allocator,
     empty_list,
@@ -51,6 +52,8 @@ from ..trust.status import (
     status_list_credential,
 )
 from ..trust.verify import email_hash
+from .issue_index import CredentialIndex, load_index
+from .issue_workers import Signer
 
 CSV_COLUMNS = ("badge", "email", "name", "evidence", "narrative", "date")
 EMAIL_SHAPE = "name@domain"
@@ -119,9 +122,11 @@ def request_problems(req: IssueRequest, catalog: Catalog) -> list[str]:
     return out
 
 
-def build_credential(cfg: SiteConfig, badge: Badge, req: IssueRequest,
-                     now: datetime) -> dict[str, Any]:
-    """The unsigned OpenBadgeCredential (DESIGN.md, "Credential")."""
+def build_credential(cfg: SiteConfig, badge: Badge, req: IssueRequest, now: datetime,
+                     achievement: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The unsigned OpenBadgeCredential (DESIGN.md, "Credential"). ``achievement``: the
+    badge's Achievement when the caller already made it (a bulk issue makes it once a badge;
+    it is copied, never shared between credentials)."""
     valid_from = req.date or now
     salt = secrets.token_hex(16)
     identifiers: list[dict[str, Any]] = [{
@@ -143,7 +148,8 @@ def build_credential(cfg: SiteConfig, badge: Badge, req: IssueRequest,
         doc["validUntil"] = iso(add_duration(valid_from, badge.valid_for))
     doc["name"] = badge.name
     doc["credentialSubject"] = {"type": ["AchievementSubject"], "identifier": identifiers,
-                                "achievement": ob.achievement(badge, cfg, context=False)}
+                                "achievement": copy.deepcopy(achievement) if achievement
+                                else ob.achievement(badge, cfg, context=False)}
     if req.evidence or req.narrative:
         evidence: dict[str, Any] = {"type": ["Evidence"]}
         if req.evidence:
@@ -322,15 +328,33 @@ def used_indexes(existing: list[tuple[Path, dict[str, Any]]], logs: Iterable[Log
     return used
 
 
+COMMIT_EVERY = 1000  # credentials per commit: a crash costs at most this much signing
+BATCH = 50  # credentials written per journal fsync
+
+
+@dataclass
+class _Planned:
+    """A request that will be issued: its unsigned credential and its status list entry."""
+
+    request: IssueRequest
+    doc: dict[str, Any]
+    url: str
+    list_name: str
+    done: int  # its position among all requests, for the progress callback
+
+
 def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]],
                       key: SigningKey, *, source: str = "command line",
                       now: datetime | None = None,
                       progress: Callable[[int], None] | None = None) -> list[Issued]:
-    """Check every request first, then sign and write each credential in one transaction.
+    """Check every request first, then sign and write each credential in transactions.
 
     Nothing is written when any request is wrong; a request whose earner already holds the
-    badge is skipped (so rerunning a CSV issues no duplicates). Each credential gets a random
-    unused entry of a status list, so it can be revoked later; each is logged.
+    badge is skipped (so rerunning a CSV issues no duplicates, and resumes an interrupted
+    run). Each credential gets a random unused entry of a status list, so it can be revoked
+    later; each is logged. What credentials exist comes from the index (``issue_index``), not
+    from parsing every file; a large batch is signed on every core (``issue_workers``) while
+    this process stays the one writer, committing every ``COMMIT_EVERY`` credentials.
     """
 
     now = now or now_utc()
@@ -345,35 +369,90 @@ def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]
             problems.error(source, f"date {iso(req.date)} is in the future", line=line,
                            hint="credentials are dated when the badge was earned")
     problems.raise_if_errors()
-    results: list[Issued] = []
-    with transaction(root, key, vm) as tx:  # logged when it takes the lock
-        existing = existing_for(root)
-        allocator = key_allocator(cfg, key, existing, read_logs(root))
-        seen: dict[tuple[str, str], Path] = {}
-        for done, (_, req) in enumerate(requests, 1):
-            badge = catalog.badge(req.badge)
-            dup = already_issued(existing, cfg, badge, req.email) or seen.get(
-                (req.badge, normalize_email(req.email)))
-            if dup:
-                results.append(Issued(req, dup, False))
-                continue
-            url, index, n = allocator.next()
-            if not (root / list_path(n)).is_file():
-                data = signed_status_list(cfg, key, vm, n, set(), iso(now))
-                tx.write(list_path(n), data)
-                tx.record("status-list", url, {list_path(n): data})
-            doc = build_credential(cfg, badge, req, now)
-            doc["credentialStatus"] = status_entry(url, index)
-            signed = sign_credential(doc, key, vm, now)
-            path = credential_path(root, signed)
-            data = credential_bytes(signed)
-            tx.write(path.relative_to(root), data)
-            tx.record("issue", signed["id"], {path.relative_to(root): data})
-            seen[(req.badge, normalize_email(req.email))] = path
-            results.append(Issued(req, path, True))
-            if progress:
-                progress(done)
-    return results
+    results: list[tuple[int, Issued]] = []  # with the request's position
+    # the pool before the lock: a worker must never inherit the lock's file (issue_workers)
+    with Signer(key, vm, now, len(requests), credential_bytes) as signer, \
+            transaction(root, key, vm) as tx:  # logged when it takes the lock
+        index = load_index(root)
+        # every log, as read_logs reads them; the transaction has just read its own
+        logs = [tx.log if name == tx.log.name else read_log(root, name)
+                for name in log_names(root)]
+        allocator = Allocator(cfg.base_url, index.used_indexes(logs),
+                              key_prefix(key.public_multibase))
+        planned = _plan(root, cfg, catalog, requests, index, allocator, now, results)
+        writer = _Writer(root, tx, index, results, progress)
+        opened: set[str] = set()
+        for item, data in zip(planned, signer.sign_all(p.doc for p in planned), strict=True):
+            n = item.list_name
+            if n not in opened and not (root / list_path(n)).is_file():
+                writer.flush()  # the list is logged before the credentials that use it
+                listed = signed_status_list(cfg, key, vm, n, set(), iso(now))
+                tx.write(list_path(n), listed)
+                tx.record("status-list", item.url, {list_path(n): listed})
+            opened.add(n)
+            writer.add(item, data)
+        writer.flush()
+    index.save()
+    return [issued for _, issued in sorted(results, key=lambda r: r[0])]
+
+
+class _Writer:
+    """Writes signed credentials in batches of ``BATCH`` (one journal fsync each, see
+    ``Transaction.write_new``), logs them in order and commits every ``COMMIT_EVERY``."""
+
+    def __init__(self, root: Path, tx: Transaction, index: CredentialIndex,
+                 results: list[tuple[int, Issued]], progress: Callable[[int], None] | None):
+        self.root, self.tx, self.index = root, tx, index
+        self.results, self.progress = results, progress
+        self.batch: list[tuple[_Planned, bytes]] = []
+        self.since_commit = 0
+
+    def add(self, item: _Planned, data: bytes) -> None:
+        self.batch.append((item, data))
+        if len(self.batch) >= BATCH or self.since_commit + len(self.batch) >= COMMIT_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        paths = [credential_path(self.root, item.doc) for item, _ in self.batch]
+        self.tx.write_new([(path.relative_to(self.root), data)
+                           for path, (_, data) in zip(paths, self.batch, strict=True)])
+        for path, (item, data) in zip(paths, self.batch, strict=True):
+            self.tx.record("issue", item.doc["id"], {path.relative_to(self.root): data})
+            self.index.add(path, item.doc)
+            self.results.append((item.done, Issued(item.request, path, True)))
+        self.since_commit += len(self.batch)
+        if self.since_commit >= COMMIT_EVERY:
+            self.tx.commit()
+            self.since_commit = 0
+        if self.progress and self.batch:
+            self.progress(self.batch[-1][0].done)
+        self.batch = []
+
+
+def _plan(root: Path, cfg: SiteConfig, catalog: Catalog,
+          requests: list[tuple[int | None, IssueRequest]], index: CredentialIndex,
+          allocator: Allocator, now: datetime, skipped: list[tuple[int, Issued]]
+          ) -> list[_Planned]:
+    """Decide, in the order of the requests, which are duplicates (added to ``skipped``) and
+    what the others will be: their unsigned credential and status list entry."""
+    planned: list[_Planned] = []
+    seen: dict[tuple[str, str], Path] = {}
+    achievements: dict[str, dict[str, Any]] = {}
+    for done, (_, req) in enumerate(requests, 1):
+        badge = catalog.badge(req.badge)
+        email = normalize_email(req.email)
+        dup = index.duplicate(cfg.abs_url(badge.url), email) or seen.get((req.badge, email))
+        if dup:
+            skipped.append((done, Issued(req, dup, False)))
+            continue
+        url, status_index, n = allocator.next()
+        if req.badge not in achievements:
+            achievements[req.badge] = ob.achievement(badge, cfg, context=False)
+        doc = build_credential(cfg, badge, req, now, achievements[req.badge])
+        doc["credentialStatus"] = status_entry(url, status_index)
+        seen[(req.badge, email)] = credential_path(root, doc)
+        planned.append(_Planned(req, doc, url, n, done))
+    return planned
 
 
 def requests_from_csv(path: Path, root: Path) -> list[tuple[int | None, IssueRequest]]:

@@ -19,6 +19,8 @@ from typing import Any
 import rfc8785
 from pyld import jsonld
 from pyld.canon import URDNA2015
+from pyld.context_resolver import ContextResolver
+from pyld.identifier_issuer import IdentifierIssuer
 
 from ..core.errors import BadgepressError
 
@@ -155,6 +157,50 @@ def _check_expanded(node: Any) -> None:
             _check_expanded(value)
 
 
+class _PinnedContextResolver(ContextResolver):
+    """pyld's context resolver, kept for the whole process instead of one call.
+
+    Why: pyld caches a fetched context across calls only when the loader tags it, and keeps
+    the processed form of a context (its term definitions) in the resolved context object; a
+    new resolver per call therefore re-reads, deep-copies and re-processes every pinned
+    context for every document, most of the cost of RDFC. Our contexts are pinned files that
+    never change while the process runs, so one resolver serves them all. Inline contexts
+    (the scoped contexts inside the pinned ones; documents may not carry inline contexts,
+    ``check_contexts``) are memoised by identity: pyld would key them by their RFC 8785
+    serialization, recomputed on every use. The objects are pyld's own, never mutated, and
+    held here so that an id is never reused. Only the caching changes: the same loader
+    (unknown URLs refused) and the same processing run, so outputs are identical."""
+
+    MAX_INLINE = 4096  # far more than the pinned contexts hold; a bound all the same
+
+    def __init__(self) -> None:
+        super().__init__({}, document_loader)
+        self._inline: dict[int, tuple[Any, Any]] = {}
+
+    def resolve(self, active_ctx, context, base, cycles=None):  # type: ignore[no-untyped-def]
+        if isinstance(context, str) or isinstance(context, list):
+            return super().resolve(active_ctx, context, base, cycles)
+        hit = self._inline.get(id(context))
+        if hit is not None and hit[0] is context:
+            return hit[1]
+        resolved = super().resolve(active_ctx, context, base, cycles)
+        if len(self._inline) >= self.MAX_INLINE:
+            self._inline.clear()
+        self._inline[id(context)] = (context, resolved)
+        return resolved
+
+
+_RESOLVER: _PinnedContextResolver | None = None
+
+
+def _resolver() -> _PinnedContextResolver:
+    """The process's resolver (made on first use; a forked worker inherits it warm)."""
+    global _RESOLVER
+    if _RESOLVER is None:
+        _RESOLVER = _PinnedContextResolver()
+    return _RESOLVER
+
+
 def expand_safe(doc: dict[str, Any]) -> list[Any]:
     """Expand with pinned contexts, refusing anything that would be dropped."""
     check_contexts(doc)
@@ -162,6 +208,7 @@ def expand_safe(doc: dict[str, Any]) -> list[Any]:
     processor = jsonld.JsonLdProcessor(on_property_dropped=_raise_dropped)
     try:
         expanded = processor.expand(copy.deepcopy(doc), {"documentLoader": document_loader,
+                                                         "contextResolver": _resolver(),
                                                          "base": None})
     except jsonld.JsonLdError as exc:
         raise _unwrap(exc) from exc
@@ -214,11 +261,69 @@ def canonize_rdfc(doc: dict[str, Any]) -> str:
 def _canonize_json(text: str) -> str:
     expanded = expand_safe(json.loads(text))
     try:
-        dataset = jsonld.JsonLdProcessor().to_rdf(expanded, {
-            "base": "", "documentLoader": document_loader, "produceGeneralizedRdf": False})
-        return _BoundedURDNA2015().main(dataset, {"format": "application/n-quads"})
+        return _BoundedURDNA2015().main(_dataset(expanded), {"format": "application/n-quads"})
     except jsonld.JsonLdError as exc:
         raise _unwrap(exc) from exc
+
+
+_RDF_OPTIONS = {"base": "", "produceGeneralizedRdf": False, "extractAllScripts": True,
+                "processingMode": "json-ld-1.1"}
+
+
+def _dataset(expanded: list[Any]) -> dict[str, Any]:
+    """The RDF dataset of an expanded document, as pyld's ``to_rdf`` makes it.
+
+    ``to_rdf`` expands its input again (a third of the cost of a credential). For a document
+    of the plain shape every credential has (``_plain``), that second expansion returns its
+    input unchanged, so the dataset is built from the first expansion directly, with the
+    same steps ``to_rdf`` runs after expanding. Anything else (lists, graphs, languages,
+    relative datatypes, ...) goes through ``to_rdf`` as before: byte for byte the same."""
+    processor = jsonld.JsonLdProcessor()
+    options = {**_RDF_OPTIONS, "documentLoader": document_loader,
+               "contextResolver": _resolver()}
+    if not (isinstance(expanded, list) and all(_plain(node) for node in expanded)):
+        return processor.to_rdf(expanded, options)
+    issuer = IdentifierIssuer("_:b")
+    node_map: dict[str, Any] = {"@default": {}}
+    processor._create_node_map(expanded, node_map, "@default", issuer)
+    return {"@default": processor._graph_to_rdf(node_map["@default"], issuer, options)}
+
+
+def _absolute(iri: Any) -> bool:
+    return isinstance(iri, str) and bool(_SCHEME.match(iri)) and not iri.startswith("_:")
+
+
+def _plain(node: Any) -> bool:
+    """A node object in expanded form that expansion maps to itself: an absolute or blank
+    @id, absolute @types, absolute property IRIs whose values are non-empty lists of plain
+    node objects or of plain value objects (a string, number or boolean, optionally with an
+    absolute datatype). Deliberately narrow: whatever is not listed here takes pyld's path."""
+    if not isinstance(node, dict) or not node:
+        return False
+    for key, value in node.items():
+        if key == "@id":
+            if not isinstance(value, str) or not (_absolute(value) or value.startswith("_:")):
+                return False
+        elif key == "@type":
+            if not isinstance(value, list) or not all(_absolute(t) for t in value):
+                return False
+        elif not _absolute(key) or not isinstance(value, list) or not value:
+            return False
+        elif not all(_plain_value(v) or _plain(v) for v in value):
+            return False
+    return True
+
+
+def _plain_value(value: Any) -> bool:
+    if not isinstance(value, dict) or "@value" not in value:
+        return False
+    if not set(value) <= {"@value", "@type"}:
+        return False
+    if "@type" in value and not _absolute(value["@type"]):
+        return False
+    v = value["@value"]
+    return isinstance(v, (str, bool, int)) or (isinstance(v, float) and v == v
+                                                 and v not in (float("inf"), float("-inf")))
 
 
 def canonize_jcs(doc: Any) -> bytes:

@@ -33,7 +33,9 @@ import fcntl
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -313,6 +315,7 @@ class Transaction:
         self.when = when or iso(now_utc())
         self.log = read_log(root, key.public_multibase)
         self.pending: list[dict[str, Any]] = []
+        self.unsynced: list[Path] = []  # written by write_new, made durable at commit
         self.seen = seen_heads(root, self.log.name)
         if self.log.uncommitted:  # recover() cut what it could: this came from elsewhere
             raise LedgerError(f"{self.log.path}: {self.log.uncommitted} entries past its signed "
@@ -331,6 +334,36 @@ class Transaction:
         target = self.root / rel
         self._journal(rel)
         atomic_write(target, data)
+
+    def write_new(self, files: list[tuple[Path, bytes]]) -> None:
+        """Write many files at once (a bulk issue): one fsynced journal append names them
+        all (with their old bytes, as ``write`` does), then each file replaces its path
+        atomically but without its own fsync; ``commit`` fsyncs them together before it
+        appends the log entries. The guarantee is ``write``'s: a file's intent is durable
+        before the file, and every file is durable before the head that commits it. What
+        changes is the cost: two fsyncs a file (~5 ms on a loaded disk) become one journal
+        fsync per batch and concurrent fsyncs at commit, which the file system groups."""
+        if not files:
+            return
+        self._begin()
+        lines = []
+        for rel, _ in files:
+            target = self.root / rel
+            old = read_regular(target) if target.is_file() else None
+            lines.append(json.dumps({
+                "path": Path(rel).as_posix(),
+                "old": base64.b64encode(old).decode() if old is not None else None}) + "\n")
+        append_line(self.root / JOURNAL, "".join(lines))
+        for rel, data in files:
+            _write_unsynced(self.root / rel, data)
+            self.unsynced.append(self.root / rel)
+
+    def _sync_written(self) -> None:
+        """fsync every file ``write_new`` wrote, several at a time."""
+        if self.unsynced:
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(_fsync_file, self.unsynced))
+            self.unsynced = []
 
     def remove(self, rel: Path | str) -> None:
         """Record the intent (with the old bytes), then delete the file."""
@@ -373,6 +406,7 @@ class Transaction:
         """Append the entries, then sign and write the new head: the commit point."""
         log_path = self.root / self.log.path
         self._begin()
+        self._sync_written()
         if self.pending:
             append_line(log_path, "".join(json.dumps(e, ensure_ascii=False, sort_keys=True)
                                           + "\n" for e in self.pending))
@@ -383,6 +417,29 @@ class Transaction:
                          (json.dumps(head, indent=2) + "\n").encode())
         (self.root / JOURNAL).unlink(missing_ok=True)
         self.log, self.pending = full, []
+
+
+def _write_unsynced(path: Path, data: bytes) -> None:
+    """``atomic_write`` without the fsync (the caller makes the file durable later): a
+    temporary file named as ``atomic_write`` names them (``recover`` removes leftovers),
+    then renamed over the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @contextmanager

@@ -115,6 +115,9 @@ class Allocator:
                  capacity: int = MIN_ENTRIES):
         self.base_url, self.prefix, self.capacity = base_url, prefix, capacity
         self.used = {k: set(v) for k, v in used.items()}
+        # a nearly full list's free indexes, listed once: scanning all 131,072 entries for
+        # every credential made a bulk issue into a list over ~94% full crawl
+        self.free: dict[str, list[int]] = {}
         numbers = [LIST_NAME.match(name).group(2) for u in self.used  # type: ignore[union-attr]
                    if (name := list_name(base_url, u)) and name.startswith(prefix + "-")]
         self.n = max((int(n) for n in numbers), default=1)
@@ -127,13 +130,19 @@ class Allocator:
         if len(taken) >= self.capacity:
             self.n += 1
             return self.next()
-        for _ in range(64):
-            index = secrets.randbelow(self.capacity)
-            if index not in taken:
-                break
-        else:  # a nearly full list: choose among what is left
-            free = [i for i in range(self.capacity) if i not in taken]
-            index = free[secrets.randbelow(len(free))]
+        free = self.free.get(url)
+        if free is None:
+            for _ in range(64):
+                index = secrets.randbelow(self.capacity)
+                if index not in taken:
+                    taken.add(index)
+                    return url, index, name
+            # a nearly full list: choose among what is left (from now on, for this list)
+            free = self.free[url] = [i for i in range(self.capacity) if i not in taken]
+        pick = secrets.randbelow(len(free))  # uniform among the free, as the probes are
+        index = free[pick]
+        free[pick] = free[-1]
+        free.pop()
         taken.add(index)
         return url, index, name
 
