@@ -44,6 +44,8 @@ def _walk(folder: Path, into: list[tuple[str, int, int]]) -> None:
     except OSError:
         return
     for e in entries:
+        if e.name == "__pycache__":  # written by Python itself, whenever it likes
+            continue
         if e.is_dir(follow_symlinks=False):
             _walk(Path(e.path), into)
         else:
