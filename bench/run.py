@@ -9,7 +9,8 @@
 Scale figures, on a synthetic site (bench/synthetic.py) made once and cached by content in
 bench/.cache/, each measured on a fresh copy without a build cache:
 - pages, cold_build_s: HTML files written and wall time of `badgepress build` (subprocess),
-  with its stage timings; peak_rss_mb: the build's whole process tree, sampled every 50 ms;
+  with its stage timings; peak_rss_mb: the build's whole process tree, sampled every 50 ms
+  (peak_pss_mb: the same with pages shared by forked workers counted once);
   peak_rss_main_mb: ru_maxrss of the build process itself (target <= 1.5 GB);
 - hugo_s, ratio_vs_hugo: Hugo 0.168.0 on a site of as many pages with the same visible
   words per page (bench/hugo_site.py), all cores, cold; cold_build_s / hugo_s (target <= 1);
@@ -141,6 +142,8 @@ class TreeRss:
     def __init__(self, pid: int, interval: float = 0.05):
         self.pid, self.interval = pid, interval
         self.peak = 0
+        self.peak_pss = 0  # proportional: pages a forked worker shares count once in all
+        self.pids: list[int] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._page = os.sysconf("SC_PAGE_SIZE")
@@ -156,6 +159,7 @@ class TreeRss:
     def _run(self) -> None:
         while not self._stop.is_set():
             self.peak = max(self.peak, self.sample())
+            self.peak_pss = max(self.peak_pss, sum(_pss(pid) for pid in self.pids))
             self._stop.wait(self.interval)
 
     def sample(self) -> int:
@@ -176,12 +180,26 @@ class TreeRss:
             pid = int(entry.name)
             children.setdefault(int(fields[1]), []).append(pid)
             rss[pid] = resident * self._page
-        total, todo = 0, [self.pid]
+        total, todo, pids = 0, [self.pid], []
         while todo:
             pid = todo.pop()
+            pids.append(pid)
             total += rss.get(pid, 0)
             todo.extend(children.get(pid, []))
+        self.pids = pids
         return total
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size of one process in bytes (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def run_cli(site: Path, *args: str, measure_rss: bool = False) -> tuple[float, str, dict]:
@@ -198,6 +216,7 @@ def run_cli(site: Path, *args: str, measure_rss: bool = False) -> tuple[float, s
             _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         rss = {"peak_rss_mb": round(tree.peak / 2**20, 1),
+               "peak_pss_mb": round(tree.peak_pss / 2**20, 1),
                "peak_rss_main_mb": round(usage.ru_maxrss / 1024, 1)}
     else:
         output, _ = proc.communicate()
@@ -356,8 +375,10 @@ def report_scale(f: dict) -> None:
     """One line per figure, with its target."""
     print(f"cold build, {f['pages']:,} pages: {f['cold_build_s']} s; Hugo {f['hugo_s']} s "
           f"-> {f['ratio_vs_hugo']}x Hugo (target {TARGETS['ratio_vs_hugo']})")
-    print(f"peak RSS of the build (process tree): {f['peak_rss_mb']} MB, main process "
-          f"{f['peak_rss_main_mb']} MB (target {TARGETS['peak_rss_mb']})")
+    print(f"peak RSS of the build (process tree, shared pages counted in each process): "
+          f"{f['peak_rss_mb']} MB; proportional (PSS, shared pages split): "
+          f"{f['peak_pss_mb']} MB; main process {f['peak_rss_main_mb']} MB "
+          f"(target {TARGETS['peak_rss_mb']})")
     print(f"no-change rebuild: {f['noop_rebuild_s']} s (target {TARGETS['noop_rebuild_s']})")
     print(f"one badge edited, incremental rebuild: {f['one_badge_rebuild_s']} s median of 3 "
           f"(target {TARGETS['one_badge_rebuild_s']})")

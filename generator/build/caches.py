@@ -98,25 +98,31 @@ class JobCache:
 
     def __init__(self, remember: bool = True) -> None:
         self.remember = remember  # False: a one-off build, no fingerprints needed
-        self.done: dict[str, tuple[int, bytes]] = {}  # path -> (fingerprint, bytes)
+        # path -> (fingerprint, bytes, the job that made them)
+        self.done: dict[str, tuple[int, bytes, Job]] = {}
         self.memo: dict = {}
 
     def render(self, jobs: dict[str, Job], tick) -> tuple[Output, Output]:
         """(every file, the files rendered in this call)."""
         files: Output = {}
         fresh: Output = {}
-        done: dict[str, tuple[int, bytes]] = {}
+        done: dict[str, tuple[int, bytes, Job]] = {}
         for n, (path, job) in enumerate(jobs.items(), 1):
-            fp = job.fingerprint() if self.remember else 0
             hit = self.done.get(path)
+            if hit is not None and hit[2] is job:  # the very job of the last build (plan memo)
+                done[path] = hit
+                files[path] = hit[1]
+                continue
+            fp = job.fingerprint() if self.remember else 0
             if hit and hit[0] == fp and self.remember:
                 data = hit[1]
             else:
                 data = fresh[path] = job.make()
             if self.remember:
-                done[path] = (fp, data)
+                done[path] = (fp, data, job)
             files[path] = data
-            tick(n, len(jobs))
+            if n % 1000 == 0 or n == len(jobs):
+                tick(n, len(jobs))
         self.done = done
         return files, fresh
 

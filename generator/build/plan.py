@@ -145,8 +145,32 @@ class Plan:
             self.page(p.url + "index.html", "page.html", p.source, (p,), page=p)
 
     def credentials(self, awards: tuple[Award, ...] | list[Award]) -> None:
-        """A page, the signed JSON and the baked image per credential."""
+        """A page, the signed JSON and the baked image per credential. In a dev server the
+        jobs of each badge's credentials are kept (``memo``, reset whenever the credentials
+        change) and made again only when that badge or what every page shares changed: an
+        edit of one badge does not re-plan 100,000 credential pages."""
         by_uuid = {a.uuid: a for a in awards}
+        groups: dict[str, list[Award]] = {}
+        for award in awards:
+            groups.setdefault(award.badge_slug, []).append(award)
+        kept: dict[str, tuple[tuple, dict[str, Job]]] = self.memo.setdefault("credentials", {})
+        shared = (self.common, self.r.template_digest("credential.html"))
+        for slug, group in groups.items():
+            key = (self.badge_fp[slug], self.image_fp.get(slug), shared)
+            hit = kept.get(slug)
+            if hit is None or hit[0] != key:
+                before = self.jobs
+                self.jobs = {}
+                self._credential_jobs(group, by_uuid)
+                hit = kept[slug] = (key, self.jobs)
+                self.jobs = before
+            clash = next((p for p in hit[1] if p in self.jobs), None)
+            if clash is not None:
+                raise BuildError([Problem(hit[1][clash].source, f"two sources write "
+                                          f"'{clash}'", hint="rename one of them")])
+            self.jobs.update(hit[1])
+
+    def _credential_jobs(self, awards: list[Award], by_uuid: dict[str, Award]) -> None:
         for award in awards:
             badge = self.catalog.badge(award.badge_slug)
             base = award.url
@@ -184,7 +208,11 @@ class Plan:
         then changes only when a new block starts (its number and the page count move), not
         with every entry: a dev server re-renders /log/ alone for most new entries.
         The raw signed logs stay published as they are; every page links to them."""
-        by_id = {a.id: a for a in awards}
+        kept = self.memo.get("log")
+        if kept is None or kept[0] is not log_entries:  # a dev server: same records, same list
+            kept = self.memo["log"] = (log_entries, [_entry_token(e) for e in log_entries],
+                                       {a.id: a for a in awards})
+        _, tokens, by_id = kept
         index = json.loads(records["log/index.json"])
         heads = {i["name"]: json.loads(records["log/" + i["head"]]) for i in index["logs"]}
         keys = {k.public_key_multibase: k.label for k in load_key_history(self.cfg.root)}
@@ -200,7 +228,7 @@ class Plan:
             front = (tuple(records[f"log/{i['head']}"] for i in index["logs"]),
                      records["log/index.json"]) if number == 1 else ()
             self.page(path, "log.html", "log",
-                      (page, front, tuple(_entry_token(e) for e in entries), links, key_token),
+                      (page, front, tuple(reversed(tokens[start:stop])), links, key_token),
                       entries=entries, by_id=by_id, logs=index["logs"], heads=heads,
                       key_labels=keys, log_page=page)
 
