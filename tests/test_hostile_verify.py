@@ -783,3 +783,18 @@ def test_a_hostile_edit_of_a_credential_file_fails_the_build_at_once(keyed, edit
         build(site, now=NOW)
     assert time.monotonic() - start < WALL
     assert any(says in str(p) for p in info.value.problems), info.value.problems
+
+
+@pytest.mark.parametrize("where", ["top", "subject", "achievement"])
+def test_a_null_type_fails_the_format_check_not_the_verifier(where) -> None:
+    """'"type": null' expands to a list holding null: a clear format failure (it crashed
+    the safe-mode check before)."""
+    from badgepress.trust.verify import check_format
+
+    doc = json.loads(next((TESTS.parent / "site_src/credentials").glob("*.json")).read_text())
+    node = {"top": doc, "subject": doc["credentialSubject"],
+            "achievement": doc["credentialSubject"]["achievement"]}[where]
+    node["@type"] = None
+    check, safe = check_format(doc)
+    assert (check.status, check.code, safe) == ("fail", "format.undefined", False)
+    assert "a type must be a string, not null" in check.message

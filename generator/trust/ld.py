@@ -148,6 +148,8 @@ def _check_expanded(node: Any) -> None:
     if isinstance(node_id, str) and iri_problem(node_id):  # an IRI-valued property
         raise BadIri(f"id {iri_problem(node_id)}")
     for t in node.get("@type", []) if isinstance(node.get("@type"), list) else []:
+        if not isinstance(t, str):  # '"type": null' expands to [None]
+            raise UnsafeDocument(f"a type must be a string, not {json.dumps(t)}")
         if not _SCHEME.match(t):
             raise UnsafeDocument(f"type '{t}' is not defined by the document's contexts")
         if iri_problem(t):
