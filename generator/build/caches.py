@@ -73,6 +73,7 @@ class AwardCache:
     def __init__(self) -> None:
         self.key: tuple | None = None
         self.awards: list[Award] = []
+        self.loaded: dict = {}  # each credential file as loaded, by path and bytes
 
     @staticmethod
     def stamps(root: Path) -> tuple:

@@ -19,10 +19,11 @@ states, not errors: such credentials are published and say so.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -204,8 +205,10 @@ class CredentialStage:
 
     def __init__(self, catalog: Catalog, problems: Problems, now: datetime,
                  verify_all: bool = False, resolver: Resolver | None = None,
-                 sampling: Sampling = DEFAULT_SAMPLING):
+                 sampling: Sampling = DEFAULT_SAMPLING, memo: dict | None = None):
         self.sampling = sampling
+        self.memo = memo  # a dev server's: files loaded by earlier builds (load_all)
+        self.dates: dict[str, Any] = {}
         self.verify_all = verify_all
         self.vouched: set[str] = set()  # digests the verified logs vouch for
         self.sample: set[str] = set()
@@ -216,8 +219,8 @@ class CredentialStage:
         self.now = now
         self.keys = load_key_history(self.root)
         keys_file = self.root / KEYS_PATH
-        self.cache = VerifiedCache(self.root, sha256_hex(read_regular(keys_file))
-                                   if keys_file.is_file() else "", enabled=not verify_all)
+        self.keys_digest = sha256_hex(read_regular(keys_file)) if keys_file.is_file() else ""
+        self.cache = VerifiedCache(self.root, self.keys_digest, enabled=not verify_all)
         self.resolver = resolver or LocalResolver(site_documents(cfg, self.keys))
         # the key check reads, never changes, the issuer's documents: no copy per file
         self.key_resolver = LocalResolver(self.resolver.documents, shared=True) \
@@ -253,19 +256,14 @@ class CredentialStage:
         for old, new in self.renewals.items():
             self.renewed_from.setdefault(new, old)
         awards: list[Award] = []
-        self.files = credential_files
-        for done, loaded in fan_out(_load_range, self, len(credential_files)):
-            problems.items.extend(loaded.problems)
-            self.cache.fresh |= loaded.fresh
-            for name, n in loaded.counts.items():
-                setattr(self.report, name, getattr(self.report, name) + n)
-            for rel, award, entry in loaded.awards:
-                if entry is not None:
-                    self.claim_status_entry(root / rel, rel, entry)
-                if award is not None:
-                    awards.append(award)
-            if progress:
-                progress(done, len(credential_files))
+        results = self.load_all(credential_files, progress)
+        for f in credential_files:
+            award, entry, found, dates = results[f.rel]
+            problems.items.extend(found)
+            if entry is not None:
+                self.claim_status_entry(root / f.rel, f.rel, entry)
+            if award is not None:
+                awards.append(self.restate(award, dates))
         _check_revocations_match(root, cfg, awards, self.lists, self.revocations,
                                  self.owners, self.withdrawn, problems)
         if not problems.errors:
@@ -273,17 +271,63 @@ class CredentialStage:
         self.report.credentials = len(credential_files)
         return awards
 
+    def load_all(self, files: list[_File], progress) -> dict[str, tuple]:
+        """{path: (award, status entry, problems, what its dates are judged by)} of every
+        file; with a ``memo`` (a dev server's), only files not loaded before with these
+        bytes, keys, badges and log standing are loaded again."""
+        memo = self.memo if self.memo is not None else {}
+        context = (self.keys_digest, self.cfg, tuple(sorted(self.by_achievement.items())))
+        if memo.get("context") != context:
+            memo.clear()
+            memo["context"] = context
+        results: dict[str, tuple] = {}
+        self.files = []
+        for f in files:
+            hit = memo.get((f.rel, f.digest, f.digest in self.vouched))
+            if hit is not None and f.digest not in self.sample:
+                results[f.rel] = hit
+            else:
+                self.files.append(f)
+        for done, loaded in fan_out(_load_range, self, len(self.files)):
+            self.cache.fresh |= loaded.fresh
+            for name, n in loaded.counts.items():
+                setattr(self.report, name, getattr(self.report, name) + n)
+            for rel, digest, result in loaded.results:
+                results[rel] = memo[(rel, digest, digest in self.vouched)] = result
+            if progress:
+                progress(done, len(self.files))
+        self.report.cached += len(files) - len(self.files)
+        return results
+
     def hash_credentials(self) -> list[_File]:
         """(path, SHA-256) of every credential file, read on every core; the bytes are
         not kept (each worker reads its files again, from the page cache, to load them)."""
         folder = self.root / CREDENTIALS_DIR
-        self.paths = sorted(p.relative_to(self.root).as_posix()
-                            for p in folder.glob("*.json")) if folder.is_dir() else []
-        files: list[_File] = []
+        paths = sorted(p.relative_to(self.root).as_posix()
+                       for p in folder.glob("*.json")) if folder.is_dir() else []
+        # a dev server's: the digest of each file whose size and mtime did not change
+        known: dict[str, tuple[int, int, str]] = (
+            self.memo.setdefault("digests", {}) if self.memo is not None else {})
+        files: dict[str, _File] = {}
+        self.paths = []
+        for rel in paths:
+            hit = known.get(rel)
+            if hit is not None:
+                try:
+                    st = os.stat(self.root / rel, follow_symlinks=False)
+                except OSError:
+                    st = None
+                if st is not None and (st.st_size, st.st_mtime_ns) == hit[:2]:
+                    files[rel] = _File(rel, b"", hit[2])
+                    continue
+            self.paths.append(rel)
         for _, (found, problems) in fan_out(_hash_range, self, len(self.paths), chunk=1000):
-            files.extend(found)
+            for f, stamp in found:
+                files[f.rel] = f
+                if self.memo is not None and stamp is not None:
+                    known[f.rel] = (*stamp, f.digest)
             self.problems.items.extend(problems)
-        return files
+        return [files[rel] for rel in paths if rel in files]
 
     def draw_sample(self, files: list[_File]) -> None:
         """The files whose proofs are re-verified in full although the log vouches for
@@ -332,6 +376,7 @@ class CredentialStage:
             self.problems.error(path, f"its evidence narrative cannot be shown: {exc.message}",
                                 hint=WITHDRAW_HINT)
             return None, entry
+        self.dates = _dates_of(doc)
         return self.award(f, doc, slug, evidence), entry
 
     def dates_readable(self, path: Path, doc: dict[str, Any]) -> bool:
@@ -440,32 +485,42 @@ class CredentialStage:
     def award(self, f: _File, doc: dict[str, Any], slug: str,
               evidence: tuple[Evidence, ...]) -> Award:
         """The model of a credential that passed every check, with its current state."""
-        revoked = self.revocations.get(doc["id"])
-        dates = check_dates(doc, self.now)
+        award = Award(uuid=Path(f.rel).stem, source=f.rel, file=self.root / f.rel,
+                      digest=f.digest, id=doc["id"],
+                      badge_slug=slug, earner_name=earner_name(doc),
+                      valid_from=str(doc.get("validFrom", "")),
+                      valid_until=str(doc.get("validUntil", "")), evidence=evidence)
+        return self.restate(award, _dates_of(doc))
+
+    def restate(self, award: Award, dates_doc: dict[str, Any]) -> Award:
+        """``award`` with its state now: dates, revocation, renewals."""
+        revoked = self.revocations.get(award.id)
+        dates = check_dates(dates_doc, self.now)
         state = {"dates.expired": "expired", "dates.not_yet": "not-yet-valid"}.get(
             dates.code, "valid")
         if revoked:
             state = "revoked"
-        renewed_by = self.renewals.get(doc["id"], "")
-        renews = self.renewed_from.get(doc["id"], "")
-        return Award(uuid=Path(f.rel).stem, source=f.rel, file=self.root / f.rel,
-                     digest=f.digest, id=doc["id"],
-                     badge_slug=slug, earner_name=earner_name(doc),
-                     valid_from=str(doc.get("validFrom", "")),
-                     valid_until=str(doc.get("validUntil", "")), evidence=evidence,
-                     state=state, revoked_on=revoked.date if revoked else "",
-                     revoked_reason=revoked.reason if revoked and revoked.public else "",
-                     renews=renews.removeprefix("urn:uuid:"),
-                     renewed_by=renewed_by.removeprefix("urn:uuid:"))
+        renewed_by = self.renewals.get(award.id, "")
+        renews = self.renewed_from.get(award.id, "")
+        return replace(award, state=state, revoked_on=revoked.date if revoked else "",
+                       revoked_reason=revoked.reason if revoked and revoked.public else "",
+                       renews=renews.removeprefix("urn:uuid:"),
+                       renewed_by=renewed_by.removeprefix("urn:uuid:"))
+
+
+def _dates_of(doc: dict[str, Any]) -> dict[str, Any]:
+    """What check_dates reads of a credential."""
+    return {k: doc[k] for k in ("@context", "validFrom", "validUntil", "issuanceDate",
+                                "expirationDate") if k in doc}
 
 
 @dataclass
 class _Loaded:
-    """A worker's share of the credentials: (file, award or None, status entry it claims),
-    its problems, its counts for the report, and the digests it verified in full."""
+    """A worker's share of the credentials: (file, digest, (award or None, status entry
+    it claims, its problems, its dates)), its counts for the report, and the digests it
+    verified in full."""
 
-    awards: list[tuple[str, Award | None, tuple[str, int] | None]]
-    problems: list
+    results: list[tuple[str, str, tuple]]
     counts: dict[str, int]
     fresh: set[str]
 
@@ -480,9 +535,14 @@ def _load_range(stage: CredentialStage, start: int, end: int) -> _Loaded:
     before = {name: getattr(stage.report, name) for name in _COUNTS}
     fresh_before = set(stage.cache.fresh)
     try:
-        loaded = [(f.rel, *stage.load_one(f)) for f in stage.files[start:end]]
-        return _Loaded(loaded, stage.problems.items,
-                       {n: getattr(stage.report, n) - before[n] for n in _COUNTS},
+        loaded = []
+        for f in stage.files[start:end]:
+            stage.problems = Problems(stage.root)
+            stage.dates = {}
+            award, entry = stage.load_one(f)
+            loaded.append((f.rel, f.digest, (award, entry, stage.problems.items,
+                                             stage.dates)))
+        return _Loaded(loaded, {n: getattr(stage.report, n) - before[n] for n in _COUNTS},
                        stage.cache.fresh - fresh_before)
     finally:
         stage.problems = problems
@@ -491,16 +551,24 @@ def _load_range(stage: CredentialStage, start: int, end: int) -> _Loaded:
         stage.cache.fresh = fresh_before
 
 
-def _hash_range(stage: CredentialStage, start: int, end: int) -> tuple[list[_File], list]:
+def _hash_range(stage: CredentialStage, start: int, end: int
+                ) -> tuple[list[tuple[_File, tuple[int, int] | None]], list]:
+    """(file, its size and mtime taken before it was read) for ``start:end``: a file
+    changed after the stat has a newer stamp next time, so it is hashed again."""
     problems = Problems(stage.root)
     files = []
     for rel in stage.paths[start:end]:
+        try:
+            st = os.stat(stage.root / rel, follow_symlinks=False)
+            stamp: tuple[int, int] | None = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            stamp = None
         try:
             raw = read_regular(stage.root / rel)
         except UnsafeFile as exc:  # swapped in after the scan of load_site
             problems.error(stage.root / rel, exc.message, hint=exc.hint)
             continue
-        files.append(_File(rel, b"", sha256_hex(raw)))
+        files.append((_File(rel, b"", sha256_hex(raw)), stamp))
     return files, problems.items
 
 
