@@ -230,6 +230,11 @@ class CredentialStage:
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> list[Award]:
         root, cfg, problems = self.root, self.cfg, self.problems
+        if self.memo is not None:  # what every file was loaded under
+            context = (self.keys_digest, cfg, tuple(sorted(self.by_achievement.items())))
+            if self.memo.get("context") != context:
+                self.memo.clear()
+                self.memo["context"] = context
         credential_files = self.hash_credentials()
         status_files = _read_files(root, STATUS_DIR, problems)
         try:
@@ -276,10 +281,6 @@ class CredentialStage:
         file; with a ``memo`` (a dev server's), only files not loaded before with these
         bytes, keys, badges and log standing are loaded again."""
         memo = self.memo if self.memo is not None else {}
-        context = (self.keys_digest, self.cfg, tuple(sorted(self.by_achievement.items())))
-        if memo.get("context") != context:
-            memo.clear()
-            memo["context"] = context
         results: dict[str, tuple] = {}
         self.files = []
         for f in files:

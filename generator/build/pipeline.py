@@ -218,8 +218,9 @@ class Pipeline:
         awards = self.run_stage(catalog, problems, now, False, tick, sampling)
         problems.raise_if_errors(self.strict)
         cache.key, cache.awards = key, awards
-        if self.caches.jobs is not None:
-            self.caches.jobs.memo = {}
+        if self.caches.jobs is not None:  # per-badge credential jobs check their own keys
+            memo = self.caches.jobs.memo
+            self.caches.jobs.memo = {"credentials": memo.get("credentials", {})}
         self.caches.records = None
         return awards
 

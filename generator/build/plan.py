@@ -146,9 +146,9 @@ class Plan:
 
     def credentials(self, awards: tuple[Award, ...] | list[Award]) -> None:
         """A page, the signed JSON and the baked image per credential. In a dev server the
-        jobs of each badge's credentials are kept (``memo``, reset whenever the credentials
-        change) and made again only when that badge or what every page shares changed: an
-        edit of one badge does not re-plan 100,000 credential pages."""
+        jobs of each badge's credentials are kept (``memo``) and made again only when that
+        badge, one of its credentials (or one they link to) or what every page shares
+        changed: an edit of one badge or a revocation does not re-plan 100,000 pages."""
         by_uuid = {a.uuid: a for a in awards}
         groups: dict[str, list[Award]] = {}
         for award in awards:
@@ -156,7 +156,10 @@ class Plan:
         kept: dict[str, tuple[tuple, dict[str, Job]]] = self.memo.setdefault("credentials", {})
         shared = (self.common, self.r.template_digest("credential.html"))
         for slug, group in groups.items():
-            key = (self.badge_fp[slug], self.image_fp.get(slug), shared)
+            linked = tuple(self.award_fp(by_uuid[u]) for a in group
+                           for u in (a.renews, a.renewed_by) if u in by_uuid)
+            key = (self.badge_fp[slug], self.image_fp.get(slug), shared,
+                   tuple(self.award_fp(a) for a in group), linked)
             hit = kept.get(slug)
             if hit is None or hit[0] != key:
                 before = self.jobs
