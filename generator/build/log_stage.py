@@ -15,9 +15,17 @@ from ..core.errors import Problems
 from ..core.paths import CREDENTIALS_DIR, JOURNAL, LEGACY_LOG, REVOCATIONS, STATUS_DIR
 from ..trust.issuer import key_for_method
 from ..trust.keys import PublishedKey, decode_multibase_key
-from ..trust.ledger import LedgerError, Log, check_chain, head_signature_ok, read_log
+from ..trust.ledger import (
+    LedgerError,
+    Log,
+    check_chain,
+    entry_hash,
+    head_signature_ok,
+    read_log,
+)
 from ..trust.logs import Expected, Step, log_names, logged_revocations, parallel_revoke_and_renew
 from ..trust.status import Revocation
+from .fanout import fan_out
 
 RESIGN_HINT = "re-sign with the current key: badgepress resign --key PATH"
 RECONCILE_HINT = ("keep either side, then run 'badgepress reconcile --key PATH' to re-sign it "
@@ -81,7 +89,10 @@ def _check_one(root: Path, cfg: SiteConfig, keys: list[PublishedKey], log: Log,
     if log.uncommitted and not log.torn and not (root / JOURNAL).is_file():
         problems.error(root / log.path, f"{log.uncommitted} entries past its signed head "
                        f"{log.head_path.name} (a bad merge resolution?)", hint=RESTORE_HINT)
-    for message in check_chain(log):
+    hashes: list[str] = []
+    for _, part in fan_out(_hash_entries, log.entries, len(log.entries), chunk=2000):
+        hashes.extend(part)
+    for message in check_chain(log, hashes):
         where, _, text = message.partition(": ")
         file, _, line = where.partition(":")
         problems.error(root / file, text, line=int(line) if line.isdigit() else None,
@@ -98,6 +109,10 @@ def _check_one(root: Path, cfg: SiteConfig, keys: list[PublishedKey], log: Log,
         problems.error(root / log.head_path, "the signature of the log head does not verify",
                        hint=f"the log or its head was edited: restore them with git; only a "
                             f"maintainer's key signs a head ({maintainers(keys)})")
+
+
+def _hash_entries(entries: list[dict], start: int, end: int) -> list[str]:
+    return [entry_hash(e) for e in entries[start:end]]
 
 
 def withdrawn_entries(logs: list[Log]) -> dict[tuple[str, int], str]:
