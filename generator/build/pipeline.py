@@ -148,7 +148,11 @@ def published_records(root: Path) -> tuple[dict[str, bytes], list[dict]]:
                        "entries": len(log.entries)})
     if listed:
         files["log/index.json"] = (json.dumps({"logs": listed}, indent=2) + "\n").encode()
-    return files, [step.entry | {"log": step.log} for step in history(logs)]
+    entries = []
+    for step in history(logs):  # these entries were parsed for this call alone: no copies
+        step.entry["log"] = step.log
+        entries.append(step.entry)
+    return files, entries
 
 
 class Pipeline:
