@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..build.fanout import fan_out
 from ..core.files import atomic_write, read_regular
 from ..core.paths import CACHE_DIR, CREDENTIALS_DIR
 from ..trust.ledger import Log
@@ -158,6 +159,7 @@ def load_index(root: Path) -> CredentialIndex:
     A file that cannot be read or parsed is left out, as ``existing_for`` leaves it out."""
     saved = _read_index(root)
     files: dict[str, Record] = {}
+    todo: list[tuple[str, str, tuple]] = []
     fresh = 0
     folder = root / CREDENTIALS_DIR
     listing = os.scandir(folder) if folder.is_dir() else contextlib.nullcontext([])
@@ -173,11 +175,23 @@ def load_index(root: Path) -> CredentialIndex:
             if old is not None and old[:3] == stamp:
                 files[item.name] = old
                 continue
-            try:
-                doc = json.loads(read_regular(Path(item.path)))
-            except (ValueError, OSError):
-                continue
-            files[item.name] = stamp + facts_of(doc)
+            todo.append((item.name, item.path, stamp))
+    # new or changed files (all of them on a fresh clone) are parsed on every core
+    for _, records in fan_out(_parse_range, todo, len(todo), chunk=1000):
+        for name, record in records:
+            files[name] = record
             fresh += 1
     return CredentialIndex(root, files, fresh + len(set(saved) - set(files)))
+
+
+def _parse_range(todo: list[tuple[str, str, tuple]], start: int, end: int
+                 ) -> list[tuple[str, Record]]:
+    out = []
+    for name, path, stamp in todo[start:end]:
+        try:
+            doc = json.loads(read_regular(Path(path)))
+        except (ValueError, OSError):
+            continue
+        out.append((name, stamp + facts_of(doc)))
+    return out
 
