@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..content.model import Award, Catalog
 from ..core.errors import Problem
-from .output import write_site
+from .output import remove_stale, write_site
 from .pipeline import Caches, Pipeline
 
 
@@ -88,11 +88,6 @@ class IncrementalBuilder:
             tmp = target.with_name(f".{target.name}.tmp")
             tmp.write_bytes(files[p])
             os.replace(tmp, target)
-        for p in removed:
-            (out / p).unlink(missing_ok=True)
-        for folder in sorted({(out / p).parent for p in removed}, reverse=True):
-            while folder != out and folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-                folder = folder.parent
+        remove_stale(out, removed)
         self.on_disk = digests
         return written, removed

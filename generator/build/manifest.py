@@ -125,10 +125,7 @@ class Manifest:
 
 def forget(root: Path) -> None:
     """Drop the manifest before the output changes (a crash meanwhile leaves none)."""
-    try:
-        (root / MANIFEST).unlink()
-    except FileNotFoundError:
-        pass
+    (root / MANIFEST).unlink(missing_ok=True)
 
 
 def save(root: Path, manifest: Manifest, out_dir: Path) -> None:

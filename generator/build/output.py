@@ -22,14 +22,29 @@ def write_site(out_dir: Path, files: dict[str, bytes]) -> None:
                 raise ValueError(f"output path escapes the site folder: {rel}")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        os.chmod(staging, 0o755)
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-            os.replace(out_dir, old)
-        os.replace(staging, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_folder(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def replace_folder(staging: Path, out_dir: Path) -> None:
+    """Put the complete ``staging`` folder in place of ``out_dir`` in two renames."""
+    os.chmod(staging, 0o755)
+    old = None
+    if out_dir.exists():
+        old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+        os.replace(out_dir, old)
+    os.replace(staging, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_stale(out_dir: Path, paths: list[str]) -> None:
+    """Delete files a build no longer makes, and the folders they leave empty."""
+    for rel in paths:
+        (out_dir / rel).unlink(missing_ok=True)
+    for folder in sorted({(out_dir / rel).parent for rel in paths}, reverse=True):
+        while folder != out_dir and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent

@@ -26,6 +26,7 @@ from pathlib import Path
 from ..core.errors import BuildError, Problem
 from .fanout import fan_out
 from .links import broken_link, fragment_problem, page_refs
+from .output import remove_stale, replace_folder
 from .plan import Job
 from .safety import SecretScanner
 
@@ -186,24 +187,13 @@ def write_jobs(out_dir: Path, jobs: dict[str, Job], scanner: SecretScanner, *,
         if before_commit:
             before_commit()
         if previous is None:
-            _swap(staging, out_dir)
+            replace_folder(staging, out_dir)
             removed = 0
         else:
             removed = _move_in(staging, out_dir, staged, sorted(set(previous) - set(jobs)))
         return Written(link_problems, entries, len(staged), removed)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _swap(staging: Path, out_dir: Path) -> None:
-    os.chmod(staging, 0o755)
-    old = None
-    if out_dir.exists():
-        old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-        os.replace(out_dir, old)
-    os.replace(staging, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _move_in(staging: Path, out_dir: Path, staged: list[str], stale: list[str]) -> int:
@@ -216,18 +206,7 @@ def _move_in(staging: Path, out_dir: Path, staged: list[str], stale: list[str]) 
             os.makedirs(out_dir / folder, exist_ok=True)
             made.add(folder)
         os.replace(staging / path, out_dir / path)
-    for path in stale:
-        try:
-            (out_dir / path).unlink()
-        except FileNotFoundError:
-            pass
-    for folder in sorted({posixpath.dirname(p) for p in stale}, reverse=True):
-        while folder:
-            try:
-                (out_dir / folder).rmdir()
-            except OSError:
-                break  # not empty (or gone): its parents are not empty either
-            folder = posixpath.dirname(folder)
+    remove_stale(out_dir, stale)
     return len(stale)
 
 
