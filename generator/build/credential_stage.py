@@ -208,7 +208,6 @@ class CredentialStage:
                  sampling: Sampling = DEFAULT_SAMPLING, memo: dict | None = None):
         self.sampling = sampling
         self.memo = memo  # a dev server's: files loaded by earlier builds (load_all)
-        self.dates: dict[str, Any] = {}
         self.verify_all = verify_all
         self.vouched: set[str] = set()  # digests the verified logs vouch for
         self.sample: set[str] = set()
@@ -344,41 +343,42 @@ class CredentialStage:
         self.report.sampled = len(drawn)
         self.report.sample_paths = sorted(rel for rel, _ in drawn)
 
-    def load_one(self, f: _File) -> tuple[Award | None, tuple[str, int] | None]:
+    def load_one(self, f: _File
+                 ) -> tuple[Award | None, tuple[str, int] | None, dict[str, Any]]:
         """One credential file: authentic, of this site, for one of its badges; with the
-        status list entry it claims (claimed by the caller, in file order)."""
+        status list entry it claims (claimed by the caller, in file order) and what its
+        dates are judged by."""
         path = self.root / f.rel
         try:
             raw = read_regular(path)
         except (UnsafeFile, OSError) as exc:
             self.problems.error(path, getattr(exc, "message", str(exc)))
-            return None, None
+            return None, None, {}
         if sha256_hex(raw) != f.digest:
             self.problems.error(path, "changed while the site was being built",
                                 hint="build again")
-            return None, None
+            return None, None, {}
         f = _File(f.rel, raw, f.digest)
         doc, unreadable = read_document(f.raw)
         if unreadable:
             self.problems.error(path, unreadable, hint="restore the file from git; a signed "
                                 "credential must not be edited by hand")
-            return None, None
+            return None, None, {}
         if not self.authentic(path, f, doc):
-            return None, None
+            return None, None, {}
         slug = self.badge_of(path, f, doc)
         if slug is None:
-            return None, None
+            return None, None, {}
         if not self.dates_readable(path, doc):
-            return None, None
+            return None, None, {}
         entry = entry_of(doc)
         try:
             evidence = _evidence(doc)
         except MarkdownError as exc:
             self.problems.error(path, f"its evidence narrative cannot be shown: {exc.message}",
                                 hint=WITHDRAW_HINT)
-            return None, entry
-        self.dates = _dates_of(doc)
-        return self.award(f, doc, slug, evidence), entry
+            return None, entry, {}
+        return self.award(f, doc, slug, evidence), entry, _dates_of(doc)
 
     def dates_readable(self, path: Path, doc: dict[str, Any]) -> bool:
         """validFrom and validUntil in the form every verifier and page can read: a signed
@@ -491,7 +491,7 @@ class CredentialStage:
                       badge_slug=slug, earner_name=earner_name(doc),
                       valid_from=str(doc.get("validFrom", "")),
                       valid_until=str(doc.get("validUntil", "")), evidence=evidence)
-        return self.restate(award, _dates_of(doc))
+        return self.restate(award, doc)
 
     def restate(self, award: Award, dates_doc: dict[str, Any]) -> Award:
         """``award`` with its state now: dates, revocation, renewals."""
@@ -510,7 +510,8 @@ class CredentialStage:
 
 
 def _dates_of(doc: dict[str, Any]) -> dict[str, Any]:
-    """What check_dates reads of a credential."""
+    """What check_dates reads of a credential, kept with a loaded award so that its state
+    can be judged again without its file (a dev server's rebuilds)."""
     return {k: doc[k] for k in ("@context", "validFrom", "validUntil", "issuanceDate",
                                 "expirationDate") if k in doc}
 
@@ -539,10 +540,8 @@ def _load_range(stage: CredentialStage, start: int, end: int) -> _Loaded:
         loaded = []
         for f in stage.files[start:end]:
             stage.problems = Problems(stage.root)
-            stage.dates = {}
-            award, entry = stage.load_one(f)
-            loaded.append((f.rel, f.digest, (award, entry, stage.problems.items,
-                                             stage.dates)))
+            award, entry, dates = stage.load_one(f)
+            loaded.append((f.rel, f.digest, (award, entry, stage.problems.items, dates)))
         return _Loaded(loaded, {n: getattr(stage.report, n) - before[n] for n in _COUNTS},
                        stage.cache.fresh - fresh_before)
     finally:
