@@ -486,7 +486,7 @@ export function fetchProblem(url) {
   return "";
 }
 
-async function readCapped(response, max) {
+export async function readCapped(response, max) {
   if (Number(response.headers.get("content-length")) > max) throw new FetchError("the document is too large");
   if (!response.body) return new Uint8Array(await response.arrayBuffer());
   const reader = response.body.getReader();
