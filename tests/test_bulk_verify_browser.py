@@ -19,7 +19,7 @@ from badgepress.commands.issue import IssueRequest
 from badgepress.commands.lifecycle import revoke
 from badgepress.trust.keys import SigningKey, add_key, load_signing_key, save_new_key
 from conftest import NOW, copy_site, issue
-from test_verifier_browser import open_page
+from test_accessibility import AXE, axe_violations
 
 OTHER = "https://other.test.example/"
 GONE = "https://gone.test.example/credentials/0000/"
@@ -70,16 +70,43 @@ def sites(tmp_path_factory):
             "o_revoked": o_revoked.path.stem}
 
 
-def open_verify(browser, serve_dir, sites):
-    """/verify/ of this site, with the other issuer's https address answered by its own
-    server (through the browser, so CORS applies) and every other https address unreachable."""
+def open_verify(browser, serve_dir, sites, width: int = 1280, axe: bool = False):
+    """/verify/ of this site (clock fixed, requests and errors recorded), with the other
+    issuer's https address answered by its own server on another port, and every other https
+    address unreachable. Playwright may add CORS headers to what a route fulfils, so each of
+    the other site's own answers is recorded: it must allow other sites to read it."""
     url = serve_dir(sites["own"])
     other = serve_dir(sites["other"])
-    context, page, requests, errors = open_page(browser, url + "verify/")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    if axe:
+        context.add_init_script(path=str(AXE))
+    context.add_init_script(script=WATCH_SUMMARY)
+    page = context.new_page()
+    page.clock.set_fixed_time(NOW)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    cors: dict[str, str | None] = {}
+
+    def from_other(route) -> None:
+        response = route.fetch(url=other + route.request.url[len(OTHER):])
+        cors[route.request.url] = response.headers.get("access-control-allow-origin")
+        route.fulfill(response=response)
+
     page.route("https://**", lambda route: route.abort())
-    page.route(OTHER + "**", lambda route: route.fulfill(
-        response=route.fetch(url=other + route.request.url[len(OTHER):])))
-    return url, context, page, requests, errors
+    page.route(OTHER + "**", from_other)
+    page.goto(url + "verify/")
+    return url, context, page, requests, errors, cors
+
+
+# Every text the bulk summary takes, from before the page's own scripts run.
+WATCH_SUMMARY = """window.__summaries = [];
+new MutationObserver(() => {
+  const s = document.getElementById("bulk-summary");
+  if (s && s.textContent) window.__summaries.push([s.textContent, s.getAttribute("role")]);
+}).observe(document, { childList: true, characterData: true, subtree: true });"""
 
 
 def addresses(url: str, s: dict) -> list[tuple[str, str, str]]:
@@ -118,7 +145,7 @@ def run(page, lines: list[str]) -> None:
 
 
 def test_twenty_addresses_verdicts_sorting_and_csv(browser, serve_dir, sites) -> None:
-    url, context, page, _, errors = open_verify(browser, serve_dir, sites)
+    url, context, page, _, errors, cors = open_verify(browser, serve_dir, sites)
     expected = addresses(url, sites)
     run(page, [a for a, _, _ in expected])
     rows = table(page)
@@ -141,8 +168,11 @@ def test_twenty_addresses_verdicts_sorting_and_csv(browser, serve_dir, sites) ->
     assert by_source[url + "credentials/no-such-credential/"][7] == (
         "Could not fetch: the site answered HTTP 404.")
     assert by_source[GONE][7].startswith("Could not fetch: network error")
-    assert page.text_content("#bulk-summary") == (
-        "20 checked: 11 valid, 3 revoked, 1 expired, 1 not authentic, 4 not checked.")
+    summary = "20 checked: 11 valid, 3 revoked, 1 expired, 1 not authentic, 4 not checked."
+    assert page.text_content("#bulk-summary") == summary
+    # announced once, when all are done, by a live region made before it was written
+    assert page.evaluate("window.__summaries") == [[summary, "status"]]
+    assert cors and set(cors.values()) == {"*"}, cors  # the other site's pages, JSON, image
 
     # sort by earner (A-Z, then Z-A): the header says so to assistive technology
     page.click("#bulk-table th[data-col=earner] button")
@@ -176,7 +206,7 @@ def test_twenty_addresses_verdicts_sorting_and_csv(browser, serve_dir, sites) ->
 
 def test_only_the_given_addresses_and_issuer_documents_are_requested(
         browser, serve_dir, sites, tmp_path: Path) -> None:
-    url, context, page, requests, errors = open_verify(browser, serve_dir, sites)
+    url, context, page, requests, errors, _ = open_verify(browser, serve_dir, sites)
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method != "GET" else None)
     expected = addresses(url, sites)
@@ -234,4 +264,19 @@ def test_only_the_given_addresses_and_issuer_documents_are_requested(
         "That is 201 credentials; at most 200 are checked at once. Split the list and check "
         "each part.")
     assert requests == []
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_the_results_table_is_accessible(browser, serve_dir, sites, width: int) -> None:
+    url, context, page, _, _, _ = open_verify(browser, serve_dir, sites, width, axe=True)
+    run(page, [a for a, _, _ in addresses(url, sites)])
+    page.click("#bulk-table th[data-col=verdict] button")
+    page.focus("#bulk-table th[data-col=issued] button")
+    page.keyboard.press("Enter")  # a real button: the keyboard sorts too
+    assert page.get_attribute("#bulk-table th[data-col=issued]", "aria-sort") == "ascending"
+    assert axe_violations(page) == []
+    scroll = page.evaluate("[document.documentElement.scrollWidth, "
+                           "document.documentElement.clientWidth]")
+    assert scroll[0] <= scroll[1]  # the table scrolls in its own box, the page does not
     context.close()

@@ -163,6 +163,13 @@ function exportCsv() {
   setTimeout(() => URL.revokeObjectURL(link.href), 10000);
 }
 
+// The summary becomes a live region as soon as someone turns to this form (before anything is
+// written to it, so the count is announced), not before: until then the single check's
+// verdict is the page's one live line.
+function liven() {
+  if (!summary.hasAttribute("role")) summary.setAttribute("role", "status");
+}
+
 function showFiles() {
   fileNames.textContent = files.length
     ? `${files.length} file${files.length === 1 ? "" : "s"} to check: ${files.map((f) => f.name).join(", ")}` : "";
@@ -171,6 +178,7 @@ function showFiles() {
 async function checkAll() {
   const entries = [...addressesOf(text.value).map((address) => ({ address })), ...files.map((file) => ({ file }))];
   const mine = ++run;
+  liven();
   results.hidden = false;
   exportButton.disabled = true;
   rows = [];
@@ -218,6 +226,7 @@ for (const th of table.tHead.rows[0].cells) {
   });
 }
 form.hidden = false;
+form.addEventListener("focusin", liven);
 form.addEventListener("submit", (e) => {
   e.preventDefault();
   delete results.dataset.state;
