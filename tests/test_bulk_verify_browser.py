@@ -223,10 +223,12 @@ def test_only_the_given_addresses_and_issuer_documents_are_requested(
     page.set_input_files("#bulk-files", files)
     assert "3 files to check" in page.text_content("#bulk-file-names")
     requests.clear()
-    run(page, [a for a, _, _ in expected] + refused)
+    bare = OTHER.removeprefix("https://") + f"credentials/{sites['o_valid']}/"
+    run(page, [a for a, _, _ in expected] + refused + [bare])
     rows = table(page)
-    assert len(rows) == 26
+    assert len(rows) == 27
     by_source = {r[1]: r for r in rows}
+    assert by_source[bare][6] == "Genuine and current"  # no scheme: https
     assert by_source["http://10.0.0.1/credentials/x/"][7] == (
         "Not fetched: only https addresses are fetched.")
     assert by_source["https://127.0.0.1:9/credentials/y/"][7].startswith(

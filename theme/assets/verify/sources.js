@@ -29,7 +29,9 @@ export function addressesOf(text) {
 // would fetch it for a credential: https, and not this computer or its network.
 export function fetchPlan(address, { siteBase, siteRoot, origin }) {
   let url;
-  try { url = new URL(address); } catch { return { problem: "it is not a web address (one address per line, starting with https://)" }; }
+  // an address copied without its scheme (badges.example.org/credentials/…) means https
+  const full = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(\/|$)/i.test(address) ? `https://${address}` : address;
+  try { url = new URL(full); } catch { return { problem: "it is not a web address (one address per line, starting with https://)" }; }
   if (siteBase && siteRoot && siteRoot !== siteBase && url.href.startsWith(siteBase)) {
     return { target: new URL(url.href.slice(siteBase.length), siteRoot).href, own: true };
   }
