@@ -222,11 +222,19 @@ def test_only_the_given_addresses_and_issuer_documents_are_requested(
         files.append(str(tmp_path / name))
     page.set_input_files("#bulk-files", files)
     assert "3 files to check" in page.text_content("#bulk-file-names")
+    # and a real drop of another file onto the drop zone
+    dropped = (sites["other"] / f"credentials/{sites['o_revoked']}/credential.json").read_text()
+    transfer = page.evaluate_handle("""([name, text]) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([text], name, { type: "application/json" }));
+        return dt; }""", ["dropped.json", dropped])
+    page.dispatch_event("#bulk-drop", "drop", {"dataTransfer": transfer})
+    assert "4 files to check" in page.text_content("#bulk-file-names")
     requests.clear()
     bare = OTHER.removeprefix("https://") + f"credentials/{sites['o_valid']}/"
     run(page, [a for a, _, _ in expected] + refused + [bare])
     rows = table(page)
-    assert len(rows) == 27
+    assert len(rows) == 28
     by_source = {r[1]: r for r in rows}
     assert by_source[bare][6] == "Genuine and current"  # no scheme: https
     assert by_source["http://10.0.0.1/credentials/x/"][7] == (
@@ -236,6 +244,8 @@ def test_only_the_given_addresses_and_issuer_documents_are_requested(
     assert by_source["not an address"][7].startswith("Not fetched: it is not a web address")
     assert by_source["one.json"][6] == by_source["two.svg"][6] == "Genuine and current"
     assert by_source["notes.txt"][6] == "NOT AUTHENTIC"  # no credential: format fails
+    assert by_source["dropped.json"][2:7] == ["Olga Other", "Council Member", "Other Issuer",
+                                              "2026-06-01", "Genuine, but revoked"]
 
     def local(address: str) -> str:
         return url + address[len(OWN_BASE):] if address.startswith(OWN_BASE) else address
