@@ -39,8 +39,11 @@ def sites(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("bulk")
     own = copy_site("basic", tmp / "own")
     key = keyed_site(own, tmp / "secret/own.key")
-    valid = issue(own, key, *[IssueRequest("member", f"p{i}@example.org", f"Ada {i:02}")
-                              for i in range(1, 9)])
+    # one name needs CSV quoting (a comma and quotes)
+    names = [f"Ada {i:02}" for i in range(1, 9)]
+    names[5] = 'Ada 06, "the Countess"'
+    valid = issue(own, key, *[IssueRequest("member", f"p{i}@example.org", name)
+                              for i, name in enumerate(names)])
     formula, revoked, expired, tampered = issue(
         own, key, IssueRequest("analyst", "f@example.org", "=1+2"),
         IssueRequest("member", "r@example.org", "Rex Revoked"),
@@ -81,6 +84,7 @@ def open_verify(browser, serve_dir, sites, width: int = 1280, axe: bool = False)
     if axe:
         context.add_init_script(path=str(AXE))
     context.add_init_script(script=WATCH_SUMMARY)
+    context.add_init_script(script=COUNT_FETCHES)
     page = context.new_page()
     page.clock.set_fixed_time(NOW)
     requests: list[str] = []
@@ -99,6 +103,22 @@ def open_verify(browser, serve_dir, sites, width: int = 1280, axe: bool = False)
     page.route(OTHER + "**", from_other)
     page.goto(url + "verify/")
     return url, context, page, requests, errors, cors
+
+
+# How many credential addresses are being fetched at once (issuer documents aside); each
+# answer waits a moment, so that a missing limit would show.
+COUNT_FETCHES = """window.__fetching = { now: 0, most: 0 };
+const pageFetch = window.fetch;
+window.fetch = async (...args) => {
+  const url = String(args[0]);
+  if (/issuer\\.json$|\\/status\\//.test(url)) return pageFetch(...args);
+  const f = window.__fetching;
+  f.now += 1; f.most = Math.max(f.most, f.now);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    return await pageFetch(...args);
+  } finally { f.now -= 1; }
+};"""
 
 
 # Every text the bulk summary takes, from before the page's own scripts run.
@@ -173,6 +193,7 @@ def test_twenty_addresses_verdicts_sorting_and_csv(browser, serve_dir, sites) ->
     # announced once, when all are done, by a live region made before it was written
     assert page.evaluate("window.__summaries") == [[summary, "status"]]
     assert cors and set(cors.values()) == {"*"}, cors  # the other site's pages, JSON, image
+    assert page.evaluate("window.__fetching.most") == 4  # four at a time
 
     # sort by earner (A-Z, then Z-A): the header says so to assistive technology
     page.click("#bulk-table th[data-col=earner] button")
@@ -200,6 +221,7 @@ def test_twenty_addresses_verdicts_sorting_and_csv(browser, serve_dir, sites) ->
     neutral = [[("'" + c) if c[:1] in ("=", "+", "-", "@") else c for c in r] for r in shown]
     assert records[1:] == neutral
     assert ["'=1+2"] == [r[2] for r in records[1:] if "1+2" in r[2]]
+    assert b'"Ada 06, ""the Countess"""' in data
     assert not [e for e in errors if not e.startswith("Failed to load resource")]  # 404, gone
     context.close()
 
