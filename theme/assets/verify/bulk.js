@@ -202,6 +202,7 @@ async function checkAll() {
   let done = 0;
   progress.textContent = `Checked 0 of ${rows.length}…`;
   await eachLimited(entries, CONCURRENCY, async (entry, i) => {
+    if (mine !== run) return; // cleared or started again: fetch nothing more for this list
     const row = await check(entry, resolver, now);
     if (mine !== run) return;
     rows[i] = { ...rows[i], ...row };
