@@ -26,6 +26,16 @@ GONE = "https://gone.test.example/credentials/0000/"
 OWN_BASE = "https://badges.test.example/"
 
 
+HOSTILE = """<!doctype html><html><head><title>Hostile</title>
+<script>window.parent.__ran = true; fetch("https://tracker.test.example/ran");</script>
+<script src="https://tracker.test.example/x.js"></script>
+<link rel="stylesheet" href="https://tracker.test.example/style.css">
+<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Thing"}</script>
+<script type="application/ld+json">CREDENTIAL</script>
+</head><body><img src="https://tracker.test.example/pixel.gif" onerror="window.__ran = 1">
+<iframe src="https://tracker.test.example/frame"></iframe></body></html>"""
+
+
 def keyed_site(root: Path, secret: Path) -> SigningKey:
     key = SigningKey.generate()
     save_new_key(key, secret, root)
@@ -57,6 +67,13 @@ def sites(tmp_path_factory):
     assert forged != page
     (own_out / "credentials/tampered").mkdir()
     (own_out / "credentials/tampered/index.html").write_text(forged)
+
+    # a hostile page: scripts, an image, a stylesheet, a JSON-LD block that is no credential
+    # and a credential with a key written twice (nothing of it may run or load)
+    signed = (own_out / f"credentials/{valid[0].path.stem}/credential.json").read_text()
+    (own_out / "credentials/hostile").mkdir()
+    (own_out / "credentials/hostile/index.html").write_text(HOSTILE.replace(
+        "CREDENTIAL", signed.replace("{", '{"name": "Twice", ', 1)))
 
     other = copy_site("basic", tmp / "other")
     toml = other / "site_src/site.toml"
@@ -254,10 +271,15 @@ def test_only_the_given_addresses_and_issuer_documents_are_requested(
     assert "4 files to check" in page.text_content("#bulk-file-names")
     requests.clear()
     bare = OTHER.removeprefix("https://") + f"credentials/{sites['o_valid']}/"
-    run(page, [a for a, _, _ in expected] + refused + [bare])
+    hostile = url + "credentials/hostile/"
+    run(page, [a for a, _, _ in expected] + refused + [bare, hostile])
     rows = table(page)
-    assert len(rows) == 28
+    assert len(rows) == 29
     by_source = {r[1]: r for r in rows}
+    # the hostile page: its credential read strictly, nothing of the page run or loaded
+    assert by_source[hostile][6] == "NOT AUTHENTIC"
+    assert by_source[hostile][7].startswith("Format: ") and "'name'" in by_source[hostile][7]
+    assert page.evaluate("window.__ran") is None
     assert by_source[bare][6] == "Genuine and current"  # no scheme: https
     assert by_source["http://10.0.0.1/credentials/x/"][7] == (
         "Not fetched: only https addresses are fetched.")
@@ -272,7 +294,7 @@ def test_only_the_given_addresses_and_issuer_documents_are_requested(
     def local(address: str) -> str:
         return url + address[len(OWN_BASE):] if address.startswith(OWN_BASE) else address
 
-    given = {local(a) for a, _, _ in expected}
+    given = {local(a) for a, _, _ in expected} | {hostile}
     status_own = json.loads((sites["own"] / f"credentials/{sites['valid'][0]}/credential.json")
                             .read_text())["credentialStatus"]["statusListCredential"]
     status_other = json.loads((sites["other"] / f"credentials/{sites['o_valid']}/credential.json")
@@ -285,7 +307,10 @@ def test_only_the_given_addresses_and_issuer_documents_are_requested(
     assert not posts
     assert all(urlsplit(r).hostname in ("127.0.0.1", "other.test.example", "gone.test.example")
                for r in requests)
-    assert not [e for e in errors if not e.startswith("Failed to load resource")]  # 404, gone
+    # the parsed hostile page is inert (no scripts, no loads), and under this page's CSP too:
+    # Chromium reports its onerror attribute as refused
+    assert [e for e in errors if not e.startswith("Failed to load resource")] == [
+        e for e in errors if e.startswith("Executing inline event handler violates")]
 
     # cleared while checking: the rest of the list is not fetched, and late answers void
     page.click("#bulk-form button[type=reset]")
