@@ -17,7 +17,7 @@ from .model import ProgramFigures
 
 INSIGHTS_PATH = SRC_DIR / "insights.json"
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
-_SUPPRESSED = "a count, or null when it is below 5"
+_SUPPRESSED = "a count of 5 or more, or null (counts below 5 are never published)"
 
 
 def load_program_figures(root: Path) -> ProgramFigures | None:
@@ -63,9 +63,11 @@ def load_program_figures(root: Path) -> ProgramFigures | None:
 
 
 def _count(value: Any, nullable: bool = True) -> bool:
+    """A count as the file may hold it: a suppressible one is null or 5 and more (a small
+    count in the file would be published by git even though no page shows it)."""
     if value is None:
         return nullable
-    return type(value) is int and value >= 0
+    return type(value) is int and value >= (5 if nullable else 0)
 
 
 def _progression(value: Any, bad) -> tuple:
