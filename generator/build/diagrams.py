@@ -21,7 +21,7 @@ from ..content.model import Catalog
 BAR_W, BAR_GAP, PLOT_H, LEFT, TOP, BOTTOM, FEW_H = 22, 8, 180, 52, 14, 46, 6
 # pathway graph
 NODE_W, NODE_H, COL_GAP, ROW_GAP, BAND_HEAD, BAND_GAP, PAD = 184, 40, 28, 16, 30, 34, 12
-MAX_COLS, LABEL_CHARS, SWEEPS = 6, 24, 4
+MAX_COLS, LABEL_CHARS, SWEEPS = 5, 22, 4  # 5 columns: 1,056 px, fits a 1280 px screen
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def bar_chart(months: tuple[Month, ...]) -> BarChart:
         bars.append(Bar(m.month, x, round(baseline - h, 2), round(h, 2), m.issued,
                         MONTHS[month_no - 1], year))
     ticks = tuple((round(baseline - PLOT_H * v / scale_top, 2), v)
-                  for v in range(0, scale_top + 1, step))
+                  for v in range(0, scale_top + 1 if top else 1, step))
     width = LEFT + BAR_GAP + len(months) * (BAR_W + BAR_GAP) + 8
     return BarChart(width, baseline + BOTTOM, baseline, tuple(bars), ticks)
 
