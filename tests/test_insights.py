@@ -211,7 +211,7 @@ def test_pathways_svg_has_a_node_per_badge_and_an_edge_per_prerequisite(files) -
         "analyst", "leader", "member", "old-timer"]
     assert {a.get("data-slug"): a.get("href") for a in nodes}["leader"] == \
         "../badges/leader/"
-    edges = svg.findall(f".//{SVG}path")
+    edges = svg.findall(f".//{SVG}path[@class='pw-edge']")
     assert [(e.get("data-from"), e.get("data-to")) for e in edges] == [("member", "leader")]
     listing = page(files, "pathways/index.html").select_one("#pw-leader")
     assert "Requires" in listing.get_text() and "Council Member" in listing.get_text()
@@ -280,7 +280,7 @@ def test_a_thousand_badge_pathway_has_no_overlapping_boxes(tmp_path: Path) -> No
             if y2 >= y + h:
                 break  # sorted by top: every later box starts below this one
             assert x + w <= x2 or x2 + w2 <= x, ((x, y), (x2, y2))
-    edges = svg.findall(f".//{SVG}path")
+    edges = svg.findall(f".//{SVG}path[@class='pw-edge']")
     assert len(edges) == sum(len(b.requires) for b in catalog.badges)
     assert {(e.get("data-from"), e.get("data-to")) for e in edges} == {
         (r, b.slug) for b in catalog.badges for r in b.requires}

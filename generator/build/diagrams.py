@@ -20,7 +20,8 @@ from ..content.model import Catalog
 # bar chart
 BAR_W, BAR_GAP, PLOT_H, LEFT, TOP, BOTTOM, FEW_H = 22, 8, 180, 52, 14, 46, 6
 # pathway graph
-NODE_W, NODE_H, COL_GAP, ROW_GAP, BAND_HEAD, BAND_GAP, PAD = 184, 40, 28, 16, 30, 34, 12
+NODE_W, NODE_H, COL_GAP, ROW_GAP, BAND_HEAD, BAND_GAP, PAD = 184, 40, 28, 20, 30, 34, 24
+LANES, LANE = 5, 3  # edges spread over 5 lanes 3 px apart
 MAX_COLS, LABEL_CHARS, SWEEPS = 5, 22, 4  # 5 columns: 1,056 px, fits a 1280 px screen
 
 
@@ -132,8 +133,9 @@ def pathway_graph(catalog: Catalog) -> Graph:
         height = BAND_HEAD + rows * (NODE_H + ROW_GAP) - ROW_GAP
         bands.append(Band(level, y, height))
         y += height + BAND_GAP
-    edges = tuple(Edge(req, b.slug, _curve(at[req], at[b.slug]))
-                  for b in catalog.badges for req in b.requires if req in at)
+    pairs = [(req, b.slug) for b in catalog.badges for req in b.requires if req in at]
+    edges = tuple(Edge(a, b, _route(at[a], at[b], i % LANES - LANES // 2))
+                  for i, (a, b) in enumerate(pairs))
     return Graph(width, y - BAND_GAP + PAD, NODE_W, NODE_H, tuple(bands), tuple(nodes), edges)
 
 
@@ -176,9 +178,15 @@ def _label(name: str) -> str:
     return name if len(name) <= LABEL_CHARS else name[:LABEL_CHARS - 1].rstrip() + "…"
 
 
-def _curve(a: tuple[float, float], b: tuple[float, float]) -> str:
-    """From the bottom middle of box a to the top middle of box b, as a smooth S."""
-    x1, y1 = a[0] + NODE_W / 2, a[1] + NODE_H
-    x2, y2 = b[0] + NODE_W / 2, b[1]
-    bend = max(abs(y2 - y1) / 2, 24)
-    return (f"M{x1:g},{y1:g} C{x1:g},{y1 + bend:g} {x2:g},{y2 - bend:g} {x2:g},{y2:g}")
+def _route(a: tuple[float, float], b: tuple[float, float], lane: int) -> str:
+    """From the side of box a that faces box b, along the gap between two columns, then
+    along the gap above b's row, down into the top of b. Gaps hold no box, so a line
+    never runs through a badge it does not join (a straight line through a wrapped layer
+    would seem to join every box in its way); ``lane`` shifts it a few pixels so lines
+    sharing a gap stay apart."""
+    right = b[0] >= a[0]
+    x1, y1 = (a[0] + NODE_W if right else a[0]), a[1] + NODE_H / 2
+    gap = x1 + (COL_GAP / 2 if right else -COL_GAP / 2) + lane * LANE
+    above = b[1] - ROW_GAP / 2 + lane * LANE / 2
+    x2 = b[0] + NODE_W / 2 + lane * 2 * LANE
+    return f"M{x1:g},{y1:g} H{gap:g} V{above:g} H{x2:g} V{b[1]:g}"
