@@ -13,7 +13,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from badgepress.build.pipeline import render
+from badgepress.build.pipeline import Pipeline, render
+from badgepress.build.plan import plan_site
 from badgepress.commands.issue import IssueRequest
 from badgepress.commands.lifecycle import renew, revoke
 from badgepress.core.errors import BuildError
@@ -263,8 +264,9 @@ def big_catalog(root: Path, count: int, seed: int = 13) -> None:
 def test_a_thousand_badge_pathway_has_no_overlapping_boxes(tmp_path: Path) -> None:
     root = copy_site("basic", tmp_path / "site")
     big_catalog(root, 1000)
-    catalog, out, _, _ = render(root, now=NOW)
-    svg = svg_of(out)
+    planned = Pipeline(root).plan(NOW)  # only this page is rendered
+    catalog = planned.catalog
+    svg = svg_of({"pathways/index.html": planned.jobs["pathways/index.html"].make()})
     boxes = []
     for a in svg.findall(f".//{SVG}a"):
         rect = a.find(f"{SVG}rect")
@@ -284,3 +286,19 @@ def test_a_thousand_badge_pathway_has_no_overlapping_boxes(tmp_path: Path) -> No
     assert len(edges) == sum(len(b.requires) for b in catalog.badges)
     assert {(e.get("data-from"), e.get("data-to")) for e in edges} == {
         (r, b.slug) for b in catalog.badges for r in b.requires}
+
+
+def test_figure_pages_depend_on_the_figures_they_show_not_on_every_credential(site) -> None:
+    """A build's page cache re-renders a page when its job's inputs change: dropping one
+    credential whose cell, month and badge counts stay "fewer than 5" (analyst: 3 -> 2)
+    leaves /skills/ and /pathways/ as they were; the total it changes re-renders
+    /insights/."""
+    root, _ = site
+    planned = Pipeline(root).plan(NOW)
+    fewer = [a for a in planned.awards if a.badge_slug != "analyst"]
+    fewer += [a for a in planned.awards if a.badge_slug == "analyst"][1:]
+    again = plan_site(planned.catalog, fewer)
+    before = plan_site(planned.catalog, planned.awards)
+    for path in ("skills/index.html", "pathways/index.html", "feeds/badges.atom"):
+        assert again[path].inputs == before[path].inputs, path
+    assert again["insights/index.html"].inputs != before["insights/index.html"].inputs
