@@ -17,6 +17,7 @@ from badgepress.build.pipeline import Pipeline, render
 from badgepress.build.plan import plan_site
 from badgepress.commands.issue import IssueRequest
 from badgepress.commands.lifecycle import renew, revoke
+from badgepress.content.people import load_program_figures
 from badgepress.core.errors import BuildError
 from bs4 import BeautifulSoup
 from conftest import NOW, copy_site, issue
@@ -302,3 +303,22 @@ def test_figure_pages_depend_on_the_figures_they_show_not_on_every_credential(si
     for path in ("skills/index.html", "pathways/index.html", "feeds/badges.atom"):
         assert again[path].inputs == before[path].inputs, path
     assert again["insights/index.html"].inputs != before["insights/index.html"].inputs
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("{", "site_src/insights.json: not valid JSON"),
+    ("[]", "site_src/insights.json: must be a JSON object"),
+    (json.dumps({**PROGRAM, "asOf": "June"}), "site_src/insights.json: 'asOf' must be a "
+     "date-time"),
+    (json.dumps({**PROGRAM, "version": 2}), "site_src/insights.json: 'version' must be 1"),
+    (json.dumps({**PROGRAM, "progression": {"member": {"earners": 12, "to": {"leader": 2}}}}),
+     "site_src/insights.json: 'progression.member.to.leader' must be a count of 5 or more"),
+])
+def test_a_wrong_insights_file_fails_naming_file_and_field(tmp_path: Path, content: str,
+                                                           message: str) -> None:
+    (tmp_path / "site_src").mkdir()
+    assert load_program_figures(tmp_path) is None  # no file: nothing published
+    (tmp_path / "site_src/insights.json").write_text(content)
+    with pytest.raises(BuildError) as err:
+        load_program_figures(tmp_path)
+    assert str(err.value).startswith(message)

@@ -1,4 +1,5 @@
-"""The program-figure pages in Chromium: axe-core finds nothing at 1280 and 390 px, the page
+"""The program-figure pages in Chromium: axe-core finds nothing at 1280 and 390 px (and in
+the dark scheme: the heat map has its own colours there), the page
 never scrolls sideways (the heat map, chart and pathway drawing scroll inside their own
 boxes), and the strict Content-Security-Policy refuses nothing (no inline style anywhere).
 Screenshots go to $BADGEPRESS_SCREENSHOTS when set (else a temporary folder)."""
@@ -32,13 +33,16 @@ def demo_site(tmp_path_factory) -> Path:
     return build(root, now=DEMO_NOW).out_dir
 
 
-@pytest.mark.parametrize("width", (1280, 390))
+@pytest.mark.parametrize(("width", "scheme"), [(1280, "light"), (390, "light"),
+                                               (1280, "dark")])
 def test_figure_pages_pass_axe_and_never_scroll_sideways(browser, serve_dir, demo_site,
-                                                         tmp_path, width: int) -> None:
+                                                         tmp_path, width: int,
+                                                         scheme: str) -> None:
     shots = Path(os.environ.get("BADGEPRESS_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     url = serve_dir(demo_site)
-    context = browser.new_context(viewport={"width": width, "height": 900})
+    context = browser.new_context(viewport={"width": width, "height": 900},
+                                  color_scheme=scheme)
     context.add_init_script(path=str(AXE))
     page = context.new_page()
     console: list[str] = []
@@ -54,7 +58,7 @@ def test_figure_pages_pass_axe_and_never_scroll_sideways(browser, serve_dir, dem
                                "document.documentElement.clientWidth]")
         if scroll[0] > scroll[1]:
             problems[f"{path}: scrolls sideways"] = scroll
-        page.screenshot(path=str(shots / f"{path.strip('/')}-{width}.png"), full_page=True)
+        page.screenshot(path=str(shots / f"{path.strip('/')}-{width}-{scheme}.png"), full_page=True)
     context.close()
     if problems:
         print(json.dumps(problems, indent=2))
