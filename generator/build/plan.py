@@ -13,13 +13,16 @@ import pickle
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from ..content.figures import compute_figures
 from ..content.model import Award, Catalog
+from ..content.people import INSIGHTS_PATH, load_program_figures
 from ..core.errors import BuildError, Problem
 from ..core.files import read_regular
 from ..core.paths import KEYS_PATH, SRC_DIR
 from ..trust import ob
 from ..trust.keys import load_key_history
 from . import render
+from .diagrams import bar_chart, pathway_graph
 from .render import (
     Lazy,
     Output,
@@ -42,6 +45,7 @@ LOG_PAGE_SIZE = 100
 # are for their earner to share, not for search engines; older log pages are records that
 # /log/ and the signed raw logs already give.
 NOINDEX_PREFIXES = ("credentials/", "log/page/")
+BADGE_FEED_ENTRIES = 50  # the newest badges in /feeds/badges.atom
 
 
 class Job(NamedTuple):
@@ -138,11 +142,39 @@ class Plan:
             if badge.image_path:
                 self.add(base + badge.image, badge.source, (self.image_fp[badge.slug],),
                          lambda b=badge: read_regular(b.image_path))
-        self.page("skills/index.html", "skills.html", "skills",
-                  (self.catalog.skills, self.cards_fp))
         self.page("verify/index.html", "verify.html", "verify", ())
         for p in self.catalog.pages:
             self.page(p.url + "index.html", "page.html", p.source, (p,), page=p)
+
+    def program(self, awards: tuple[Award, ...] | list[Award]) -> None:
+        """/skills/ with its heat map, /insights/, /pathways/ and the feed of new badges,
+        from one pass over the awards (content/figures.py). Each page's inputs are the
+        figures it shows: a new credential re-renders /skills/ only when a published cell
+        changes, and /pathways/ only when a badge's name, level or prerequisites do.
+
+        A badge's date in the feed is when it was first awarded (the earliest validFrom of
+        its credentials): badge files carry no date, and the file's time in git or on disk
+        is not part of what the build reads. A badge enters the feed with its first
+        credential."""
+        figures = compute_figures(self.catalog, awards)
+        self.page("skills/index.html", "skills.html", "skills",
+                  (self.catalog.skills, self.cards_fp, figures.levels, figures.heat),
+                  figures=figures)
+        program = load_program_figures(self.cfg.root)
+        self.page("insights/index.html", "insights.html", "insights",
+                  (self.cards_fp, figures.months, figures.badges, figures.issued,
+                   figures.revoked, program),
+                  figures=figures, chart=bar_chart(figures.months), program=program,
+                  program_source=INSIGHTS_PATH.as_posix())
+        r, has_log, catalog = self.r, self.has_log, self.catalog
+        shape = tuple((b.slug, b.name, b.level, b.requires) for b in catalog.badges)
+        self.add("pathways/index.html", "pathways",
+                 (r.template_digest("pathways.html"), self.common, shape, self.cards_fp),
+                 lambda: r.page("pathways.html", "pathways/index.html", has_log=has_log,
+                                graph=pathway_graph(catalog)))
+        newest = figures.first_awarded[:BADGE_FEED_ENTRIES]
+        self.page("feeds/badges.atom", "badges.atom", "feeds",
+                  (newest, tuple(self.card[s] for s, _ in newest)), entries=newest)
 
     def credentials(self, awards: tuple[Award, ...] | list[Award]) -> None:
         """A page, the signed JSON and the baked image per credential. In a dev server the
@@ -316,6 +348,7 @@ def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
     for path, value in r.assets.output().items():
         plan.data(path, "theme/assets", value)
     plan.badges(awards)
+    plan.program(awards)
     plan.credentials(awards)
     plan.records(awards, identity or {}, records or {}, list(log_entries))
     plan.site_files()

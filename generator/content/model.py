@@ -166,3 +166,17 @@ class Award:
     @property
     def url(self) -> str:
         return f"credentials/{self.uuid}/"
+
+
+@dataclass(frozen=True)
+class ProgramFigures:
+    """Earner-linked aggregates from ``site_src/insights.json``: what the build cannot
+    count itself, because the published credentials deliberately do not say which of
+    them belong to the same earner. Counts below 5 arrive as None (suppressed when the
+    file was written). ``progression``: (from badge, its earners, ((to badge, n), …))."""
+
+    as_of: str
+    credentials: int
+    earners: int | None
+    returning: int | None
+    progression: tuple[tuple[str, int | None, tuple[tuple[str, int | None], ...]], ...] = ()

@@ -1,0 +1,66 @@
+"""The program-figure pages in Chromium: axe-core finds nothing at 1280 and 390 px (and in
+the dark scheme: the heat map has its own colours there), the page
+never scrolls sideways (the heat map, chart and pathway drawing scroll inside their own
+boxes), and the strict Content-Security-Policy refuses nothing (no inline style anywhere).
+Screenshots go to $BADGEPRESS_SCREENSHOTS when set (else a temporary folder)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from badgepress.build.pipeline import build
+from conftest import DEMO_NOW, REPO
+from test_accessibility import AXE, axe_violations
+
+PAGES = ("skills/", "insights/", "pathways/")
+PROGRAM = {"version": 1, "asOf": "2026-10-31T00:00:00Z", "credentials": 31, "earners": 20,
+           "returning": 9, "progression": {
+               "support-foundations": {"earners": 12, "to": {"incident-responder": 6,
+                                                             "service-level-analyst": None}}}}
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory) -> Path:
+    """The demo site with a published site_src/insights.json."""
+    root = tmp_path_factory.mktemp("insights-browser") / "site"
+    for folder in ("badges", "site_src"):
+        shutil.copytree(REPO / folder, root / folder)
+    (root / "site_src/insights.json").write_text(json.dumps(PROGRAM))
+    return build(root, now=DEMO_NOW).out_dir
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(1280, "light"), (390, "light"),
+                                               (1280, "dark")])
+def test_figure_pages_pass_axe_and_never_scroll_sideways(browser, serve_dir, demo_site,
+                                                         tmp_path, width: int,
+                                                         scheme: str) -> None:
+    shots = Path(os.environ.get("BADGEPRESS_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    url = serve_dir(demo_site)
+    context = browser.new_context(viewport={"width": width, "height": 900},
+                                  color_scheme=scheme)
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    problems: dict[str, object] = {}
+    for path in PAGES:
+        page.goto(url + path)
+        page.wait_for_selector("h1")
+        violations = axe_violations(page)
+        if violations:
+            problems[path] = violations
+        scroll = page.evaluate("[document.documentElement.scrollWidth, "
+                               "document.documentElement.clientWidth]")
+        if scroll[0] > scroll[1]:
+            problems[f"{path}: scrolls sideways"] = scroll
+        page.screenshot(path=str(shots / f"{path.strip('/')}-{width}-{scheme}.png"), full_page=True)
+    context.close()
+    if problems:
+        print(json.dumps(problems, indent=2))
+    assert problems == {}
+    assert [m for m in console if "Content Security Policy" in m] == []
