@@ -166,3 +166,30 @@ class Award:
     @property
     def url(self) -> str:
         return f"credentials/{self.uuid}/"
+
+
+@dataclass(frozen=True)
+class Earner:
+    """An earner who opted in to a public page (``site_src/earners/<slug>.json``): only
+    these are ever named outside their own credential pages."""
+
+    slug: str
+    name: str
+    credentials: tuple[str, ...]  # uuids, oldest first
+
+    @property
+    def url(self) -> str:
+        return f"earners/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class ProgramFigures:
+    """``site_src/insights.json``: earner-linked aggregates written from the maintainer's
+    local earner index; every count below 5 is None (published as "fewer than 5")."""
+
+    as_of: str
+    credentials: int
+    earners: int | None
+    returning: int | None
+    # (from badge slug, its earners, ((to badge slug, earners who went on), ...)), ...
+    progression: tuple[tuple[str, int | None, tuple[tuple[str, int | None], ...]], ...]
