@@ -195,7 +195,7 @@ def set_page(root: Path, email: str, on: bool, key: SigningKey, *, name: str = "
 
     now = now or now_utc()
     catalog, vm = _signing(root, key)
-    with transaction(root, key, vm, iso(now)) as tx:
+    with transaction(root, key, vm) as tx:
         people = People(root, key, catalog)
         eid = people.index.earner_of_email(normalize_email(email))
         if eid is None:
@@ -218,7 +218,7 @@ def write_insights(root: Path, key: SigningKey, *, now: datetime | None = None) 
     """``badgepress insights``: re-write site_src/insights.json from the index."""
     now = now or now_utc()
     catalog, vm = _signing(root, key)
-    with transaction(root, key, vm, iso(now)) as tx:
+    with transaction(root, key, vm) as tx:
         people = People(root, key, catalog)
         written = people.write_insights(tx, now, force=True)
         people.index.save()
