@@ -331,3 +331,14 @@ def test_index_beside_a_key_inside_the_site_is_refused(keyed) -> None:
     with pytest.raises(IndexProblem):
         index_path(site, inside)
     issue_credentials(site, [(None, IssueRequest("member", "x@example.org"))], key, now=NOW)
+
+
+def test_renew_adds_the_successor_to_the_earner_page(program: Program) -> None:
+    from badgepress.commands.lifecycle import renew
+
+    new = renew(program.site, program.uuids[(8, "member")], program.key, now=NOW)
+    doc = json.loads((program.site / "site_src/earners/opted-india.json").read_text())
+    assert doc["credentials"][-1] == new.stem and len(doc["credentials"]) == 3
+    assert index_of(program).earner_of(new.stem) == index_of(program).earner_of(
+        program.uuids[(8, "member")])
+    build(program.site, now=NOW)

@@ -133,18 +133,17 @@ class People:
         """Re-write the touched earners' page files and insights.json in ``tx`` (each only
         when its bytes change), then save the index."""
         existing = existing_uuids(self.root)
-        for eid in sorted(self.touched):
-            self._sync_page(tx, eid, existing)
+        held = self.index.credentials_of({e for e in self.touched
+                                          if self.index.earners.get(e, {}).get("slug")})
+        for eid in sorted(held):
+            self._sync_page(tx, eid, [u for u in held[eid] if u in existing])
         self.write_insights(tx, now, existing, force=force)
         self.index.save()
 
-    def _sync_page(self, tx: Transaction, eid: str, existing: set[str]) -> None:
-        earner = self.index.earners.get(eid)
-        slug = earner.get("slug") if earner else None
-        if not slug:
-            return
+    def _sync_page(self, tx: Transaction, eid: str, uuids: list[str]) -> None:
+        earner = self.index.earners[eid]
+        slug = str(earner["slug"])
         rel = earner_file(slug)
-        uuids = [u for u in self.index.credentials_of(eid) if u in existing]
         if not uuids:  # nothing left to show: the page goes, the opt-in stays recorded
             if (self.root / rel).is_file():
                 tx.remove(rel)
