@@ -420,7 +420,7 @@ def earner(site: Path, email: str, page: str, name: str, key: Path | None) -> No
     Example:
         badgepress earner ada@example.org --page on
     """
-    from .commands.earners import set_page
+    from .commands.earner_commands import set_page
     from .trust.keys import key_path, load_signing_key
 
     signing = load_signing_key(key_path(key), site)
@@ -452,7 +452,7 @@ def earners_rebuild(site: Path, sources: tuple[Path, ...], key: Path | None) -> 
     Example:
         badgepress earners rebuild --from 2025.csv --from 2026.csv
     """
-    from .commands.earners import rebuild
+    from .commands.earner_commands import rebuild
     from .trust.keys import key_path, load_signing_key
 
     signing = load_signing_key(key_path(key), site)
@@ -467,7 +467,7 @@ def earners_rebuild(site: Path, sources: tuple[Path, ...], key: Path | None) -> 
 @click.pass_obj
 def insights(site: Path, key: Path | None) -> None:
     """Re-write site_src/insights.json (program figures) from the earner index."""
-    from .commands.earners import write_insights
+    from .commands.earner_commands import write_insights
     from .trust.keys import key_path, load_signing_key
 
     write_insights(site, load_signing_key(key_path(key), site))

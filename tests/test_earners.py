@@ -11,8 +11,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from badgepress.build.pipeline import build
 from badgepress.cli import main
+from badgepress.commands.earner_commands import rebuild, set_page
 from badgepress.commands.earner_index import INDEX_NAME, EarnerIndex
-from badgepress.commands.earners import rebuild, set_page
 from badgepress.commands.issue import IssueRequest, issue_credentials, requests_from_csv
 from badgepress.commands.lifecycle import revoke, withdraw
 from badgepress.content.people import load_earners, load_program_figures

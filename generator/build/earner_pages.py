@@ -7,14 +7,11 @@ names or links an earner who did not opt in."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from ..content.model import Award, Catalog, Earner
 from ..core.paths import EARNERS_DIR
-
-if TYPE_CHECKING:
-    from .plan import Plan
 
 FEED_PATH = "feeds/credentials.atom"
 FEED_ENTRIES = 50
@@ -36,9 +33,10 @@ def earner_skills(catalog: Catalog, items: list[Award]) -> list[tuple[str, tuple
     return [(s, tuple(b)) for s, b in skills.items()]
 
 
-def plan_earners(plan: Plan, earners: tuple[Earner, ...],
+def plan_earners(plan: Any, earners: tuple[Earner, ...],
                  awards: tuple[Award, ...] | list[Award]) -> None:
-    """An earner page per opted-in earner, and the feed (one pass over the awards)."""
+    """An earner page per opted-in earner, and the feed (one pass over the awards).
+    ``plan``: the ``plan.Plan`` being made (not imported here: plan.py imports this)."""
     by_uuid = {a.uuid: a for a in awards}
     catalog = plan.catalog
     feed: list[tuple[Earner, Award]] = []
