@@ -23,8 +23,8 @@ from ..core.errors import BadgepressError
 from ..core.files import read_regular
 from ..core.paths import CREDENTIALS_DIR, EARNERS_DIR, INSIGHTS_PATH
 from ..core.text import slugify
-from ..trust.keys import SigningKey
-from ..trust.ledger import Transaction
+from ..trust.keys import SigningKey, load_key_history
+from ..trust.ledger import Transaction, sha256_hex
 from ..trust.status import read_revocations
 from .earner_index import EarnerIndex, figures, index_path
 
@@ -151,10 +151,25 @@ class People:
         tx.write(rel, data)
         tx.record("earner", slug, {rel: data})
 
+    def owns_insights(self, tx: Transaction) -> bool:
+        """Whether this key keeps insights.json up to date with every command: it wrote the
+        file's current bytes, or there is none yet and it is the site's only usable key.
+        Each maintainer's index knows only their own earners, and two branches re-writing
+        one file would conflict at every merge: on a team, the maintainer who ran
+        ``badgepress insights`` last keeps it (README: What is published and what is not)."""
+        path = self.root / INSIGHTS_PATH
+        if not path.is_file():
+            return [k.public_key_multibase for k in load_key_history(self.root)
+                    if k.usable] == [tx.key.public_multibase]
+        want = tx.log.expected_files().get(INSIGHTS_PATH.as_posix())
+        return want is not None and want == sha256_hex(read_regular(path))
+
     def write_insights(self, tx: Transaction, now: datetime, existing: set[str] | None = None,
                        *, force: bool = False) -> bool:
         """insights.json from the index; unchanged figures are not re-written (nor
         logged) unless ``force``. Returns whether it was written."""
+        if not force and not self.owns_insights(tx):
+            return False
         existing = existing_uuids(self.root) if existing is None else existing
         revoked = {r.id.removeprefix("urn:uuid:") for r in read_revocations(self.root)}
         doc = figures(self.index, {b.slug: b.leads_to for b in self.catalog.badges},
