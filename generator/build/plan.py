@@ -149,7 +149,7 @@ class Plan:
             self.page(base + "index.html", "badge.html", badge.source,
                       (self.badge_fp[badge.slug], neighbours,
                        tuple((e.slug, e.name, a.valid_from) for e, a in shown),
-                       len(opted), len(earned) if len(earned) >= 5 else 0),
+                       len(opted), len(earned) if len(earned) >= 5 else min(len(earned), 1)),
                       badge=badge, achievement=achievement, opted_earners=shown,
                       opted_count=len(opted), earner_count=len(earned))
             self.add(base + "achievement.json", badge.source,
