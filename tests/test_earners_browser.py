@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from badgepress.build.pipeline import build
 from badgepress.commands.issue import IssueRequest
 from badgepress.commands.lifecycle import revoke
 from conftest import NOW, issue
+from test_accessibility import AXE, axe_violations
 from test_verifier_browser import open_page
 
 
@@ -51,3 +53,32 @@ def test_earner_page_verifies_each_credential(browser, serve_dir, keyed) -> None
     context, page, _, _ = open_page(browser, url + "earners/ada-lovelace/", NOW)
     assert rows(page)[current.path.stem][:2] == ("invalid", "forged")
     context.close()
+
+
+@pytest.mark.parametrize("width", (1280, 320))
+def test_earner_credential_and_badge_pages_have_no_axe_violation(browser, serve_dir, keyed,
+                                                                  width: int) -> None:
+    site, key, _ = keyed
+    first, _second = issue(
+        site, key, IssueRequest("member", "ada@example.org", "Ada Lovelace", earner_page=True),
+        IssueRequest("leader", "ada@example.org", "Ada Lovelace"))
+    out = build(site, now=NOW).out_dir
+    url = serve_dir(out)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    page.clock.set_fixed_time(NOW)
+    problems = {}
+    for path in ("earners/ada-lovelace/", f"credentials/{first.path.stem}/", "badges/member/"):
+        page.goto(url + path)
+        if path.startswith("earners/"):
+            rows(page)
+        violations = axe_violations(page)
+        if violations:
+            problems[path] = violations
+        scroll = page.evaluate("[document.documentElement.scrollWidth, "
+                               "document.documentElement.clientWidth]")
+        if scroll[0] > scroll[1]:
+            problems[f"{path}: scrolls sideways"] = scroll
+    context.close()
+    assert problems == {}
