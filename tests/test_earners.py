@@ -342,3 +342,22 @@ def test_renew_adds_the_successor_to_the_earner_page(program: Program) -> None:
     assert index_of(program).earner_of(new.stem) == index_of(program).earner_of(
         program.uuids[(8, "member")])
     build(program.site, now=NOW)
+
+
+def test_incremental_builds_notice_earner_files(program: Program, tmp_path: Path) -> None:
+    from badgepress.build.incremental import IncrementalBuilder
+
+    first = build(program.site, now=NOW, incremental=True)
+    assert not first.unchanged
+    assert build(program.site, now=NOW, incremental=True).unchanged
+    builder = IncrementalBuilder(program.site, tmp_path / "dev")
+    builder.build(now=NOW)
+    set_page(program.site, email(2), True, program.key, now=NOW)
+    rel = program.site / "site_src/earners/hidden-charlie.json"
+    again = build(program.site, now=NOW, incremental=True)
+    assert not again.unchanged and "earners/hidden-charlie/index.html" in again.files
+    dev = builder.build(now=NOW, changed={rel})
+    assert "earners/hidden-charlie/index.html" in dev.written
+    rel.write_bytes(rel.read_bytes().replace(b"Hidden Charlie", b"Mallory"))
+    with pytest.raises(BuildError):
+        builder.build(now=NOW, changed={rel})
