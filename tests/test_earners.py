@@ -361,3 +361,11 @@ def test_incremental_builds_notice_earner_files(program: Program, tmp_path: Path
     rel.write_bytes(rel.read_bytes().replace(b"Hidden Charlie", b"Mallory"))
     with pytest.raises(BuildError):
         builder.build(now=NOW, changed={rel})
+
+
+def test_a_withdrawn_page_slug_is_never_given_to_someone_else(program: Program) -> None:
+    assert set_page(program.site, email(8), False, program.key, now=NOW) == "opted-india"
+    issue_credentials(program.site, [(None, IssueRequest(
+        "member", "other@example.org", "Opted India", earner_page=True))], program.key, now=NOW)
+    assert (program.site / "site_src/earners/opted-india-2.json").is_file()
+    assert not (program.site / "site_src/earners/opted-india.json").exists()

@@ -25,6 +25,7 @@ from ..core.paths import CREDENTIALS_DIR, EARNERS_DIR, INSIGHTS_PATH
 from ..core.text import slugify
 from ..trust.keys import SigningKey, load_key_history
 from ..trust.ledger import Transaction, sha256_hex
+from ..trust.logs import read_logs
 from ..trust.status import read_revocations
 from .earner_index import EarnerIndex, figures, index_path
 
@@ -85,6 +86,7 @@ class People:
         self.root, self.catalog = root, catalog
         self.index = EarnerIndex.load(index_path(root, key))
         self.touched: set[str] = set()  # earners whose page file may change
+        self._logged: set[str] | None = None
 
     def issued(self, uuid: str, email: str, name: str, badge: str, valid_from: str,
                earner_page: bool = False) -> None:
@@ -112,9 +114,19 @@ class People:
         if not str(earner.get("name", "")).strip():
             raise EarnerProblem(NAME_NEEDED)
         earner["slug"] = new_slug(earner["name"], self.index.slugs()
-                                  | published_slugs(self.root))
+                                  | published_slugs(self.root) | self.logged_slugs())
         self.touched.add(eid)
         return earner["slug"]
+
+    def logged_slugs(self) -> set[str]:
+        """Slugs any log ever wrote a page for: a withdrawn page's slug stays in the public
+        log, so it is never given to someone else."""
+        if self._logged is None:
+            prefix = EARNERS_DIR.as_posix() + "/"
+            self._logged = {Path(rel).stem for log in read_logs(self.root)
+                            for e in log.entries for rel in e.get("files", {})
+                            if rel.startswith(prefix)}
+        return self._logged
 
     def close_page(self, eid: str, tx: Transaction) -> str | None:
         earner = self.index.earners[eid]
