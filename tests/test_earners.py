@@ -369,3 +369,22 @@ def test_a_withdrawn_page_slug_is_never_given_to_someone_else(program: Program) 
         "member", "other@example.org", "Opted India", earner_page=True))], program.key, now=NOW)
     assert (program.site / "site_src/earners/opted-india-2.json").is_file()
     assert not (program.site / "site_src/earners/opted-india.json").exists()
+
+
+def test_rebuild_and_insights_commands(program: Program) -> None:
+    runner = CliRunner()
+    before = index_of(program).comparable()
+    (program.key_file.parent / INDEX_NAME).unlink()
+    res = runner.invoke(main, ["-C", str(program.site), "earners", "rebuild", "--from",
+                               str(program.csv), "--key", str(program.key_file)])
+    assert res.exit_code == 0, res.output
+    assert f"{len(PLAN)} credentials of 14 earners (2 with a page)" in res.output
+    assert index_of(program).comparable() == before
+    res = runner.invoke(main, ["-C", str(program.site), "insights", "--key",
+                               str(program.key_file)])
+    assert res.exit_code == 0, res.output
+    entries = read_log(program.site, program.key.public_multibase).entries
+    assert entries[-1]["action"] == "insights" and entries[-1]["subject"] == "insights"
+    doc = json.loads((program.site / "site_src/insights.json").read_text())
+    assert {k: doc[k] for k in expected_figures()} == expected_figures()
+    build(program.site, now=NOW)
