@@ -51,7 +51,7 @@ def plan_earners(plan: Any, earners: tuple[Earner, ...],
                   earner=e, rows=rows, skills=earner_skills(catalog, items))
     feed.sort(key=lambda p: (p[1].valid_from, p[1].uuid), reverse=True)
     feed = feed[:FEED_ENTRIES]
-    token = tuple((e.name, a.uuid, a.valid_from, a.badge_slug, plan.card[a.badge_slug][1])
+    token = tuple((e.name, e.slug, a.uuid, a.valid_from, plan.card[a.badge_slug])
                   for e, a in feed)
     plan.add(FEED_PATH, "feeds", (plan.cfg, token),
              lambda: credentials_feed(catalog, feed))
