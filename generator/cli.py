@@ -235,12 +235,16 @@ def keygen(site: Path, key: Path | None, name: str, rotate: bool, replaces: str)
 @click.option("--evidence", default="", help="URL of evidence.")
 @click.option("--narrative", default="", help="Evidence narrative (Markdown).")
 @click.option("--date", "date_", default="", help="Date earned (ISO 8601; default now).")
+@click.option("--earner-page", is_flag=True,
+              help="The earner agreed to a public page of all their badges (needs --name).")
 @click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Bulk: a CSV with columns badge,email[,name,evidence,narrative,date].")
+              help="Bulk: a CSV with columns "
+                   "badge,email[,name,evidence,narrative,date,earner_page].")
 @KEY_OPTION
 @click.pass_obj
 def issue(site: Path, badge: str | None, email: str | None, name: str, evidence: str,
-          narrative: str, date_: str, csv_path: Path | None, key: Path | None) -> None:
+          narrative: str, date_: str, earner_page: bool, csv_path: Path | None,
+          key: Path | None) -> None:
     """Sign Open Badges 3.0 credentials into site_src/credentials/.
 
     \b
@@ -252,8 +256,9 @@ def issue(site: Path, badge: str | None, email: str | None, name: str, evidence:
     from .core.dates import DATE_HINT, parse_date
     from .trust.keys import key_path, load_signing_key
 
-    if csv_path and (badge or email):
-        raise click.UsageError("use either --csv or --badge/--email, not both")
+    if csv_path and (badge or email or earner_page):
+        raise click.UsageError("use either --csv or --badge/--email[/--earner-page], not "
+                               "both (the CSV's earner_page column opts in)")
     if not csv_path and not (badge and email):
         raise click.UsageError("--badge and --email are required (or --csv FILE)")
     signing = load_signing_key(key_path(key), site)
@@ -266,7 +271,7 @@ def issue(site: Path, badge: str | None, email: str | None, name: str, evidence:
         except ValueError as exc:
             raise click.BadParameter(f"{exc} ({DATE_HINT})", param_hint="--date") from exc
         requests = [(None, IssueRequest(badge or "", email or "", name, evidence,
-                                        narrative, when))]
+                                        narrative, when, earner_page))]
         source = "issue"
     with CliReporter().stage("signing") as tick:
         results = issue_credentials(site, requests, signing, source=source,
@@ -394,6 +399,79 @@ def renew(site: Path, credential: str, key: Path | None) -> None:
     signing = load_signing_key(key_path(key), site)
     path = do_renew(site, credential, signing)
     click.echo(f"renewed {credential} -> {_show_file(path, site)}")
+
+
+@main.command()
+@click.argument("email")
+@click.option("--page", type=click.Choice(["on", "off"]), required=True,
+              help="on: publish a page of all this earner's badges; off: withdraw it.")
+@click.option("--name", default="", help="The name the page shows (default: the last one "
+              "given at issue).")
+@KEY_OPTION
+@click.pass_obj
+def earner(site: Path, email: str, page: str, name: str, key: Path | None) -> None:
+    """Publish or withdraw an earner's page /earners/<slug>/ (logged and signed).
+
+    Only with the earner's agreement: the page names them and lists every credential of
+    theirs. The link between their credentials comes from the local earner index beside
+    your key.
+
+    \b
+    Example:
+        badgepress earner ada@example.org --page on
+    """
+    from .commands.earner_commands import set_page
+    from .trust.keys import key_path, load_signing_key
+
+    signing = load_signing_key(key_path(key), site)
+    slug = set_page(site, email, page == "on", signing, name=name)
+    if page == "on":
+        click.echo(f"earner page published: site_src/earners/{slug}.json (/earners/{slug}/)")
+    elif slug:
+        click.echo(f"earner page /earners/{slug}/ withdrawn")
+    else:
+        click.echo("this earner had no page")
+
+
+@main.group("earners")
+def earners_group() -> None:
+    """The local earner index beside your key (never published)."""
+
+
+@earners_group.command("rebuild")
+@click.option("--from", "sources", multiple=True, required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A CSV of your records (columns badge, email[, name]); repeatable.")
+@KEY_OPTION
+@click.pass_obj
+def earners_rebuild(site: Path, sources: tuple[Path, ...], key: Path | None) -> None:
+    """Make the earner index again from your records: each email is hashed with each
+    credential's salt. Earner pages come back from site_src/earners/.
+
+    \b
+    Example:
+        badgepress earners rebuild --from 2025.csv --from 2026.csv
+    """
+    from .commands.earner_commands import rebuild
+    from .trust.keys import key_path, load_signing_key
+
+    signing = load_signing_key(key_path(key), site)
+    done = rebuild(site, signing, list(sources))
+    click.echo(f"earner index rebuilt: {done.credentials} credentials of {done.earners} "
+               f"earners ({done.pages} with a page); {done.unmatched} credentials matched no "
+               "email of the records")
+
+
+@main.command()
+@KEY_OPTION
+@click.pass_obj
+def insights(site: Path, key: Path | None) -> None:
+    """Re-write site_src/insights.json (program figures) from the earner index."""
+    from .commands.earner_commands import write_insights
+    from .trust.keys import key_path, load_signing_key
+
+    write_insights(site, load_signing_key(key_path(key), site))
+    click.echo("site_src/insights.json re-written and logged")
 
 
 @main.group("key")

@@ -221,20 +221,29 @@ def test_page_jobs_inputs_follow_what_they_show(built: Small,
     assert other["sitemap-1.xml"].make() != full["sitemap-1.xml"].make()
 
 
-def test_badge_page_names_the_most_recent_earners_and_counts_the_rest(
-        built: Small) -> None:
+def test_badge_page_names_the_most_recent_opted_in_earners_and_counts_the_rest(
+        built: Small, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only earners with an earner page are named (linking to it), at most
+    NAMED_EARNERS_SHOWN of them; the count of credentials is shown (5 here)."""
+    from badgepress.content.model import Earner
+
     slug = "client-support-council-member"
     page = html(built.files, f"badges/{slug}/index.html")
     earners = page.select_one("#earners")
-    named = earners.select("ul.earners li")
-    assert len(named) == EARNERS
-    links = [urljoin(f"{BASE}badges/{slug}/", li.a["href"]) for li in named]
-    assert all(page_of(u) in built.files for u in links)
+    assert earners.select("ul.earners li") == []  # the demo: nobody opted in
     mine = [a for a in built.result.awards if a.badge_slug == slug and a.state != "revoked"]
-    with_name = [a for a in mine if a.earner_name]
-    assert (len(mine), len(with_name)) == (5, 4)
-    newest = sorted(with_name, key=lambda a: a.valid_from, reverse=True)[:EARNERS]
-    assert [page_of(u) for u in links] == [a.url + "index.html" for a in newest]
-    text = earners.get_text(" ", strip=True)
-    assert "Awarded 5 times" in text and f"the {EARNERS} most recent of 4 named" in text
-    assert "and 2 more named earners, 1 more who chose not to be named." in text
+    assert not any(a.earner_name in page.get_text() for a in mine if a.earner_name)
+    assert "Awarded 5 times" in earners.get_text(" ", strip=True)
+    monkeypatch.setattr(plan, "NAMED_EARNERS_SHOWN", EARNERS)
+    people = tuple(Earner(f"earner-{n}", f"Earner {n}", (a.uuid,))
+                   for n, a in enumerate(mine[:4]))
+    args, kwargs = built.plan_args
+    jobs = plan.plan_site(*args, **kwargs | {"earners": people})
+    opted = BeautifulSoup(jobs[f"badges/{slug}/index.html"].make(), "html.parser")
+    named = opted.select("#earners ul.earners li a")
+    assert len(named) == EARNERS
+    newest = sorted(zip(people, mine[:4], strict=True),
+                    key=lambda p: (p[1].valid_from, p[0].slug), reverse=True)[:EARNERS]
+    assert [a["href"] for a in named] == [f"../../{e.url}" for e, _ in newest]
+    assert f"The {EARNERS} most recent of the earners" in opted.get_text(" ", strip=True)
+    assert all(f"earners/{e.slug}/index.html" in jobs for e in people)

@@ -143,7 +143,9 @@ def test_expired_credential_is_published_as_expired_and_renewal_links_both(keyed
     assert new_page.select_one(".renews-note a")["href"] == f"../{old.path.stem}/"
     res = cli(site, "verify", str(old.path), "--now", "2026-06-02T00:00:00Z")
     assert res.exit_code == 1 and "fail    dates      Expired on 2026-01-10" in res.output
-    assert [e["action"] for e in read_log(site, key.public_multibase).entries][-1] == "renew"
+    # the renewal, then the program figures it changed (insights.json)
+    assert [e["action"] for e in read_log(site, key.public_multibase).entries][-2:] == [
+        "renew", "insights"]
 
 
 # keys ----------------------------------------------------------------------------------
@@ -204,16 +206,18 @@ def test_log_is_chained_signed_and_published(keyed) -> None:
     a, b = issue(site, key, IssueRequest("member", "a@example.org"),
                  IssueRequest("leader", "b@example.org"))
     log = read_log(site, key.public_multibase)  # the key's own log
-    assert [e["action"] for e in log.entries] == ["status-list", "issue", "issue"]
-    assert log.head["seq"] == 3
+    # then the program figures the issue changed (site_src/insights.json)
+    assert [e["action"] for e in log.entries] == ["status-list", "issue", "issue", "insights"]
+    assert log.head["seq"] == 4
     out = build(site, now=NOW).out_dir
-    assert (out / f"log/{key.public_multibase}.jsonl").read_bytes().count(b"\n") == 3
+    assert (out / f"log/{key.public_multibase}.jsonl").read_bytes().count(b"\n") == 4
     assert json.loads((out / "log/index.json").read_bytes())["logs"] == [
         {"name": key.public_multibase, "log": f"{key.public_multibase}.jsonl",
-         "head": f"{key.public_multibase}.head.json", "entries": 3}]
+         "head": f"{key.public_multibase}.head.json", "entries": 4}]
     page = soup(out / "log/index.html")
     rows = page.select("table.log tbody tr")
-    assert len(rows) == 3 and rows[0].select("td")[2].get_text() == "issue"
+    assert len(rows) == 4 and [r.select("td")[2].get_text() for r in rows[:2]] == [
+        "insights", "issue"]
 
 
 def test_one_edited_byte_or_an_unlogged_credential_fails_the_build(keyed) -> None:
@@ -425,7 +429,11 @@ def test_two_issue_commands_at_once_lose_nothing(keyed, tmp_path: Path) -> None:
     assert len(result.awards) == 10
     indexes = {json.loads(a.raw)["credentialStatus"]["statusListIndex"] for a in result.awards}
     assert len(indexes) == 10
-    assert read_log(site, key.public_multibase).head["seq"] == 11  # a status list + 10 credentials
+    log = read_log(site, key.public_multibase)
+    actions = [e["action"] for e in log.entries]
+    # a status list + 10 credentials, and insights.json as each command left it
+    assert len(actions) - actions.count("insights") == 11 and actions.count("insights") == 2
+    assert log.head["seq"] == len(actions)
 
 
 def test_a_back_dated_log_entry_fails_the_build(keyed) -> None:
@@ -434,6 +442,7 @@ def test_a_back_dated_log_entry_fails_the_build(keyed) -> None:
 
     site, key, _ = keyed
     issue(site, key, IssueRequest("member", "a@example.org"))
+    line = len(read_log(site, key.public_multibase).entries) + 1
     catalog = build(site, now=NOW).catalog
     vm = current_key(site, catalog.config, key)
     when = datetime(2026, 2, 1, tzinfo=UTC)
@@ -445,7 +454,7 @@ def test_a_back_dated_log_entry_fails_the_build(keyed) -> None:
         tx.write(rel, credential_bytes(signed))
         tx.record("issue", signed["id"], {rel: credential_bytes(signed)})
     errors = errors_of(site)
-    assert errors[0].startswith(f"site_src/log/{key.public_multibase}.jsonl:3: dated "
+    assert errors[0].startswith(f"site_src/log/{key.public_multibase}.jsonl:{line}: dated "
                                 "2020-01-01T00:00:00Z, before the entry above it")
     assert "back-dated" in errors[0]
 
@@ -457,13 +466,14 @@ def test_an_edited_or_truncated_log_fails_the_build(keyed) -> None:
     log_file = site / f"site_src/log/{key.public_multibase}.jsonl"
     original = log_file.read_text()
     lines = original.splitlines(keepends=True)
-    log_file.write_text(lines[0] + lines[1].replace('"issue"', '"renew"') + lines[2])
+    log_file.write_text(lines[0] + lines[1].replace('"issue"', '"renew"') + "".join(lines[2:]))
     assert any(f"{log_file.relative_to(site)}:3: the chain is broken here" in e
                for e in errors_of(site))
-    log_file.write_text("".join(lines[:2]))  # the last entry dropped
+    log_file.write_text("".join(lines[:-1]))  # the last entry dropped
     errors = errors_of(site)
     assert any(e.startswith(f"site_src/log/{key.public_multibase}.head.json: the head names "
-                            "entry 3, the log has 2") for e in errors), errors
+                            f"entry {len(lines)}, the log has {len(lines) - 1}")
+               for e in errors), errors
     log_file.write_text(original)
     build(site, now=NOW)
 

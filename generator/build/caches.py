@@ -18,6 +18,8 @@ from ..content.validate import validate_badge
 from ..core.errors import Problems
 from ..core.paths import (
     CREDENTIALS_DIR,
+    EARNERS_DIR,
+    INSIGHTS_PATH,
     KEYS_PATH,
     LOG_DIR,
     RECORD_PATHS,
@@ -78,8 +80,8 @@ class AwardCache:
     @staticmethod
     def stamps(root: Path) -> tuple:
         """mtime and size of every file the credentials stage reads."""
-        files = [root / REVOCATIONS, root / KEYS_PATH]
-        for folder in (CREDENTIALS_DIR, STATUS_DIR, LOG_DIR):
+        files = [root / REVOCATIONS, root / KEYS_PATH, root / INSIGHTS_PATH]
+        for folder in (CREDENTIALS_DIR, STATUS_DIR, LOG_DIR, EARNERS_DIR):
             if (root / folder).is_dir():
                 with os.scandir(root / folder) as it:
                     files += [Path(e.path) for e in it if e.name.endswith((".json", ".jsonl"))]

@@ -33,7 +33,14 @@ from ..content.model import Award, Catalog, Evidence
 from ..core.dates import timestamp_problem
 from ..core.errors import Problems
 from ..core.files import UnsafeFile, atomic_write, read_regular
-from ..core.paths import CREDENTIALS_DIR, KEYS_PATH, REVOCATIONS, STATUS_DIR
+from ..core.paths import (
+    CREDENTIALS_DIR,
+    EARNERS_DIR,
+    INSIGHTS_PATH,
+    KEYS_PATH,
+    REVOCATIONS,
+    STATUS_DIR,
+)
 from ..core.text import MarkdownError, render_markdown, visible_text
 from ..trust.issuer import issuer_documents_by_url, key_for_method, outdated_form
 from ..trust.keys import PublishedKey, load_key_history
@@ -236,12 +243,17 @@ class CredentialStage:
                 self.memo["context"] = context
         credential_files = self.hash_credentials()
         status_files = _read_files(root, STATUS_DIR, problems)
+        # earner pages and program figures: vouched for by the logs like signed files
+        people_files = _read_files(root, EARNERS_DIR, problems) + [
+            f for f in _read_files(root, INSIGHTS_PATH.parent, problems)
+            if f.rel == INSIGHTS_PATH.as_posix()]
         try:
             before = len(problems.errors)
             logs = check_logs(root, cfg, self.keys, problems)
             expected = expected_files(logs)
             check_files(root, expected,
-                        {f.rel: f.digest for f in credential_files + status_files},
+                        {f.rel: f.digest
+                         for f in credential_files + status_files + people_files},
                         self.keys, problems, withdrawn=logs)
             if len(problems.errors) == before:  # every chain and head signature verified
                 self.vouched = {f.digest for f in credential_files

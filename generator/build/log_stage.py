@@ -12,7 +12,15 @@ from pathlib import Path
 
 from ..content.config import SiteConfig
 from ..core.errors import Problems
-from ..core.paths import CREDENTIALS_DIR, JOURNAL, LEGACY_LOG, REVOCATIONS, STATUS_DIR
+from ..core.paths import (
+    CREDENTIALS_DIR,
+    EARNERS_DIR,
+    INSIGHTS_PATH,
+    JOURNAL,
+    LEGACY_LOG,
+    REVOCATIONS,
+    STATUS_DIR,
+)
 from ..trust.issuer import key_for_method
 from ..trust.keys import PublishedKey, decode_multibase_key
 from ..trust.ledger import (
@@ -148,6 +156,8 @@ def check_files(root: Path, expected: Expected, files: dict[str, str],
                            "at most one side", hint=RECONCILE_HINT)
         elif steps and digest in {s.entry["files"][rel] for s in steps}:
             continue  # a credential both branches re-signed: either signature is the issuer's
+        elif want != digest and _people_file(rel):
+            _people_problem(root, rel, want, keys, problems)
         elif want is None:
             problems.error(root / rel, "is not in any issuance log: only a maintainer with an "
                            f"issuer key can issue (keys: {maintainers(keys)})",
@@ -164,6 +174,28 @@ def check_files(root: Path, expected: Expected, files: dict[str, str],
             problems.error(root / rel, "is listed in the issuance log but missing",
                            hint="restore it with git; to take a credential off the site "
                                 "use 'badgepress withdraw' (or 'revoke'), never delete it")
+
+
+def _people_file(rel: str) -> bool:
+    """An earner page file or insights.json: written from the maintainer's earner index."""
+    return rel == INSIGHTS_PATH.as_posix() or rel.startswith(EARNERS_DIR.as_posix() + "/")
+
+
+def _people_problem(root: Path, rel: str, want: str | None, keys: list[PublishedKey],
+                    problems: Problems) -> None:
+    how = ("'badgepress insights'" if rel == INSIGHTS_PATH.as_posix() else
+           "'badgepress earner EMAIL --page on|off'")
+    if want is None:
+        problems.error(root / rel, "is not in any issuance log: it names earners or their "
+                       "figures, which only a maintainer with an issuer key publishes (keys: "
+                       f"{maintainers(keys)})", hint=f"remove it; a maintainer runs {how}")
+    elif want == "":
+        problems.error(root / rel, "was removed by an issuance log entry and must not be "
+                       "published again", hint=f"delete it; a maintainer runs {how}")
+    else:
+        problems.error(root / rel, "changed since it was logged (its SHA-256 differs from "
+                       "the issuance log)", hint=f"restore it with 'git checkout', or a "
+                       f"maintainer runs {how} again")
 
 
 def _who(keys: list[PublishedKey], log: str) -> str:

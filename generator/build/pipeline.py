@@ -22,6 +22,7 @@ from ..content.catalog import build_catalog
 from ..content.config import SiteConfig, load_config
 from ..content.load import load_sources
 from ..content.model import Award, Catalog
+from ..content.people import load_earners
 from ..core.dates import iso, now_utc
 from ..core.errors import Problem, Problems
 from ..core.files import read_regular, refuse_unsafe
@@ -181,12 +182,14 @@ class Pipeline:
         with self.report.stage("credentials") as tick:
             awards = self.credentials(catalog, problems, now, records_changed, verify_all,
                                       tick)
+            earners = load_earners(self.root, {a.uuid for a in awards}, problems)
         problems.raise_if_errors(self.strict)
         with self.report.stage("plan"):
             records, entries = self.records(records_changed)
             jobs = plan_site(catalog, awards, identity_documents(
                 catalog.config, load_key_history(self.root)), records=records,
-                log_entries=entries, memo=self.caches.jobs.memo if self.caches.jobs else None)
+                log_entries=entries, memo=self.caches.jobs.memo if self.caches.jobs else None,
+                earners=earners)
         return Planned(catalog, awards, jobs, problems)
 
     def run(self, now: datetime | None = None, *, changed: set[Path] | None = None,

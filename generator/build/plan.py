@@ -14,15 +14,16 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ..content.figures import compute_figures
-from ..content.model import Award, Catalog
-from ..content.people import INSIGHTS_PATH, load_program_figures
+from ..content.model import Award, Catalog, Earner
+from ..content.people import load_program_figures
 from ..core.errors import BuildError, Problem
 from ..core.files import read_regular
-from ..core.paths import KEYS_PATH, SRC_DIR
+from ..core.paths import INSIGHTS_PATH, KEYS_PATH, SRC_DIR
 from ..trust import ob
 from ..trust.keys import load_key_history
 from . import render
 from .diagrams import bar_chart, pathway_graph
+from .earner_pages import plan_earners
 from .render import (
     Lazy,
     Output,
@@ -44,7 +45,7 @@ LOG_PAGE_SIZE = 100
 # would contradict them (search consoles flag it), so it leaves them out. Credential pages
 # are for their earner to share, not for search engines; older log pages are records that
 # /log/ and the signed raw logs already give.
-NOINDEX_PREFIXES = ("credentials/", "log/page/")
+NOINDEX_PREFIXES = ("credentials/", "log/page/", "earners/")
 BADGE_FEED_ENTRIES = 50  # the newest badges in /feeds/badges.atom
 
 
@@ -86,6 +87,21 @@ class Plan:
                        for b in catalog.badges if b.image_path}
         self.image_fp = {slug: hashlib.sha256(data).digest()
                          for slug, data in self.images.items()}
+        self.earner_of: dict[str, Earner] = {}  # uuid -> the opted-in earner holding it
+        self.held: dict[str, tuple[str, ...]] = {}  # earner slug -> badges held (unrevoked)
+
+    def people(self, earners: tuple[Earner, ...], awards: tuple[Award, ...] | list[Award]
+               ) -> None:
+        """Who opted in, and which badges each holds: the only earner links pages show."""
+        state = {a.uuid: (a.badge_slug, a.state) for a in awards}
+        for e in earners:
+            held = set()
+            for uuid in e.credentials:
+                if uuid in state:
+                    self.earner_of[uuid] = e
+                    if state[uuid][1] != "revoked":
+                        held.add(state[uuid][0])
+            self.held[e.slug] = tuple(sorted(held))
 
     def award_fp(self, a: Award) -> tuple:
         key = (a.uuid, id(a))
@@ -114,9 +130,9 @@ class Plan:
     def badges(self, awards: tuple[Award, ...] | list[Award]) -> None:
         """The catalog, a page + achievement.json + image per badge, skills, verify.
 
-        A badge page names the ``NAMED_EARNERS_SHOWN`` most recent named earners and counts
-        the rest: a visitor wants to see that the badge is alive and who recently earned
-        it, not scroll 10,000 names (each earner shares their own credential page). Its
+        A badge page names the ``NAMED_EARNERS_SHOWN`` most recent earners who opted in to
+        an earner page (linking to it) and counts the credentials (below 5: "fewer than
+        5"): an earner who did not opt in is named only on their own credential page. Its
         inputs are just what it shows, so a new credential of another badge, or an old one
         beyond the list, does not re-render it."""
         by_badge: dict[str, list[Award]] = {}
@@ -127,16 +143,19 @@ class Plan:
             base = f"badges/{badge.slug}/"
             achievement = ob.achievement(badge, self.cfg)
             earned = [a for a in by_badge.get(badge.slug, []) if a.state != "revoked"]
-            named = [a for a in earned if a.earner_name]
-            shown = sorted(named, key=lambda a: (a.valid_from, a.earner_name.casefold(),
-                                                 a.uuid), reverse=True)[:NAMED_EARNERS_SHOWN]
+            opted: dict[str, tuple[Earner, Award]] = {}  # one line per earner, newest
+            for a in sorted(earned, key=lambda a: (a.valid_from, a.uuid)):
+                if a.uuid in self.earner_of:
+                    opted[self.earner_of[a.uuid].slug] = (self.earner_of[a.uuid], a)
+            shown = sorted(opted.values(), key=lambda p: (p[1].valid_from, p[0].slug),
+                           reverse=True)[:NAMED_EARNERS_SHOWN]
             neighbours = tuple(self.card[s] for s in (*badge.requires, *badge.leads_to))
             self.page(base + "index.html", "badge.html", badge.source,
                       (self.badge_fp[badge.slug], neighbours,
-                       tuple((a.uuid, a.url, a.earner_name, a.valid_from) for a in shown),
-                       len(named), len(earned)),
-                      badge=badge, achievement=achievement, named_earners=shown,
-                      named_count=len(named), earner_count=len(earned))
+                       tuple((e.slug, e.name, a.valid_from) for e, a in shown),
+                       len(opted), len(earned) if len(earned) >= 5 else min(len(earned), 1)),
+                      badge=badge, achievement=achievement, opted_earners=shown,
+                      opted_count=len(opted), earner_count=len(earned))
             self.add(base + "achievement.json", badge.source,
                      (self.badge_fp[badge.slug], self.cfg), lambda a=achievement: json_bytes(a))
             if badge.image_path:
@@ -191,7 +210,8 @@ class Plan:
             linked = tuple(self.award_fp(by_uuid[u]) for a in group
                            for u in (a.renews, a.renewed_by) if u in by_uuid)
             key = (self.badge_fp[slug], self.image_fp.get(slug), shared,
-                   tuple(self.award_fp(a) for a in group), linked)
+                   tuple(self.award_fp(a) for a in group), linked,
+                   self.next_token(slug, group))
             hit = kept.get(slug)
             if hit is None or hit[0] != key:
                 before = self.jobs
@@ -212,16 +232,28 @@ class Plan:
             baked = baked_name(badge)
             linked = tuple(self.award_fp(by_uuid[u]) for u in (award.renews, award.renewed_by)
                            if u in by_uuid)
+            earner = self.earner_of.get(award.uuid)
+            held = self.held.get(earner.slug, ()) if earner else ()
             self.page(base + "index.html", "credential.html", award.source,
-                      (self.award_fp(award), self.badge_fp[badge.slug], linked, baked),
+                      (self.award_fp(award), self.badge_fp[badge.slug], linked, baked,
+                       tuple(self.card[s] for s in badge.leads_to),
+                       (earner.slug, earner.name, held) if earner else None),
                       award=award, badge=badge, baked=baked, by_uuid=by_uuid,
-                      linkedin_url=Lazy(linkedin_url, award, badge.name, self.cfg))
+                      linkedin_url=Lazy(linkedin_url, award, badge.name, self.cfg),
+                      opted_earner=earner, held=held)
             self.add(base + "credential.json", award.source, (self.award_fp(award)[1],),
                      lambda a=award: a.raw)
             if baked:
                 self.add(base + baked, award.source,
                          (self.award_fp(award), self.image_fp[badge.slug]),
                          lambda b=badge, a=award: baked_image(b, a, self.images[b.slug])[1])
+
+    def next_token(self, slug: str, group: list[Award]) -> tuple:
+        """What the "What's next" boxes of a badge's credential pages show: the badges it
+        leads to, and for each opted-in earner's credential, the badges they hold."""
+        opted = tuple((a.uuid, e.slug, e.name, self.held.get(e.slug, ())) for a in group
+                      if (e := self.earner_of.get(a.uuid)) is not None)
+        return tuple(self.card[s] for s in self.catalog.badge(slug).leads_to), opted
 
     def records(self, awards: tuple[Award, ...] | list[Award], identity: dict[str, Any],
                 records: dict[str, bytes], log_entries: list[dict]) -> None:
@@ -338,7 +370,8 @@ def listed_in_sitemap(path: str) -> bool:
 def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
               identity: dict[str, Any] | None = None, *,
               records: dict[str, bytes] | None = None, log_entries: list[dict] = (),
-              renderer: Renderer | None = None, memo: dict | None = None) -> dict[str, Job]:
+              renderer: Renderer | None = None, memo: dict | None = None,
+              earners: tuple[Earner, ...] = ()) -> dict[str, Job]:
     """Every output file of the site as a job, keyed by its path below the output folder.
 
     ``identity`` holds the issuer documents ({site path: JSON}); ``awards`` the verified
@@ -347,9 +380,11 @@ def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
     plan = Plan(catalog, r, bool(records and "log/index.json" in records), memo)
     for path, value in r.assets.output().items():
         plan.data(path, "theme/assets", value)
+    plan.people(earners, awards)
     plan.badges(awards)
     plan.program(awards)
     plan.credentials(awards)
+    plan_earners(plan, earners, awards)
     plan.records(awards, identity or {}, records or {}, list(log_entries))
     plan.site_files()
     return plan.jobs

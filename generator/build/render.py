@@ -177,6 +177,7 @@ def _environment(theme: Theme) -> jinja2.Environment:
         env.filters["key_multibase"] = key_multibase
         env.filters["type_label"] = type_label
         env.filters["visible"] = visible_text
+        env.filters["small_count"] = small_count
         _ENVS[key] = env
     return _ENVS[key]
 
@@ -255,6 +256,11 @@ class Renderer:
             raise BuildError([Problem(str(where), f"template error: {exc}", line,
                                       hint="fix the template in the theme")]) from exc
         return html.encode("utf-8")
+
+
+def small_count(n: int | None) -> str:
+    """A published count: below 5 (0 included) it could single someone out."""
+    return str(n) if isinstance(n, int) and n >= 5 else "fewer than 5"
 
 
 def key_multibase(vm: str) -> str:

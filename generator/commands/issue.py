@@ -52,10 +52,11 @@ from ..trust.status import (
     status_list_credential,
 )
 from ..trust.verify import email_hash
+from .earners import FLAG_HINT, NAME_NEEDED, People, parse_flag
 from .issue_index import CredentialIndex, load_index
 from .issue_workers import Signer
 
-CSV_COLUMNS = ("badge", "email", "name", "evidence", "narrative", "date")
+CSV_COLUMNS = ("badge", "email", "name", "evidence", "narrative", "date", "earner_page")
 EMAIL_SHAPE = "name@domain"
 MAX_NAME = 200
 MAX_CSV = 64 << 20
@@ -74,6 +75,7 @@ class IssueRequest:
     evidence: str = ""
     narrative: str = ""
     date: datetime | None = None
+    earner_page: bool = False  # the earner agreed to a public page of all their badges
 
 
 def normalize_email(email: str) -> str:
@@ -112,6 +114,8 @@ def request_problems(req: IssueRequest, catalog: Catalog) -> list[str]:
                    "which can disguise it; retype it without them")
     if req.date and not MIN_YEAR <= req.date.year <= MAX_YEAR:
         out.append(f"the date {req.date.date()} is outside the years {MIN_YEAR}-{MAX_YEAR}")
+    if req.earner_page and not req.name.strip():
+        out.append(NAME_NEEDED)
     if len(req.name) > MAX_NAME:
         out.append(f"the name has {len(req.name)} characters; at most {MAX_NAME}")
     if req.narrative:
@@ -274,9 +278,14 @@ def read_csv(path: Path, problems: Problems) -> list[tuple[int, IssueRequest]]:
         except ValueError as exc:
             problems.error(path, f"date: {exc}", line=line, field="date", hint=DATE_HINT)
             continue
+        page = parse_flag(values.get("earner_page", ""))
+        if page is None:
+            problems.error(path, f"earner_page: '{values['earner_page']}' is neither yes nor "
+                           "no", line=line, field="earner_page", hint=FLAG_HINT)
+            continue
         rows.append((line, IssueRequest(values.get("badge", ""), values.get("email", ""),
                                         values.get("name", ""), values.get("evidence", ""),
-                                        values.get("narrative", ""), date)))
+                                        values.get("narrative", ""), date, page)))
     return rows
 
 
@@ -380,7 +389,8 @@ def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]
         allocator = Allocator(cfg.base_url, index.used_indexes(logs),
                               key_prefix(key.public_multibase))
         planned = _plan(root, cfg, catalog, requests, index, allocator, now, results)
-        writer = _Writer(root, tx, index, results, progress)
+        people = People(root, key, catalog)
+        writer = _Writer(root, tx, index, results, progress, people)
         opened: set[str] = set()
         for item, data in zip(planned, signer.sign_all(p.doc for p in planned), strict=True):
             n = item.list_name
@@ -392,6 +402,14 @@ def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]
             opened.add(n)
             writer.add(item, data)
         writer.flush()
+        for _, done in results:  # already issued: an earner_page "yes" still opts them in
+            eid = people.index.earner_of_email(normalize_email(done.request.email)) \
+                if done.request.earner_page and not done.new else None
+            if eid is not None and not people.index.earners[eid].get("slug"):
+                people.index.add_earner(normalize_email(done.request.email),
+                                        done.request.name.strip())
+                people.open_page(eid)
+        people.finish(tx, now)
     index.save()
     return [issued for _, issued in sorted(results, key=lambda r: r[0])]
 
@@ -401,8 +419,9 @@ class _Writer:
     ``Transaction.write_new``), logs them in order and commits every ``COMMIT_EVERY``."""
 
     def __init__(self, root: Path, tx: Transaction, index: CredentialIndex,
-                 results: list[tuple[int, Issued]], progress: Callable[[int], None] | None):
-        self.root, self.tx, self.index = root, tx, index
+                 results: list[tuple[int, Issued]], progress: Callable[[int], None] | None,
+                 people: People):
+        self.root, self.tx, self.index, self.people = root, tx, index, people
         self.results, self.progress = results, progress
         self.batch: list[tuple[_Planned, bytes]] = []
         self.since_commit = 0
@@ -419,6 +438,9 @@ class _Writer:
         for path, (item, data) in zip(paths, self.batch, strict=True):
             self.tx.record("issue", item.doc["id"], {path.relative_to(self.root): data})
             self.index.add(path, item.doc)
+            req = item.request
+            self.people.issued(path.stem, normalize_email(req.email), req.name, req.badge,
+                               item.doc["validFrom"], req.earner_page)
             self.results.append((item.done, Issued(item.request, path, True)))
         self.since_commit += len(self.batch)
         if self.since_commit >= COMMIT_EVERY:

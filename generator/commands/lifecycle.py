@@ -49,6 +49,7 @@ from ..trust.status import (
     set_bits,
     status_entry,
 )
+from .earners import People
 from .issue import credential_bytes, current_key, existing_for, key_allocator, signed_status_list
 
 
@@ -77,7 +78,8 @@ def revoke(root: Path, ref: str, reason: str, key: SigningKey, *, public: bool =
            now: datetime | None = None) -> Revocation:
     """Record the revocation and re-sign the credential's status list."""
     now = now or now_utc()
-    cfg = _site(root).config
+    catalog = _site(root)
+    cfg = catalog.config
     vm = current_key(root, cfg, key)
     with transaction(root, key, vm) as tx:  # logged when it takes the lock
         path, doc = find_credential(root, ref)
@@ -99,6 +101,7 @@ def revoke(root: Path, ref: str, reason: str, key: SigningKey, *, public: bool =
         tx.write(list_path(n), data)
         # the record itself, not revocations.toml's hash: git merges that file by union
         tx.record("revoke", doc["id"], {list_path(n): data}, revocation=record.to_json())
+        People(root, key, catalog).finish(tx, now)
     return record
 
 
@@ -140,10 +143,15 @@ def renew(root: Path, ref: str, key: SigningKey, *, now: datetime | None = None)
         data = credential_bytes(signed)
         tx.write(rel, data)
         tx.record("renew", signed["id"], {rel: data}, renews=old["id"])
+        people = People(root, key, catalog)
+        people.renewed(old["id"].removeprefix("urn:uuid:"),
+                       signed["id"].removeprefix("urn:uuid:"), badge.slug, signed["validFrom"])
+        people.finish(tx, now)
     return root / rel
 
 
-def withdraw(root: Path, ref: str, reason: str, key: SigningKey) -> str:
+def withdraw(root: Path, ref: str, reason: str, key: SigningKey, *,
+             now: datetime | None = None) -> str:
     """Remove a credential file from the site for good, logged with its reason (published
     in the log, so it must not hold personal data); returns the credential's id. Its status
     list entry stays reserved; a revocation of it stays recorded."""
@@ -153,8 +161,9 @@ def withdraw(root: Path, ref: str, reason: str, key: SigningKey) -> str:
     if emails_in(reason):
         raise LifecycleError("the reason is published in the issuance log: leave the email "
                              "address out of it")
-    cfg = _site(root).config
-    vm = current_key(root, cfg, key)
+    now = now or now_utc()
+    catalog = _site(root)
+    vm = current_key(root, catalog.config, key)
     with transaction(root, key, vm) as tx:  # logged when it takes the lock
         path = _credential_file(root, ref)
         rel = path.relative_to(root.resolve())
@@ -173,6 +182,9 @@ def withdraw(root: Path, ref: str, reason: str, key: SigningKey) -> str:
             extra["status"] = f"{entry[0]}#{entry[1]}"
         tx.remove(rel)
         tx.record("withdraw", cid, {rel: None}, **extra)
+        people = People(root, key, catalog)
+        people.withdrawn(path.stem)
+        people.finish(tx, now)
     return cid
 
 

@@ -169,14 +169,27 @@ class Award:
 
 
 @dataclass(frozen=True)
+class Earner:
+    """An earner who opted in to a public page (``site_src/earners/<slug>.json``): only
+    these are ever named outside their own credential pages."""
+
+    slug: str
+    name: str
+    credentials: tuple[str, ...]  # uuids, oldest first
+
+    @property
+    def url(self) -> str:
+        return f"earners/{self.slug}/"
+
+
+@dataclass(frozen=True)
 class ProgramFigures:
-    """Earner-linked aggregates from ``site_src/insights.json``: what the build cannot
-    count itself, because the published credentials deliberately do not say which of
-    them belong to the same earner. Counts below 5 arrive as None (suppressed when the
-    file was written). ``progression``: (from badge, its earners, ((to badge, n), …))."""
+    """``site_src/insights.json``: earner-linked aggregates written from the maintainer's
+    local earner index; every count below 5 is None (published as "fewer than 5")."""
 
     as_of: str
     credentials: int
     earners: int | None
     returning: int | None
-    progression: tuple[tuple[str, int | None, tuple[tuple[str, int | None], ...]], ...] = ()
+    # (from badge slug, its earners, ((to badge slug, earners who went on), ...)), ...
+    progression: tuple[tuple[str, int | None, tuple[tuple[str, int | None], ...]], ...]

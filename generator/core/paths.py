@@ -23,11 +23,14 @@ HEAD_FILE = LOG_DIR / "head.json"
 LEGACY_LOG = "log"  # the name of that log; every other log is named by its key's multibase
 JOURNAL = LOG_DIR / ".journal.jsonl"
 LOCK = LOG_DIR / ".lock"
+EARNERS_DIR = SRC_DIR / "earners"  # one signed-log-recorded file per opted-in earner
+INSIGHTS_PATH = SRC_DIR / "insights.json"  # earner-linked aggregates, suppressed below 5
 GITATTRIBUTES = Path(".gitattributes")
 CACHE_DIR = Path(".badgepress-cache")
 
 # What the credentials stage reads: a change here invalidates its cached result.
-RECORD_PATHS = (CREDENTIALS_DIR, STATUS_DIR, LOG_DIR, REVOCATIONS, ISSUER_DIR)
+RECORD_PATHS = (CREDENTIALS_DIR, STATUS_DIR, LOG_DIR, REVOCATIONS, ISSUER_DIR, EARNERS_DIR,
+                INSIGHTS_PATH)
 
 
 def log_file(name: str) -> Path:

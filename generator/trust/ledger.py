@@ -48,6 +48,7 @@ from ..core.errors import BadgepressError
 from ..core.files import append_line, atomic_write, read_regular, read_regular_text
 from ..core.paths import (
     CREDENTIALS_DIR,
+    EARNERS_DIR,
     ISSUER_DIR,
     JOURNAL,
     LEGACY_LOG,
@@ -281,7 +282,7 @@ def recover(root: Path) -> int:
 def _remove_temp_files(root: Path) -> None:
     """Half-written temporary files of an interrupted atomic write (we hold the lock, so no
     other writer is using them)."""
-    for folder in (SRC_DIR, CREDENTIALS_DIR, STATUS_DIR, LOG_DIR, ISSUER_DIR):
+    for folder in (SRC_DIR, CREDENTIALS_DIR, STATUS_DIR, LOG_DIR, ISSUER_DIR, EARNERS_DIR):
         if (root / folder).is_dir():
             for tmp in (root / folder).glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)

@@ -1,0 +1,144 @@
+"""The earner commands: ``earner EMAIL --page on|off``, ``earners rebuild`` and
+``insights``, each a logged transaction (or, for the rebuild, a write of the local index
+only)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..build.pipeline import load_site
+from ..core.dates import now_utc
+from ..core.files import read_regular
+from ..core.paths import CREDENTIALS_DIR, EARNERS_DIR
+from ..trust.keys import SigningKey
+from ..trust.ledger import transaction
+from ..trust.verify import email_hash
+from .earner_index import EarnerIndex, index_path
+from .earners import EarnerProblem, People
+from .issue import csv_text, current_key, normalize_email
+from .issue_index import load_index
+
+
+def _signing(root: Path, key: SigningKey):
+    catalog = load_site(root)[0]
+    return catalog, current_key(root, catalog.config, key)
+
+
+def set_page(root: Path, email: str, on: bool, key: SigningKey, *, name: str = "",
+             now: datetime | None = None) -> str | None:
+    """Publish (``on``) or withdraw an earner's page; returns its slug."""
+    now = now or now_utc()
+    catalog, vm = _signing(root, key)
+    with transaction(root, key, vm) as tx:
+        people = People(root, key, catalog)
+        eid = people.index.earner_of_email(normalize_email(email))
+        if eid is None:
+            raise EarnerProblem(f"no credential issued to {email} is in the earner index "
+                                f"{people.index.path}; rebuild it with 'badgepress earners "
+                                "rebuild --from FILE.csv' if it was lost")
+        if name.strip():
+            people.index.earners[eid]["name"] = name.strip()
+        earner = people.index.earners[eid]
+        if on:
+            slug = earner.get("slug") or people.open_page(eid)
+            people.touched.add(eid)
+        else:
+            slug = people.close_page(eid, tx)
+        people.finish(tx, now)
+    return slug
+
+
+def write_insights(root: Path, key: SigningKey, *, now: datetime | None = None) -> bool:
+    """``badgepress insights``: re-write site_src/insights.json from the index."""
+    now = now or now_utc()
+    catalog, vm = _signing(root, key)
+    with transaction(root, key, vm) as tx:
+        people = People(root, key, catalog)
+        written = people.write_insights(tx, now, force=True)
+        people.index.save()
+    return written
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    credentials: int  # credentials of the site matched to an email of the records
+    unmatched: int
+    earners: int
+    pages: int
+
+
+def rebuild(root: Path, key: SigningKey, sources: list[Path]) -> Rebuilt:
+    """Make the earner index again from the maintainer's records (issue CSVs: badge, email,
+    name, earner_page) by hashing each email with each credential's salt; the opted-in
+    earners and their slugs come from the published earner files."""
+
+    catalog = load_site(root)[0]
+    cfg = catalog.config
+    rows = [row for src in sources for row in _record_rows(src)]
+    by_badge: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for badge, email, name in rows:
+        by_badge.setdefault(badge, []).append(email)
+        if name:
+            names[email] = name
+    everyone = list(dict.fromkeys(e for _, e, _ in rows))
+    slug_of = {cfg.abs_url(b.url): b.slug for b in catalog.badges}
+    index = EarnerIndex(index_path(root, key))
+    unmatched = 0
+    for file, record in sorted(load_index(root).files.items()):
+        badge = slug_of.get(record[3])
+        found = None
+        for email in (*by_badge.get(badge or "", []), *everyone):
+            if any(isinstance(salt, str) and digest == email_hash(email, salt)
+                   for salt, digest in record[4]):
+                found = email
+                break
+        if found is None or badge is None:
+            unmatched += 1
+            continue
+        try:
+            valid_from = str(json.loads(read_regular(root / CREDENTIALS_DIR / file))
+                             .get("validFrom", ""))
+        except (ValueError, OSError):
+            unmatched += 1
+            continue
+        eid = index.add_earner(normalize_email(found), names.get(found, ""))
+        index.add_credential(file.removesuffix(".json"), eid, badge, valid_from)
+    pages = 0
+    for path in sorted((root / EARNERS_DIR).glob("*.json")) if (root / EARNERS_DIR).is_dir() \
+            else []:
+        try:
+            doc = json.loads(read_regular(path))
+        except ValueError:
+            continue
+        eid = next((index.earner_of(u) for u in doc.get("credentials", [])
+                    if index.earner_of(u)), None)
+        if eid is not None:
+            index.earners[eid]["slug"] = path.stem
+            index.earners[eid]["name"] = str(doc.get("name", "")) or \
+                index.earners[eid]["name"]
+            pages += 1
+    index.save()
+    return Rebuilt(len(index.credentials), unmatched, len(index.earners), pages)
+
+
+def _record_rows(path: Path) -> list[tuple[str, str, str]]:
+    """(badge, normalized email, name) of each row of a maintainer's CSV."""
+
+    reader = csv.DictReader(io.StringIO(csv_text(path), newline=""))
+    out = []
+    for row in reader:
+        values = {str(k).strip(): (v or "").strip() for k, v in row.items()
+                  if isinstance(v, str)}
+        if values.get("email"):
+            out.append((values.get("badge", ""), normalize_email(values["email"]),
+                        values.get("name", "")))
+    if not out:
+        raise EarnerProblem(f"{path}: no rows with an email column")
+    return out
+
