@@ -19,7 +19,7 @@ from ..core.files import read_regular
 from ..core.paths import KEYS_PATH, SRC_DIR
 from ..trust import ob
 from ..trust.keys import load_key_history
-from . import render
+from . import cards, render
 from .render import (
     Lazy,
     Output,
@@ -108,7 +108,8 @@ class Plan:
                  lambda: value)
 
     def badges(self, awards: tuple[Award, ...] | list[Award]) -> None:
-        """The catalog, a page + achievement.json + image per badge, skills, verify.
+        """The catalog, a page + achievement.json + image + social card per badge, skills,
+        verify.
 
         A badge page names the ``NAMED_EARNERS_SHOWN`` most recent named earners and counts
         the rest: a visitor wants to see that the badge is alive and who recently earned
@@ -138,6 +139,8 @@ class Plan:
             if badge.image_path:
                 self.add(base + badge.image, badge.source, (self.image_fp[badge.slug],),
                          lambda b=badge: read_regular(b.image_path))
+            self.add(base + cards.CARD_NAME, badge.source, *cards.card_job(
+                badge, self.images.get(badge.slug), self.cfg.issuer.name, self.cfg.root))
         self.page("skills/index.html", "skills.html", "skills",
                   (self.catalog.skills, self.cards_fp))
         self.page("verify/index.html", "verify.html", "verify", ())
