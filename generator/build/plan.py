@@ -32,6 +32,7 @@ from .render import (
     sitemap_index,
     sitemap_urlset,
 )
+from .sharing import embed_snippet
 
 # Pages that list credentials or log entries are bounded, so none grows with the program:
 # a badge page names its most recent named earners, /log/ its newest entries.
@@ -186,7 +187,8 @@ class Plan:
             self.page(base + "index.html", "credential.html", award.source,
                       (self.award_fp(award), self.badge_fp[badge.slug], linked, baked),
                       award=award, badge=badge, baked=baked, by_uuid=by_uuid,
-                      linkedin_url=Lazy(linkedin_url, award, badge.name, self.cfg))
+                      linkedin_url=Lazy(linkedin_url, award, badge.name, self.cfg),
+                      embed_code=Lazy(embed_snippet, award, badge, self.cfg))
             self.add(base + "credential.json", award.source, (self.award_fp(award)[1],),
                      lambda a=award: a.raw)
             if baked:
