@@ -44,7 +44,13 @@ function setUpCopy(section) {
     } catch {
       copied = document.execCommand && document.execCommand("copy");
     }
-    if (status) status.textContent = copied ? "Copied." : "Selected: press Ctrl+C (⌘C) to copy.";
+    if (!status) return;
+    // live only once asked: until then the page's one live region is the verdict; the
+    // text follows a frame later so the new region is heard
+    status.setAttribute("role", "status");
+    requestAnimationFrame(() => {
+      status.textContent = copied ? "Copied." : "Selected: press Ctrl+C (⌘C) to copy.";
+    });
   });
 }
 
