@@ -227,3 +227,12 @@ def test_linkedin_url_without_expiry_has_no_expiration(keyed):
     assert (q["issueYear"], q["issueMonth"]) == ("2025", "12")
     assert "expirationYear" not in q and "expirationMonth" not in q
     assert q["name"] == "Council Leader" and q["certId"] == r.path.stem
+
+
+def test_a_png_badge_image_is_drawn_as_it_is():
+    buf = io.BytesIO()
+    Image.new("RGBA", (64, 64), (200, 30, 60, 255)).save(buf, "PNG")
+    with Image.open(io.BytesIO(cards.draw_card("Name", "Issuer", buf.getvalue(), "png"))) as img:
+        rgb = img.convert("RGB")
+        assert rgb.getpixel((270, 315)) == (200, 30, 60)  # scaled up into the image box
+        assert rgb.getpixel((60, 315)) != (200, 30, 60)

@@ -128,7 +128,7 @@ def draw_card(name: str, issuer: str, image: bytes | None, kind: str | None) -> 
         draw.text((left, y), line, font=issuer_font, fill=_MUTED)
         y += _line_height(issuer_font)
     out = io.BytesIO()
-    card.save(out, "PNG", optimize=True)
+    card.save(out, "PNG", compress_level=3)  # 13 ms; optimize=True: 50 ms for 30% less
     return out.getvalue()
 
 
