@@ -193,7 +193,8 @@ def test_embed_snippet_links_the_badge_image_to_the_credential_page(shared):
     link = snippet.find("a")
     assert link["href"] == f"{BASE}credentials/{named}/"
     img = link.find("img")
-    assert img["src"] == BASE + "badges/member/member.svg"
+    assert img["src"] == BASE + "badges/member/card.png"
+    assert (img["width"], img["height"]) == ("300", "157")
     assert img["alt"] == 'Council Member badge earned by Ada <Lovelace> & "Co", issued by ' \
                          "Test Issuer"
     assert snippet.get_text(" ", strip=True).startswith("Council Member")

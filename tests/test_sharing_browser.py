@@ -108,7 +108,7 @@ def test_embed_snippet_copies_and_links_the_credential(browser, served):
         parsed = BeautifulSoup(snippet, "html.parser")
         link = parsed.find("a")
         assert link["href"] == canonical
-        assert link.find("img")["src"] == BASE + "badges/member/member.svg"
+        assert link.find("img")["src"] == BASE + "badges/member/card.png"
         button = page.locator("[data-role=embed-copy]")
         assert button.is_visible()
         button.click()

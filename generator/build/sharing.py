@@ -7,22 +7,24 @@ from __future__ import annotations
 from markupsafe import escape
 
 from ..content.model import Award, Badge
+from .cards import CARD_NAME, CARD_SIZE
 
-EMBED_IMAGE_SIZE = 96
+# The badge's social card, shown at a quarter of its size: a PNG, because webmail (Gmail,
+# Outlook) shows no SVG, the usual badge image format; the card carries the badge image,
+# its name and the issuer's.
+EMBED_WIDTH = CARD_SIZE[0] // 4
+EMBED_HEIGHT = CARD_SIZE[1] // 4
 
 
 def embed_snippet(award: Award, badge: Badge, cfg) -> str:
-    """The badge image, linked to the credential's page (where anyone can verify it), with
-    the badge name under it. Every value is escaped here, once, as it goes into the HTML
+    """The badge's card, linked to the credential's page (where anyone can verify it), with
+    a line of text under it. Every value is escaped here, once, as it goes into the HTML
     the earner will paste; the page then shows this text escaped again inside a <textarea>.
-    Absolute URLs, since the snippet lives on other sites. Without a badge image, the link
-    alone."""
+    Absolute URLs, since the snippet lives on other sites."""
     href = escape(cfg.abs_url(award.url))
     earned = f" earned by {award.earner_name}" if award.earner_name else ""
-    parts = [f'<a href="{href}">']
-    if badge.image_url:
-        alt = escape(f"{badge.name} badge{earned}, issued by {cfg.issuer.name}")
-        parts.append(f'<img src="{escape(cfg.abs_url(badge.image_url))}" alt="{alt}" '
-                     f'width="{EMBED_IMAGE_SIZE}" height="{EMBED_IMAGE_SIZE}"><br>')
-    parts.append(f"<span>{escape(badge.name)}: verify this credential</span></a>")
-    return "".join(parts)
+    alt = escape(f"{badge.name} badge{earned}, issued by {cfg.issuer.name}")
+    src = escape(cfg.abs_url(badge.url + CARD_NAME))
+    return (f'<a href="{href}"><img src="{src}" alt="{alt}" width="{EMBED_WIDTH}" '
+            f'height="{EMBED_HEIGHT}"><br><span>{escape(badge.name)}: verify this credential'
+            "</span></a>")
