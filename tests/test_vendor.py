@@ -46,7 +46,7 @@ def _sha256(path: Path) -> str:
 
 def test_versions_json_lists_the_expected_packages():
     data = _versions()
-    assert {"jsonld", "@noble/ed25519", "canonicalize", "@scure/base"} <= set(data)
+    assert {"jsonld", "@noble/ed25519", "canonicalize", "@scure/base", "uqr"} <= set(data)
     for name, e in data.items():
         assert re.fullmatch(r"\d+\.\d+\.\d+", e["version"]), (name, e["version"])  # stable only
         assert e["source"].startswith("package/"), name
@@ -99,7 +99,7 @@ KNOWN_DYNAMIC_CODE = {
 
 
 @pytest.mark.parametrize("rel", ["jsonld.js", "jsonld.esm.js", "noble-ed25519.js",
-                                 "canonicalize.js", "scure-base.js"])
+                                 "canonicalize.js", "scure-base.js", "uqr.js"])
 def test_no_unreviewed_eval_or_function_constructor(rel):
     text = (VENDOR / rel).read_text(encoding="utf-8")
     found = set(re.findall(r"""(?<![\w$.])(?:new )?(?:eval|Function)\((?:"[^"]*"|'[^']*'"""

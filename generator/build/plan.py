@@ -21,7 +21,7 @@ from ..core.files import read_regular
 from ..core.paths import INSIGHTS_PATH, KEYS_PATH, SRC_DIR
 from ..trust import ob
 from ..trust.keys import load_key_history
-from . import render
+from . import cards, render
 from .diagrams import bar_chart, pathway_graph
 from .earner_pages import plan_earners
 from .render import (
@@ -36,6 +36,7 @@ from .render import (
     sitemap_index,
     sitemap_urlset,
 )
+from .sharing import embed_snippet
 
 # Pages that list credentials or log entries are bounded, so none grows with the program:
 # a badge page names its most recent named earners, /log/ its newest entries.
@@ -128,7 +129,8 @@ class Plan:
                  lambda: value)
 
     def badges(self, awards: tuple[Award, ...] | list[Award]) -> None:
-        """The catalog, a page + achievement.json + image per badge, skills, verify.
+        """The catalog, a page + achievement.json + image + social card per badge, skills,
+        verify.
 
         A badge page names the ``NAMED_EARNERS_SHOWN`` most recent earners who opted in to
         an earner page (linking to it) and counts the credentials (below 5: "fewer than
@@ -161,6 +163,8 @@ class Plan:
             if badge.image_path:
                 self.add(base + badge.image, badge.source, (self.image_fp[badge.slug],),
                          lambda b=badge: read_regular(b.image_path))
+            self.add(base + cards.CARD_NAME, badge.source, *cards.card_job(
+                badge, self.images.get(badge.slug), self.cfg.issuer.name, self.cfg.root))
         self.page("verify/index.html", "verify.html", "verify", ())
         for p in self.catalog.pages:
             self.page(p.url + "index.html", "page.html", p.source, (p,), page=p)
@@ -240,7 +244,8 @@ class Plan:
                        (earner.slug, earner.name, held) if earner else None),
                       award=award, badge=badge, baked=baked, by_uuid=by_uuid,
                       linkedin_url=Lazy(linkedin_url, award, badge.name, self.cfg),
-                      opted_earner=earner, held=held)
+                      opted_earner=earner, held=held,
+                      embed_code=Lazy(embed_snippet, award, badge, self.cfg))
             self.add(base + "credential.json", award.source, (self.award_fp(award)[1],),
                      lambda a=award: a.raw)
             if baked:

@@ -27,6 +27,7 @@ from ..core.files import read_regular
 from ..core.text import slugify, visible_text
 from ..trust.bake import bake_png, bake_svg
 from ..trust.ld import context_document, known_contexts
+from .cards import CARD_NAME, CARD_SIZE
 from .theme import Theme
 
 Output = dict[str, bytes]
@@ -178,6 +179,8 @@ def _environment(theme: Theme) -> jinja2.Environment:
         env.filters["type_label"] = type_label
         env.filters["visible"] = visible_text
         env.filters["small_count"] = small_count
+        env.globals["social_card"] = {"name": CARD_NAME, "width": CARD_SIZE[0],
+                                      "height": CARD_SIZE[1]}
         _ENVS[key] = env
     return _ENVS[key]
 

@@ -1,0 +1,239 @@
+"""Sharing a badge or a credential: the social card PNG and its Open Graph / Twitter tags,
+the embed snippet, and the LinkedIn add-to-profile link, on sites built into tmp_path."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from badgepress.build import cards
+from badgepress.build.pipeline import build
+from badgepress.commands.issue import IssueRequest
+from bs4 import BeautifulSoup
+from conftest import NOW, issue, soup
+from PIL import Image
+
+BASE = "https://badges.test.example/"
+
+
+def meta(page: BeautifulSoup, key: str) -> str | None:
+    tag = page.find("meta", attrs={"property": key}) or page.find("meta", attrs={"name": key})
+    return tag["content"] if tag else None
+
+
+def card_tags(page: BeautifulSoup) -> dict[str, str | None]:
+    keys = ("og:image", "og:image:type", "og:image:width", "og:image:height",
+            "og:image:alt", "twitter:card", "twitter:image", "twitter:image:alt")
+    return {k: meta(page, k) for k in keys}
+
+
+@pytest.fixture
+def shared(keyed):
+    """The basic site with a named and an unnamed credential, built."""
+    site, key, _ = keyed
+    named, unnamed = issue(site, key,
+                           IssueRequest("member", "ada@example.org", "Ada <Lovelace> & \"Co\""),
+                           IssueRequest("leader", "bob@example.org"))
+    out = build(site, now=NOW).out_dir
+    return site, key, out, named.path.stem, unnamed.path.stem
+
+
+def test_every_badge_has_a_1200x630_png_card(built_basic):
+    slugs = [p.name for p in (built_basic / "badges").iterdir() if p.is_dir()]
+    assert {"member", "leader", "analyst", "old-timer"} <= set(slugs)
+    for slug in slugs:
+        data = (built_basic / "badges" / slug / "card.png").read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+        with Image.open(io.BytesIO(data)) as img:
+            assert img.format == "PNG"
+            assert img.size == (1200, 630)
+            img.verify()
+
+
+def test_card_shows_the_badge_image(built_basic):
+    """member.svg is a blue disc: the card's left part holds it, the right part does not."""
+    with Image.open(built_basic / "badges" / "member" / "card.png") as img:
+        rgb = img.convert("RGB")
+        assert rgb.getpixel((270, 315)) == (15, 95, 194)  # the disc's #0f5fc2, rasterized
+        assert rgb.getpixel((1100, 100)) != (15, 95, 194)
+
+
+def test_badge_page_declares_the_card(built_basic):
+    page = soup(built_basic / "badges" / "member" / "index.html")
+    assert card_tags(page) == {
+        "og:image": BASE + "badges/member/card.png", "og:image:type": "image/png",
+        "og:image:width": "1200", "og:image:height": "630",
+        "og:image:alt": "Council Member badge, issued by Test Issuer",
+        "twitter:card": "summary_large_image",
+        "twitter:image": BASE + "badges/member/card.png",
+        "twitter:image:alt": "Council Member badge, issued by Test Issuer"}
+    assert meta(page, "og:title") == "Council Member"
+    # one of each: no stale SVG og:image left beside the card
+    assert len(page.find_all("meta", attrs={"property": "og:image"})) == 1
+    assert len(page.find_all("meta", attrs={"name": "twitter:card"})) == 1
+
+
+def test_credential_pages_declare_their_badge_card_and_name_the_earner(shared):
+    _, _, out, named, unnamed = shared
+    page = soup(out / "credentials" / named / "index.html")
+    tags = card_tags(page)
+    assert tags["og:image"] == tags["twitter:image"] == BASE + "badges/member/card.png"
+    assert (tags["og:image:width"], tags["og:image:height"]) == ("1200", "630")
+    assert tags["og:image:alt"] == "Council Member badge, issued by Test Issuer"
+    assert tags["twitter:card"] == "summary_large_image"
+    assert meta(page, "og:title") == 'Ada <Lovelace> & "Co" earned Council Member'
+    other = soup(out / "credentials" / unnamed / "index.html")
+    assert meta(other, "og:title") == "Council Leader"
+    assert meta(other, "og:image") == BASE + "badges/leader/card.png"
+    # the declared size is the PNG's size
+    with Image.open(out / "badges" / "member" / "card.png") as img:
+        assert img.size == (int(tags["og:image:width"]), int(tags["og:image:height"]))
+
+
+def _count_draws(monkeypatch) -> list[str]:
+    drawn: list[str] = []
+    real = cards.draw_card
+
+    def counting(name, *args):
+        drawn.append(name)
+        return real(name, *args)
+
+    monkeypatch.setattr(cards, "draw_card", counting)
+    return drawn
+
+
+def test_unchanged_badges_are_not_redrawn(basic_site, monkeypatch):
+    drawn = _count_draws(monkeypatch)
+    out = build(basic_site).out_dir
+    assert sorted(drawn) == ["Council Leader", "Council Member", "Data Analyst", "Old Timer"]
+    first = (out / "badges" / "member" / "card.png").read_bytes()
+    cached = sorted((basic_site / ".badgepress-cache" / "cards").glob("*.png"))
+    assert len(cached) == len(drawn)
+    drawn.clear()
+    out = build(basic_site).out_dir
+    assert drawn == []  # every card came from the cache
+    assert (out / "badges" / "member" / "card.png").read_bytes() == first
+    # a renamed badge is redrawn, and only that one
+    md = basic_site / "badges" / "member.md"
+    md.write_text(md.read_text("utf-8").replace("name: Council Member",
+                                                "name: Council Chair"), "utf-8")
+    out = build(basic_site).out_dir
+    assert drawn == ["Council Chair"]
+    assert (out / "badges" / "member" / "card.png").read_bytes() != first
+    # so is one whose image changed
+    drawn.clear()
+    svg = basic_site / "badges" / "leader.svg"
+    svg.write_text(svg.read_text("utf-8").replace("<circle", "<rect width='9' height='9'/><circle"),
+                   "utf-8")
+    build(basic_site)
+    assert len(drawn) == 1
+
+
+def test_card_key_covers_name_issuer_image_and_libraries(built_basic, basic_site):
+    from badgepress.build.pipeline import load_site
+
+    catalog, _ = load_site(basic_site)
+    badge = catalog.badge("member")
+    key = cards.card_key(badge, b"img", "Issuer")
+    assert key == cards.card_key(badge, b"img", "Issuer")
+    assert key != cards.card_key(badge, b"img2", "Issuer")
+    assert key != cards.card_key(badge, b"img", "Other issuer")
+    assert any(v.startswith("Pillow==") for v in cards.library_versions())
+    assert any(v.startswith("resvg-py==") for v in cards.library_versions())
+
+
+def test_long_names_fit_the_card():
+    name = ("Distinguished Practitioner of Cross-Organisational Supercalifragilisticexpialidocious"
+            " Stakeholder Engagement and Community Leadership in Practice") * 2
+    data = cards.draw_card(name, "An Issuer With A Rather Long Name " * 4, None, None)
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.size == (1200, 630)
+    lines, font = cards.fit_text(name, 600, max_lines=4, sizes=(68, 44, 38))
+    assert len(lines) == 4 and lines[-1].endswith("…")
+    assert all(font.getlength(line) <= 600 for line in lines)
+    short, big = cards.fit_text("Member", 600, max_lines=4, sizes=(68, 44))
+    assert short == ["Member"] and big.size == 68
+
+
+def test_an_svg_pointing_outside_itself_is_not_rasterized(tmp_path):
+    secret = tmp_path / "private.png"
+    Image.new("RGB", (10, 10), (255, 0, 0)).save(secret)
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+           f' width="100" height="100"><image xlink:href="{secret}" width="100" height="100"/>'
+           f'</svg>').encode()
+    with Image.open(io.BytesIO(cards.draw_card("X", "Y", svg, "svg"))) as img:
+        assert (255, 0, 0) not in {c for _, c in img.convert("RGB").getcolors(1 << 20)}
+
+
+def test_a_broken_image_still_gives_a_card():
+    data = cards.draw_card("Name", "Issuer", b"<svg", "svg")
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.size == (1200, 630)
+
+
+def test_drawing_one_card_costs_well_under_a_second(built_basic):
+    svg = (built_basic / "badges" / "member" / "member.svg").read_bytes()
+    start = time.perf_counter()
+    cards.draw_card("Council Member", "Test Issuer", svg, "svg")
+    assert time.perf_counter() - start < 1.0
+
+
+def test_embed_snippet_links_the_badge_image_to_the_credential_page(shared):
+    _, _, out, named, _ = shared
+    page = soup(out / "credentials" / named / "index.html")
+    area = page.select_one("textarea[data-role=embed-code]")
+    assert area is not None and area.has_attr("readonly")
+    label = page.find("label", attrs={"for": area["id"]})
+    assert label is not None
+    snippet = BeautifulSoup(area.string, "html.parser")
+    link = snippet.find("a")
+    assert link["href"] == f"{BASE}credentials/{named}/"
+    img = link.find("img")
+    assert img["src"] == BASE + "badges/member/card.png"
+    assert (img["width"], img["height"]) == ("300", "157")
+    assert img["alt"] == 'Council Member badge earned by Ada <Lovelace> & "Co", issued by ' \
+                         "Test Issuer"
+    assert snippet.get_text(" ", strip=True).startswith("Council Member")
+    # nothing in the snippet is markup that the earner's name brought in
+    assert [t.name for t in snippet.find_all(True)] == ["a", "img", "br", "span"]
+
+
+def test_linkedin_url_decodes_to_the_credentials_fields(shared):
+    _, _, out, named, _ = shared
+    page = soup(out / "credentials" / named / "index.html")
+    link = page.find("a", string=re.compile("Add to LinkedIn profile"))["href"]
+    parts = urlsplit(link)
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "www.linkedin.com",
+                                                        "/profile/add")
+    q = {k: v[0] for k, v in parse_qs(parts.query, strict_parsing=True).items()}
+    assert all(len(v) == 1 for v in parse_qs(parts.query).values())
+    assert q == {"startTask": "CERTIFICATION_NAME", "name": "Council Member",
+                 "organizationName": "Test Issuer", "issueYear": "2026", "issueMonth": "6",
+                 "expirationYear": "2027", "expirationMonth": "6",
+                 "certUrl": f"{BASE}credentials/{named}/", "certId": named}
+
+
+def test_linkedin_url_without_expiry_has_no_expiration(keyed):
+    site, key, _ = keyed
+    [r] = issue(site, key, IssueRequest("leader", "c@example.org", "Cy",
+                                        date=datetime(2025, 12, 31, 23, tzinfo=UTC)))
+    out = build(site, now=NOW).out_dir
+    page = soup(out / "credentials" / r.path.stem / "index.html")
+    link = page.find("a", string=re.compile("Add to LinkedIn profile"))["href"]
+    q = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    assert (q["issueYear"], q["issueMonth"]) == ("2025", "12")
+    assert "expirationYear" not in q and "expirationMonth" not in q
+    assert q["name"] == "Council Leader" and q["certId"] == r.path.stem
+
+
+def test_a_png_badge_image_is_drawn_as_it_is():
+    buf = io.BytesIO()
+    Image.new("RGBA", (64, 64), (200, 30, 60, 255)).save(buf, "PNG")
+    with Image.open(io.BytesIO(cards.draw_card("Name", "Issuer", buf.getvalue(), "png"))) as img:
+        rgb = img.convert("RGB")
+        assert rgb.getpixel((270, 315)) == (200, 30, 60)  # scaled up into the image box
+        assert rgb.getpixel((60, 315)) != (200, 30, 60)
