@@ -9,15 +9,18 @@ up in the credentials. Usage: python scripts/make_demo.py  (replaces site_src/cr
 from __future__ import annotations
 
 import shutil
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from badgepress.build.pipeline import load_site
+from badgepress.commands.earners import People
 from badgepress.commands.issue import (
     IssueRequest,
     build_credential,
     credential_bytes,
     credential_path,
+    normalize_email,
     sign_credential,
     signed_status_list,
 )
@@ -25,8 +28,11 @@ from badgepress.commands.lifecycle import revoke
 from badgepress.core.dates import iso
 from badgepress.core.paths import (
     CREDENTIALS_DIR,
+    EARNERS_DIR,
+    INSIGHTS_PATH,
     KEYS_PATH,
     LOG_DIR,
+    REVOCATIONS,
     STATUS_DIR,
 )
 from badgepress.core.text import slugify
@@ -85,6 +91,49 @@ EARNERS = [
 
 REVOKED = ("community-forum-contributor", "2026-03-05")
 
+# Earners who agreed to a public page listing all their badges (issue --earner-page).
+OPTED_IN = {"Noah Williams", "Sofía Herrera", "Priya Raman", "Mei Lin Tan"}
+
+
+def cohort_name(i: int) -> str:
+    first = ["Ana", "Bilal", "Chloé", "Dmitri", "Esi", "Farid", "Gwen", "Hiro", "Ines",
+             "Jamal", "Kaia", "Luca", "Marta", "Nikhil", "Oona", "Pedro", "Qi", "Rosa"]
+    last = ["Abara", "Brandt", "Costa", "Duarte", "Eklund", "Fofana"]
+    return f"{first[i % len(first)]} {last[i // 6]}"
+
+
+def cohort() -> list[tuple[str, str, str, str, str]]:
+    """A made-up cohort on the support track, so the program figures (heat map, monthly
+    chart, return rate, progression) show counts of 5 and more rather than only "fewer than
+    5": everyone starts with Support Foundations, and some go on along its pathways. The
+    names are combinations of two fixed lists; every third cohort member opts in."""
+    start = datetime(2025, 9, 15, tzinfo=UTC)
+    out = []
+    for i in range(36):
+        name = cohort_name(i)
+        day = start + timedelta(days=9 * i)
+        out.append(("support-foundations", name, day.date().isoformat(), "", ""))
+        steps = []
+        if i % 3 != 2:
+            steps.append(("incident-responder", 70 + 3 * (i % 5)))
+            if i % 4 == 0:
+                steps.append(("problem-management-practitioner", 150))
+        if i % 5 == 0:
+            steps.append(("service-level-analyst", 45))
+        if i % 6 == 1:
+            steps.append(("crisis-communication-essentials", 30))
+        if i % 2 == 0:
+            steps.append(("support-mentor", 120))
+        for badge, after in steps:
+            when = day + timedelta(days=after)
+            if when < datetime(2026, 10, 25, tzinfo=UTC):
+                out.append((badge, name, when.date().isoformat(), "", ""))
+    return out
+
+
+EARNERS += cohort()
+OPTED_IN |= {cohort_name(i) for i in range(0, 36, 3)}
+
 
 def demo_email(index: int, name: str) -> str:
     """The made-up address of an earner (tests use it to prove none is published)."""
@@ -94,8 +143,13 @@ def demo_email(index: int, name: str) -> str:
 def main() -> None:
     catalog, _ = load_site(ROOT)
     cfg = catalog.config
-    key = SigningKey.generate()  # never written to disk
-    for folder in (CREDENTIALS_DIR, STATUS_DIR):
+    # never written to disk: the key object only points into a temporary folder, where the
+    # commands keep the earner index that links the made-up emails to the credentials
+    scratch = Path(tempfile.mkdtemp(prefix="badgepress-demo-"))
+    key = SigningKey(SigningKey.generate().seed, scratch / "issuer.key")
+    for path in (INSIGHTS_PATH, REVOCATIONS):
+        (ROOT / path).unlink(missing_ok=True)
+    for folder in (CREDENTIALS_DIR, STATUS_DIR, EARNERS_DIR):
         shutil.rmtree(ROOT / folder, ignore_errors=True)
         (ROOT / folder).mkdir(parents=True)
     for f in (ROOT / LOG_DIR).glob("*.json*"):
@@ -123,13 +177,18 @@ def main() -> None:
         with transaction(ROOT, key, vm, iso(when + timedelta(hours=1))) as tx:
             tx.write(rel, credential_bytes(signed))
             tx.record("issue", signed["id"], {rel: credential_bytes(signed)})
+            people = People(ROOT, key, catalog)
+            people.issued(rel.stem, normalize_email(req.email), name, slug, signed["validFrom"],
+                          earner_page=name in OPTED_IN)
+            people.finish(tx, when + timedelta(hours=1))
         if (slug, day) == REVOKED:
             revoked_id = signed["id"]
     # one credential withdrawn, so visitors and verifiers can see what revoked looks like
     revoke(ROOT, revoked_id, "Issued in error: the contribution was counted twice", key,
            public=True, now=datetime(2026, 10, 22, 9, tzinfo=UTC))
-    print(f"{len(EARNERS)} demo credentials signed with a throwaway key (one revoked); public "
-          f"key in {KEYS_PATH}")
+    shutil.rmtree(scratch)
+    print(f"{len(EARNERS)} demo credentials signed with a throwaway key (one revoked), "
+          f"{len(OPTED_IN)} earner pages; public key in {KEYS_PATH}")
 
 
 if __name__ == "__main__":

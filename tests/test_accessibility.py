@@ -24,8 +24,8 @@ AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
 WIDTHS = (1280, 320)
 # A demo credential with a named earner, evidence and an expiry date; and the revoked one.
-SAMPLE = "1ba74fbe-11d9-4137-bfc4-f777e0f03f1c"
-REVOKED = "22140cb3-6089-48ac-8f29-b767e3ec64ad"
+SAMPLE = "ba88d262-50dd-42d1-8c99-e9d7392418e9"
+REVOKED = "f208b88b-f164-4b66-852c-d34a0897b8d4"
 AFTER_EXPIRY = datetime(2028, 7, 1, tzinfo=UTC)
 
 
