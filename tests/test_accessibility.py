@@ -32,7 +32,7 @@ AFTER_EXPIRY = datetime(2028, 7, 1, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
     """The demo site, plus a copy of one credential page with its embedded JSON altered;
-    log pages of 10 entries, so its 33 entries show the paginated log's older pages."""
+    log pages of 10 entries, so its 307 entries show the paginated log's older pages."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(plan, "LOG_PAGE_SIZE", 10)
         out = build(REPO, tmp_path_factory.mktemp("a11y") / "site", now=DEMO_NOW).out_dir

@@ -23,7 +23,7 @@ from conftest import REPO
 
 NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 BASE = "https://badgepress-demo.netlify.app/"
-LOG_SIZE, SITEMAP_SIZE, EARNERS = 10, 10, 2
+LOG_SIZE, SITEMAP_SIZE, EARNERS = 100, 10, 2
 
 
 class Small(NamedTuple):
@@ -37,7 +37,7 @@ class Small(NamedTuple):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Iterator[Small]:
-    """The demo site (33 log entries, 31 credentials) built with small limits."""
+    """The demo site (307 log entries, 127 credentials) built with small limits."""
     calls = []
 
     def recording(*args: Any, **kwargs: Any):
@@ -132,16 +132,17 @@ def log_rows(page: BeautifulSoup) -> list[tuple[str, str]]:
 
 
 def test_log_pages_newest_first_bounded_and_linked(small: dict[str, bytes]) -> None:
-    raw = [line for line in small["log/log.jsonl"].decode().splitlines() if line.strip()]
-    assert len(raw) == 33  # the demo's one log: 13 on /log/, then 10 and 10
+    (log,) = [p for p in small if p.startswith("log/") and p.endswith(".jsonl")]
+    raw = [line for line in small[log].decode().splitlines() if line.strip()]
+    assert len(raw) == 307  # the demo's one log: 107 on /log/, then 100 and 100
     paths = ["log/index.html", "log/page/2/index.html", "log/page/3/index.html"]
     assert sorted(p for p in small if p.startswith("log/") and p.endswith(".html")) == \
         sorted(paths)
     pages = [html(small, p) for p in paths]
     rows = [log_rows(p) for p in pages]
-    assert [len(r) for r in rows] == [13, 10, 10]
+    assert [len(r) for r in rows] == [107, 100, 100]
     every = [r for page in rows for r in page]
-    assert [int(seq) for _, seq in every] == list(range(33, 0, -1))  # newest first, no gap
+    assert [int(seq) for _, seq in every] == list(range(307, 0, -1))  # newest first, no gap
     assert [t for t, _ in every] == sorted((t for t, _ in every), reverse=True)
     for number, (path, page) in enumerate(zip(paths, pages, strict=True), 1):
         assert page.select_one("main h1") and page.select_one("header.site-header nav")
@@ -162,9 +163,9 @@ def test_log_pages_newest_first_bounded_and_linked(small: dict[str, bytes]) -> N
         assert "/log/index.json" in raw_links  # the signed raw logs, which have every entry
         for a in page.find_all("a", href=True):  # relative links, like other pages
             assert not a["href"].startswith("/")
-    assert "/log/log.jsonl" in {urlsplit(urljoin(BASE + "log/", a["href"])).path
+    assert f"/{log}" in {urlsplit(urljoin(BASE + "log/", a["href"])).path
                                 for a in pages[0].find_all("a")}
-    assert "33" in pages[0].select_one(".result-count").get_text()
+    assert "307" in pages[0].select_one(".result-count").get_text()
     assert check_links({p: small[p] for p in small}, {}) == []
 
 
@@ -201,13 +202,13 @@ def test_page_jobs_inputs_follow_what_they_show(built: Small,
     def fp(js: dict[str, plan.Job], path: str) -> int:
         return js[path].fingerprint()
 
-    full, one_less, fewer = jobs(33), jobs(32), jobs(29)
+    full, one_less, fewer = jobs(307), jobs(306), jobs(299)
     assert {full[p].make() == built.files[p] for p in full if "log/" in p} == {True}
     assert fp(full, "log/index.html") != fp(one_less, "log/index.html")
     for older in ("log/page/2/index.html", "log/page/3/index.html"):
         assert fp(full, older) == fp(one_less, older)
         assert full[older].make() == one_less[older].make()
-    assert "log/page/3/index.html" not in fewer  # 29 entries: /log/ and one older page
+    assert "log/page/3/index.html" not in fewer  # 299 entries: /log/ and one older page
     assert fp(full, "log/page/2/index.html") != fp(fewer, "log/page/2/index.html")
     sitemaps = [p for p in full if p.startswith("sitemap")]
     assert all(fp(full, p) == fp(one_less, p) for p in sitemaps)
@@ -230,9 +231,15 @@ def test_badge_page_names_the_most_recent_opted_in_earners_and_counts_the_rest(
     slug = "client-support-council-member"
     page = html(built.files, f"badges/{slug}/index.html")
     earners = page.select_one("#earners")
-    assert earners.select("ul.earners li") == []  # the demo: nobody opted in
     mine = [a for a in built.result.awards if a.badge_slug == slug and a.state != "revoked"]
-    assert not any(a.earner_name in page.get_text() for a in mine if a.earner_name)
+    opted_in = {u: e for e in built.plan_args[1]["earners"] for u in e.credentials}
+    # the demo: of this badge's earners two opted in, and only they are named, newest first
+    assert [a.get_text(strip=True) for a in earners.select("ul.earners li a")] == [
+        "Sofía Herrera", "Mei Lin Tan"]
+    assert {a.earner_name for a in mine if a.uuid in opted_in} == {"Sofía Herrera",
+                                                                   "Mei Lin Tan"}
+    assert not any(a.earner_name in page.get_text() for a in mine
+                   if a.earner_name and a.uuid not in opted_in)
     assert "Awarded 5 times" in earners.get_text(" ", strip=True)
     monkeypatch.setattr(plan, "NAMED_EARNERS_SHOWN", EARNERS)
     people = tuple(Earner(f"earner-{n}", f"Earner {n}", (a.uuid,))

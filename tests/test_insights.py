@@ -81,10 +81,25 @@ def site(tmp_path_factory) -> tuple[Path, list[Record]]:
     return root, records
 
 
+def publish(root: Path, content: str) -> None:
+    """Write site_src/insights.json as a maintainer's command does: recorded in the signed
+    log, or the build refuses it (what a page shows of it is what this test is about)."""
+    from badgepress.build.pipeline import load_site
+    from badgepress.commands.issue import current_key
+    from badgepress.trust.keys import load_signing_key
+    from badgepress.trust.ledger import transaction
+
+    key = load_signing_key(root.parent / "secret" / "issuer.key", root)
+    vm = current_key(root, load_site(root)[0].config, key)
+    with transaction(root, key, vm) as tx:  # logged now: after every entry before it
+        tx.write("site_src/insights.json", content.encode())
+        tx.record("insights", "insights", {"site_src/insights.json": content.encode()})
+
+
 @pytest.fixture(scope="module")
 def files(site) -> dict[str, bytes]:
     root, _ = site
-    (root / "site_src/insights.json").write_text(json.dumps(PROGRAM))
+    publish(root, json.dumps(PROGRAM))
     _, out, _, _ = render(root, now=NOW, links=True)
     return out
 
@@ -182,14 +197,14 @@ def test_suppressed_program_counts_show_no_share(site) -> None:
     path = root / "site_src/insights.json"
     before = path.read_bytes()
     try:
-        path.write_text(json.dumps({**PROGRAM, "returning": None, "progression": {
+        publish(root, json.dumps({**PROGRAM, "returning": None, "progression": {
             "member": {"earners": 12, "to": {"leader": None}}}}))
         _, out, _, _ = render(root, now=NOW)
         section = page(out, "insights/index.html").select_one("#program")
         assert "not shown" in section.select_one("#return-rate").get_text()
         assert [td.get_text(strip=True) for td in section.select("#progression td")] == [
             "12", "Council Leader", FEW, "not shown"]
-        path.write_text(json.dumps({**PROGRAM, "earners": 3}))
+        publish(root, json.dumps({**PROGRAM, "earners": 3}))
         with pytest.raises(BuildError) as err:
             render(root, now=NOW)
         assert str(err.value).startswith("site_src/insights.json: 'earners' must be")
@@ -198,7 +213,7 @@ def test_suppressed_program_counts_show_no_share(site) -> None:
         text = page(out, "insights/index.html").select_one("#not-published").get_text()
         assert "not published" in text and "same earner" in text
     finally:
-        path.write_bytes(before)
+        publish(root, before.decode())
 
 
 def svg_of(files: dict[str, bytes], path: str = "pathways/index.html") -> ElementTree.Element:

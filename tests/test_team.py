@@ -352,8 +352,8 @@ def test_a_site_with_the_single_log_of_before_gains_per_key_logs(tmp_path: Path)
     from conftest import REPO
 
     site = tmp_path / "demo"
-    for part in ("badges", "site_src"):
-        shutil.copytree(REPO / part, site / part)
+    shutil.copytree(REPO / "badges", site / "badges")
+    shutil.copytree(REPO / "tests/sites/legacy-log/site_src", site / "site_src")
     cli(site, "keygen", "--key", str(tmp_path / "ada.key"), "--name", "Ada Lovelace")
     build(site)
     legacy = json.loads(next((site / "site_src/credentials").glob("*.json")).read_text())
