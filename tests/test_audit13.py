@@ -41,3 +41,35 @@ def test_insights_json_never_holds_a_small_credentials_count(tmp_path: Path) -> 
     _write_insights(tmp_path, None)
     loaded = load_program_figures(tmp_path)
     assert loaded is not None and loaded.credentials is None
+
+
+def _award(i: int, badge: str, month: str, state: str = "valid"):
+    from types import SimpleNamespace
+    return SimpleNamespace(uuid=f"u{badge}{i}", badge_slug=badge, state=state,
+                           valid_from=f"2026-{month}-01T00:00:00Z", revoked_on="",
+                           renewed_by=None, renews=None)
+
+
+def test_totals_and_heat_cells_do_not_give_away_a_small_count(tmp_path: Path) -> None:
+    """Jan 7 + Feb 2 credentials: the total 9 minus the published 7 gave the 2 of February;
+    the Collaboration × Foundation cell (member 7 + old-timer 2) minus member's published 7
+    gave old-timer's 2."""
+    from badgepress.build.pipeline import load_site
+    from badgepress.content.figures import compute_figures
+    from conftest import copy_site
+    site = copy_site("basic", tmp_path / "site")
+    catalog = load_site(site)[0]
+    awards = ([_award(i, "member", "01") for i in range(7)]
+              + [_award(i, "old-timer", "02") for i in range(2)])
+    f = compute_figures(catalog, awards)
+    assert [m.issued for m in f.months] == [7, None]
+    assert f.issued is None and f.withheld == ("issued",)
+    cells = {name: dict(zip(f.levels, cells, strict=True)) for name, _, cells in f.heat}
+    collab = cells["Collaboration"]["Foundation"]
+    assert collab.count is None and collab.withheld and collab.shade == 0
+    assert cells["Client Advocacy"]["Foundation"].count == 7  # member alone: published
+    # a hidden remainder of 5 or more, or none at all, gives nothing away
+    more = awards + [_award(i, "old-timer", "03") for i in range(10, 13)]
+    g = compute_figures(catalog, more)
+    assert g.issued == 12 and g.withheld == ()
+    assert {n: c for n, _, c in g.heat}["Collaboration"][0].count == 12
