@@ -73,3 +73,36 @@ def test_totals_and_heat_cells_do_not_give_away_a_small_count(tmp_path: Path) ->
     g = compute_figures(catalog, more)
     assert g.issued == 12 and g.withheld == ()
     assert {n: c for n, _, c in g.heat}["Collaboration"][0].count == 12
+
+
+def test_earner_page_rows_show_the_signed_name_not_only_the_earner_file_name(
+        browser, serve_dir, keyed) -> None:
+    """The heading name comes from the earner file (no credential signature covers it): a
+    credential with no name, or another name, was listed under it as simply "genuine"."""
+    from badgepress.build.pipeline import build
+    from badgepress.commands.issue import IssueRequest
+    from conftest import NOW, issue
+    from test_earners_browser import rows
+    from test_verifier_browser import open_page
+    site, key, _ = keyed
+    first, unnamed, renamed = issue(
+        site, key, IssueRequest("member", "ada@example.org", "Ada Lovelace", earner_page=True),
+        IssueRequest("leader", "ada@example.org", ""),
+        IssueRequest("analyst", "ada@example.org", "Ada King"))
+    out = build(site, now=NOW).out_dir
+    slug = json.loads(next((site / "site_src/earners").glob("*.json")).read_text())["slug"]
+    context, page, _, errors = open_page(browser, serve_dir(out) + f"earners/{slug}/", NOW)
+    rows(page)
+    assert page.text_content("h1").strip() == "Ada King"
+    got = {li.get_attribute("data-uuid"): (li.get_attribute("data-signed-name"),
+                                           li.get_attribute("data-name-matches"),
+                                           li.query_selector("[data-role=signed-name]")
+                                           .text_content())
+           for li in page.query_selector_all("li.earner-credential")}
+    assert got[renamed.path.stem][:2] == ("Ada King", "true")
+    assert got[first.path.stem][:2] == ("Ada Lovelace", "false")
+    assert "not the name at the top" in got[first.path.stem][2]
+    assert got[unnamed.path.stem][0] == "" and "carries no name" in got[unnamed.path.stem][2]
+    assert "not from a credential's signature" in page.text_content("article.earner-page")
+    assert errors == []
+    context.close()
