@@ -106,3 +106,22 @@ def test_earner_page_rows_show_the_signed_name_not_only_the_earner_file_name(
     assert "not from a credential's signature" in page.text_content("article.earner-page")
     assert errors == []
     context.close()
+
+
+def test_bulk_csv_neutralizes_formulas_behind_blanks_and_full_width_signs(
+        browser, serve_dir, built_basic: Path) -> None:
+    """An earner name is written by whoever signed the credential (any issuer): ' =cmd',
+    a no-break space or zero-width space before '=', a full-width '＝' or a leading line
+    break went into the CSV export as is."""
+    from test_verifier_browser import open_page
+    context, page, _, errors = open_page(browser, serve_dir(built_basic) + "verify/")
+    src = page.get_attribute("script[src*='bulk']", "src")
+    out = page.evaluate("""async ([src, values]) => {
+        const m = await import(new URL(src, location.href).href);
+        return values.map((v) => m.csvField(v));
+    }""", [src, [" =1+2", "\u00a0=HYPERLINK(\"x\")", "\u200b@SUM(1)", "\uff1d1+1",
+                 "\n=1", "=1", "Ada Lovelace", "a=b", " Ada"]])
+    assert out == ["' =1+2", "\"'\u00a0=HYPERLINK(\"\"x\"\")\"", "'\u200b@SUM(1)",
+                   "'\uff1d1+1", "\"'\n=1\"", "'=1", "Ada Lovelace", "a=b", " Ada"]
+    assert errors == []
+    context.close()

@@ -139,10 +139,13 @@ function counts() {
 }
 
 // RFC 4180: every field quoted where needed, CRLF between records. A cell a spreadsheet
-// would run as a formula (= + - @, or a tab or carriage return first) gets a ' in front.
+// would run as a formula (= + - @ or their full-width forms, even after blanks or invisible
+// characters, or a tab or line break first) gets a ' in front: names come from credentials
+// of any issuer, so an attacker writes them.
+const FORMULA = /^[\s\u0000-\u001f\u007f-\u00a0\u200b-\u200f\u2028-\u202f\u2060\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r\n]/;
 export function csvField(value) {
   let v = String(value);
-  if (/^[=+\-@\t\r]/.test(v)) v = `'${v}`;
+  if (FORMULA.test(v)) v = `'${v}`;
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
