@@ -125,3 +125,21 @@ def test_bulk_csv_neutralizes_formulas_behind_blanks_and_full_width_signs(
                    "'\uff1d1+1", "\"'\n=1\"", "'=1", "Ada Lovelace", "a=b", " Ada"]
     assert errors == []
     context.close()
+
+
+def test_bulk_fetch_plan_gives_no_opaque_origin_address_the_own_route(
+        browser, serve_dir, built_basic: Path) -> None:
+    """Where the page's origin is opaque ("null": a file:// copy, a sandboxed frame), a
+    data:, javascript: or file: address had the same origin and was fetched unchecked."""
+    from test_verifier_browser import open_page
+    context, page, _, _ = open_page(browser, serve_dir(built_basic) + "verify/")
+    src = page.get_attribute("script[src*='bulk']", "src")
+    plans = page.evaluate("""async ([src, addresses]) => {
+        const m = await import(new URL("sources.js", new URL(src, location.href)).href);
+        const ctx = { siteBase: "https://badges.test.example/", siteRoot: location.origin + "/",
+                      origin: "null" };
+        return addresses.map((a) => m.fetchPlan(a, ctx));
+    }""", [src, ["data:text/html,<p>x", "javascript:alert(1)", "file:///etc/passwd",
+                 "http://192.168.1.1/", "https://127.0.0.1/"]])
+    assert all(p.get("problem") and not p.get("own") for p in plans), plans
+    context.close()
