@@ -143,3 +143,29 @@ def test_bulk_fetch_plan_gives_no_opaque_origin_address_the_own_route(
                  "http://192.168.1.1/", "https://127.0.0.1/"]])
     assert all(p.get("problem") and not p.get("own") for p in plans), plans
     context.close()
+
+
+@pytest.mark.parametrize("bad", ["Ada ada@example.org", "Ada\u202eecalevol", "A" * 201])
+def test_earner_page_name_gets_the_checks_a_credential_name_gets(keyed, bad: str) -> None:
+    """'earner EMAIL --page on --name …' (or a name from the records of 'earners rebuild')
+    published an email address, a bidi-disguised or an over-long name, in git and on the
+    site, although 'issue' refuses each of them in a credential's name."""
+    from badgepress.commands.earner_commands import set_page
+    from badgepress.commands.earner_index import INDEX_NAME, EarnerIndex
+    from badgepress.commands.earners import EarnerProblem
+    from badgepress.commands.issue import IssueRequest
+    from conftest import NOW, issue
+    site, key, key_file = keyed
+    issue(site, key, IssueRequest("member", "ada@example.org", "Ada Lovelace"))
+    with pytest.raises(EarnerProblem):
+        set_page(site, "ada@example.org", True, key, name=bad, now=NOW)
+    assert not (site / "site_src/earners").exists() or not any(
+        (site / "site_src/earners").iterdir())
+    index = EarnerIndex.load(key_file.parent / INDEX_NAME)  # a name from the records
+    eid = index.earner_of_email("ada@example.org")
+    index.earners[eid]["name"] = bad
+    index.save()
+    with pytest.raises(EarnerProblem):
+        set_page(site, "ada@example.org", True, key, now=NOW)
+    assert set_page(site, "ada@example.org", True, key, name="Ada Lovelace", now=NOW) == \
+        "ada-lovelace"
