@@ -169,3 +169,24 @@ def test_earner_page_name_gets_the_checks_a_credential_name_gets(keyed, bad: str
         set_page(site, "ada@example.org", True, key, now=NOW)
     assert set_page(site, "ada@example.org", True, key, name="Ada Lovelace", now=NOW) == \
         "ada-lovelace"
+
+
+def test_feeds_stay_well_formed_xml_with_control_characters_in_names(keyed) -> None:
+    """A vertical tab in an opted-in earner's name, or \\x01 in a badge's summary, made
+    /feeds/credentials.atom or /feeds/badges.atom unreadable to every feed reader."""
+    from xml.etree import ElementTree as ET
+
+    from badgepress.build.pipeline import build
+    from badgepress.commands.issue import IssueRequest
+    from conftest import NOW, issue
+    site, key, _ = keyed
+    badge = site / "badges/member.md"
+    badge.write_text(badge.read_text(encoding="utf-8").replace(
+        "summary: Member of the council.", 'summary: "Ctl\\x01 \\x1b"'), encoding="utf-8")
+    issue(site, key, IssueRequest("member", "ada@example.org", "Ada\x0bLovelace",
+                                  earner_page=True))
+    out = build(site, now=NOW).out_dir
+    for feed in ("feeds/credentials.atom", "feeds/badges.atom"):
+        ET.fromstring((out / feed).read_bytes())  # raises on a forbidden character
+    assert b"AdaLovelace" in (out / "feeds/credentials.atom").read_bytes()
+    assert b"Ctl" in (out / "feeds/badges.atom").read_bytes()
