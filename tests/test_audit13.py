@@ -190,3 +190,22 @@ def test_feeds_stay_well_formed_xml_with_control_characters_in_names(keyed) -> N
         ET.fromstring((out / feed).read_bytes())  # raises on a forbidden character
     assert b"AdaLovelace" in (out / "feeds/credentials.atom").read_bytes()
     assert b"Ctl" in (out / "feeds/badges.atom").read_bytes()
+
+
+def test_bulk_rows_name_the_host_that_vouches_for_the_issuer(
+        browser, serve_dir, built_basic: Path) -> None:
+    """A credential signed at evil.example with the issuer name "Test Issuer" showed in
+    the Issuer column exactly like this site's own credentials ("Genuine and current"):
+    the column now adds the host of the issuer's identifier, where its keys are."""
+    from test_verifier_browser import open_page
+    context, page, _, _ = open_page(browser, serve_dir(built_basic) + "verify/")
+    src = page.get_attribute("script[src*='bulk']", "src")
+    hosts = page.evaluate("""async ([src, docs]) => {
+        const m = await import(new URL(src, location.href).href);
+        return docs.map((d) => m.issuerHost(d));
+    }""", [src, [{"issuer": {"id": "did:web:evil.example", "name": "Test Issuer"}},
+                 {"issuer": "did:web:Evil.Example%3A8443:u:x"},
+                 {"issuer": {"id": "https://evil.example/issuer.json"}},
+                 {"issuer": {"name": "no id"}}, {}]])
+    assert hosts == ["evil.example", "evil.example:8443", "evil.example", "", ""]
+    context.close()

@@ -194,9 +194,11 @@ def test_twenty_addresses_verdicts_sorting_and_csv(browser, serve_dir, sites) ->
     assert checks == [c for _, _, c in expected], rows
     by_source = {r[1]: r for r in rows}
     first = by_source[url + f"credentials/{sites['valid'][0]}/"]
-    assert first[2:6] == ["Ada 01", "Council Member", "Test Issuer", "2026-06-01"]
+    # the issuer's name as it signed it, and the host of its identifier, where its keys are
+    assert first[2:6] == ["Ada 01", "Council Member", "Test Issuer (badges.test.example)",
+                          "2026-06-01"]
     assert by_source[OTHER + f"credentials/{sites['o_valid']}/"][2:5] == [
-        "Oz Other", "Council Leader", "Other Issuer"]
+        "Oz Other", "Council Leader", "Other Issuer (other.test.example)"]
     assert by_source[url + "credentials/tampered/"][2] == "Mallory Forger"
     assert by_source[url + "credentials/tampered/"][7].startswith("Signature: ")
     assert by_source[url + f"credentials/{sites['revoked']}/"][7].startswith(
