@@ -290,8 +290,9 @@ def test_only_the_given_addresses_and_issuer_documents_are_requested(
     assert by_source["not an address"][7].startswith("Not fetched: it is not a web address")
     assert by_source["one.json"][6] == by_source["two.svg"][6] == "Genuine and current"
     assert by_source["notes.txt"][6] == "NOT AUTHENTIC"  # no credential: format fails
-    assert by_source["dropped.json"][2:7] == ["Olga Other", "Council Member", "Other Issuer",
-                                              "2026-06-01", "Genuine, but revoked"]
+    assert by_source["dropped.json"][2:7] == [
+        "Olga Other", "Council Member", "Other Issuer (other.test.example)", "2026-06-01",
+        "Genuine, but revoked"]
 
     def local(address: str) -> str:
         return url + address[len(OWN_BASE):] if address.startswith(OWN_BASE) else address
