@@ -194,9 +194,11 @@ def test_twenty_addresses_verdicts_sorting_and_csv(browser, serve_dir, sites) ->
     assert checks == [c for _, _, c in expected], rows
     by_source = {r[1]: r for r in rows}
     first = by_source[url + f"credentials/{sites['valid'][0]}/"]
-    assert first[2:6] == ["Ada 01", "Council Member", "Test Issuer", "2026-06-01"]
+    # the issuer's name as it signed it, and the host of its identifier, where its keys are
+    assert first[2:6] == ["Ada 01", "Council Member", "Test Issuer (badges.test.example)",
+                          "2026-06-01"]
     assert by_source[OTHER + f"credentials/{sites['o_valid']}/"][2:5] == [
-        "Oz Other", "Council Leader", "Other Issuer"]
+        "Oz Other", "Council Leader", "Other Issuer (other.test.example)"]
     assert by_source[url + "credentials/tampered/"][2] == "Mallory Forger"
     assert by_source[url + "credentials/tampered/"][7].startswith("Signature: ")
     assert by_source[url + f"credentials/{sites['revoked']}/"][7].startswith(
@@ -288,8 +290,9 @@ def test_only_the_given_addresses_and_issuer_documents_are_requested(
     assert by_source["not an address"][7].startswith("Not fetched: it is not a web address")
     assert by_source["one.json"][6] == by_source["two.svg"][6] == "Genuine and current"
     assert by_source["notes.txt"][6] == "NOT AUTHENTIC"  # no credential: format fails
-    assert by_source["dropped.json"][2:7] == ["Olga Other", "Council Member", "Other Issuer",
-                                              "2026-06-01", "Genuine, but revoked"]
+    assert by_source["dropped.json"][2:7] == [
+        "Olga Other", "Council Member", "Other Issuer (other.test.example)", "2026-06-01",
+        "Genuine, but revoked"]
 
     def local(address: str) -> str:
         return url + address[len(OWN_BASE):] if address.startswith(OWN_BASE) else address

@@ -576,8 +576,9 @@ def test_a_torn_last_log_line_is_one_problem_and_the_next_command_recovers(
     issue(issued.root, issued.key, IssueRequest("analyst", "b@example.org"))
     assert log.read_bytes().startswith(committed)
     again = read_log(issued.root, log.name.removesuffix(".jsonl"))
-    # the issue and the program figures it changed (insights.json)
-    assert [e["action"] for e in again.entries[torn - 1:]] == ["issue", "insights"]
+    # the issue alone: with fewer than 5 credentials every count of insights.json is null
+    # (suppressed) before and after, so the file is not re-written
+    assert [e["action"] for e in again.entries[torn - 1:]] == ["issue"]
     assert not again.torn
     build(issued.root, issued.out, now=NOW)
 
@@ -590,7 +591,7 @@ def test_complete_uncommitted_lines_are_cut_too_but_a_damaged_committed_line_is_
     log.write_bytes(b"".join(lines) + lines[-1] + b'{"seq"')
     revoke(issued.root, issued.credential.stem, "test", issued.key, now=NOW)
     actions = [json.loads(line)["action"] for line in log.read_bytes().splitlines()]
-    assert actions[len(lines):] == ["revoke", "insights"]  # the stray lines were cut
+    assert actions[len(lines):] == ["revoke"]  # the stray lines were cut
     log.write_bytes(b'{"seq": 1, "ti\n' + b"".join(log.read_bytes().splitlines(True)[1:]))
     problems = issued.refused()
     assert problems == [f"{rel}:1: not a JSON log entry (Unterminated string "

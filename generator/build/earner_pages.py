@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET
 
 from ..content.model import Award, Catalog, Earner
 from ..core.paths import EARNERS_DIR
+from ..core.text import visible_text, xml_text
 
 FEED_PATH = "feeds/credentials.atom"
 FEED_ENTRIES = 50
@@ -65,7 +66,7 @@ def credentials_feed(catalog: Catalog, feed: list[tuple[Earner, Award]]) -> byte
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
         node = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
         if text is not None:
-            node.text = text
+            node.text = xml_text(visible_text(text))
         return node
 
     root = ET.Element(f"{{{ATOM}}}feed")

@@ -24,7 +24,7 @@ from ..content.model import Award, Catalog
 from ..core.dates import parse_duration
 from ..core.errors import BuildError, Problem
 from ..core.files import read_regular
-from ..core.text import slugify, visible_text
+from ..core.text import slugify, visible_text, xml_text
 from ..trust.bake import bake_png, bake_svg
 from ..trust.ld import context_document, known_contexts
 from .cards import CARD_NAME, CARD_SIZE
@@ -190,7 +190,7 @@ def _finalize(value: Any) -> Any:
     badge and page names) without bidi overrides or zero-width characters that could make
     it read as something else. Markup (rendered Markdown, script_json's signed JSON) is
     passed through untouched: changing signed bytes would break their verification."""
-    return visible_text(value) if type(value) is str else value
+    return xml_text(visible_text(value)) if type(value) is str else value
 
 
 def _assets(theme: Theme) -> Assets:

@@ -19,7 +19,7 @@ from ..trust.keys import SigningKey
 from ..trust.ledger import transaction
 from ..trust.verify import email_hash
 from .earner_index import EarnerIndex, index_path
-from .earners import EarnerProblem, People
+from .earners import EarnerProblem, People, check_page_name
 from .issue import csv_text, current_key, normalize_email
 from .issue_index import load_index
 
@@ -42,6 +42,7 @@ def set_page(root: Path, email: str, on: bool, key: SigningKey, *, name: str = "
                                 f"{people.index.path}; rebuild it with 'badgepress earners "
                                 "rebuild --from FILE.csv' if it was lost")
         if name.strip():
+            check_page_name(name.strip())
             people.index.earners[eid]["name"] = name.strip()
         earner = people.index.earners[eid]
         if on:

@@ -159,6 +159,7 @@ def figures(index: EarnerIndex, leads_to: dict[str, tuple[str, ...]], existing: 
         progression[a] = {"earners": suppressed(len(holders)), "to": {
             b: suppressed(sum(1 for e in holders if b in last[e] and last[e][b] >= first[e][a]))
             for b in leads_to[a]}}
-    return {"version": 1, "credentials": credentials, "earners": suppressed(len(first)),
+    return {"version": 1, "credentials": suppressed(credentials),
+            "earners": suppressed(len(first)),
             "returning": suppressed(sum(1 for held in first.values() if len(held) >= 2)),
             "progression": progression}

@@ -22,7 +22,7 @@ from ..core.dates import iso
 from ..core.errors import BadgepressError
 from ..core.files import read_regular
 from ..core.paths import CREDENTIALS_DIR, EARNERS_DIR, INSIGHTS_PATH
-from ..core.text import slugify
+from ..core.text import emails_in, hidden_characters, slugify
 from ..trust.keys import SigningKey, load_key_history
 from ..trust.ledger import Transaction, sha256_hex
 from ..trust.logs import read_logs
@@ -39,6 +39,24 @@ NAME_NEEDED = ("an earner page shows the earner's name: give one (--name, or the
 
 class EarnerProblem(BadgepressError, ValueError):
     """An earner request that cannot be carried out; the message says why and what to do."""
+
+
+MAX_NAME = 200  # as for a credential's name (issue.MAX_NAME)
+
+
+def check_page_name(name: str) -> None:
+    """The checks ``issue`` makes of a credential's name, for the name an earner page
+    publishes (page, badge pages, feed, git; its slug too), which may come from
+    ``earner --name`` or from the maintainer's records (``earners rebuild``) instead."""
+    if emails_in(name):
+        raise EarnerProblem(f"the name contains the email address {sorted(emails_in(name))[0]}"
+                            ", which the earner page would publish; leave the address out")
+    hidden = hidden_characters(name)
+    if hidden:
+        raise EarnerProblem(f"the name contains the invisible character(s) "
+                            f"{', '.join(hidden)}, which can disguise it; retype it without them")
+    if len(name) > MAX_NAME:
+        raise EarnerProblem(f"the name has {len(name)} characters; at most {MAX_NAME}")
 
 
 def parse_flag(value: str) -> bool | None:
@@ -113,6 +131,7 @@ class People:
         earner = self.index.earners[eid]
         if not str(earner.get("name", "")).strip():
             raise EarnerProblem(NAME_NEEDED)
+        check_page_name(str(earner["name"]))
         earner["slug"] = new_slug(earner["name"], self.index.slugs()
                                   | published_slugs(self.root) | self.logged_slugs())
         self.touched.add(eid)

@@ -22,6 +22,18 @@ def public(n: int) -> int | None:
     return n if n >= SMALL else None
 
 
+def total(parts: Iterable[int]) -> tuple[int | None, bool]:
+    """The published sum of counts that are published one by one, and whether it is
+    withheld: when the parts shown as "fewer than 5" hold 1 to 4 in all, the total minus
+    the published parts would give that small count away (a month of 3 next to the
+    total), so the total is not shown either."""
+    parts = list(parts)
+    hidden = sum(n for n in parts if public(n) is None)
+    if 0 < hidden < SMALL and any(public(n) is not None for n in parts):
+        return None, True
+    return public(sum(parts)), False
+
+
 def share(part: int | None, whole: int | None) -> int | None:
     """A whole percentage, or None when either count is suppressed (a share of a hidden
     count would reveal it) or there is nothing to divide by."""
@@ -39,6 +51,7 @@ class Cell:
     badges: int
     count: int | None
     shade: int
+    withheld: bool = False  # 5 or more, not shown: it would reveal a badge's small count
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,7 @@ class SiteFigures:
     issued: int | None
     revoked: int | None
     first_awarded: tuple[tuple[str, str], ...]  # (badge slug, first validFrom), newest first
+    withheld: tuple[str, ...] = ()  # totals ("issued", "revoked") withheld by ``total``
 
 
 def compute_figures(catalog: Catalog, awards: Iterable[Award]) -> SiteFigures:
@@ -108,7 +122,9 @@ def compute_figures(catalog: Catalog, awards: Iterable[Award]) -> SiteFigures:
                      for m in _month_range(set(issued) | set(revoked))),
         badges=tuple(BadgeFigures(b.slug, public(held[b.slug]), public(current[b.slug]))
                      for b in catalog.badges),
-        issued=public(sum(issued.values())), revoked=public(sum(revoked.values())),
+        issued=total(issued.values())[0], revoked=total(revoked.values())[0],
+        withheld=tuple(k for k, c in (("issued", issued), ("revoked", revoked))
+                       if total(c.values())[1]),
         first_awarded=tuple(sorted(first.items(), key=lambda kv: (kv[1], kv[0]),
                                    reverse=True)))
 
@@ -121,11 +137,12 @@ def _heat(catalog: Catalog, current: Counter[str]) -> tuple[tuple, tuple]:
         raw = []
         for level in levels:
             slugs = [s for s in skill.badges if catalog.badge(s).level == level]
-            raw.append((len(slugs), public(sum(current[s] for s in slugs))))
+            # each badge's current count is on /insights/: a cell is their total
+            raw.append((len(slugs), *total(current[s] for s in slugs)))
         rows.append((skill.name, skill.slug, raw))
-    top = max((n for _, _, raw in rows for _, n in raw if n is not None), default=0)
+    top = max((n for _, _, raw in rows for _, n, _ in raw if n is not None), default=0)
     return levels, tuple(
-        (name, slug, tuple(Cell(b, n, _shade(n, top)) for b, n in raw))
+        (name, slug, tuple(Cell(b, n, _shade(n, top), w) for b, n, w in raw))
         for name, slug, raw in rows)
 
 

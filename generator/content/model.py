@@ -188,7 +188,7 @@ class ProgramFigures:
     local earner index; every count below 5 is None (published as "fewer than 5")."""
 
     as_of: str
-    credentials: int
+    credentials: int | None  # a count below 5 is never published, this one included
     earners: int | None
     returning: int | None
     # (from badge slug, its earners, ((to badge slug, earners who went on), ...)), ...

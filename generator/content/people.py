@@ -109,9 +109,7 @@ def load_program_figures(root: Path) -> ProgramFigures | None:
     if not isinstance(as_of, str) or not _DATE_TIME.fullmatch(as_of):
         bad("asOf", "a date-time such as 2026-06-01T12:00:00Z")
     credentials = data.get("credentials")
-    if not _count(credentials, nullable=False):
-        bad("credentials", "a count (a whole number of 0 or more)")
-    for key in ("earners", "returning"):
+    for key in ("credentials", "earners", "returning"):
         if not _count(data.get(key)):
             bad(key, _SUPPRESSED)
     progression = _progression(data.get("progression", {}), bad)
@@ -121,12 +119,12 @@ def load_program_figures(root: Path) -> ProgramFigures | None:
                           progression)
 
 
-def _count(value: Any, nullable: bool = True) -> bool:
+def _count(value: Any) -> bool:
     """A count as the file may hold it: a suppressible one is null or 5 and more (a small
     count in the file would be published by git even though no page shows it)."""
     if value is None:
-        return nullable
-    return type(value) is int and value >= (5 if nullable else 0)
+        return True
+    return type(value) is int and value >= 5
 
 
 def _progression(value: Any, bad) -> tuple:

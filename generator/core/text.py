@@ -253,3 +253,12 @@ def visible_text(text: str) -> str:
     if text.isascii() or not any(ch in _HIDDEN for ch in text):
         return text
     return "".join(ch for i, ch in enumerate(text) if not _hidden_at(text, i))
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids (C0 controls but tab and line
+    breaks, U+FFFE, U+FFFF): one of them in a name makes a whole Atom feed unreadable."""
+    return _NOT_XML.sub("", text)

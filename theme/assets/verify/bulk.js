@@ -61,12 +61,28 @@ function failingOf(checks) {
   return { check: "", text: "" };
 }
 
+// The host of the issuer's identifier (did:web:host… or https://host/…): the keys a
+// credential is verified against are published there, so it, not the name the issuer
+// gives itself (anyone can sign as "Example University"), says who vouches for the row.
+export function issuerHost(credential) {
+  const issuer = credential && credential.issuer;
+  const id = String((issuer && typeof issuer === "object" ? issuer.id : issuer) || "");
+  try {
+    if (id.startsWith("did:web:")) return decodeURIComponent(id.slice(8).split(":")[0]).toLowerCase();
+    return new URL(id).host;
+  } catch {
+    return "";
+  }
+}
+
 function rowOf(result) {
   const standing = standingOf(result).standing;
   const c = claims(result.credential || {});
   const failing = failingOf(result.checks);
   return {
-    earner: result.credential ? c.earner || "Name withheld" : "", badge: c.badge, issuer: c.issuer,
+    earner: result.credential ? c.earner || "Name withheld" : "", badge: c.badge,
+    issuer: issuerHost(result.credential) && c.issuer !== issuerHost(result.credential)
+      ? `${c.issuer} (${issuerHost(result.credential)})` : c.issuer,
     issued: c.validFrom ? c.validFrom.slice(0, 10) : "", issuedLong: longDate(c.validFrom),
     verdict: VERDICTS[standing][0], outcome: result.verdict, standing,
     failing: failing.text, failingCheck: failing.check,
@@ -139,10 +155,13 @@ function counts() {
 }
 
 // RFC 4180: every field quoted where needed, CRLF between records. A cell a spreadsheet
-// would run as a formula (= + - @, or a tab or carriage return first) gets a ' in front.
+// would run as a formula (= + - @ or their full-width forms, even after blanks or invisible
+// characters, or a tab or line break first) gets a ' in front: names come from credentials
+// of any issuer, so an attacker writes them.
+const FORMULA = /^[\s\u0000-\u001f\u007f-\u00a0\u200b-\u200f\u2028-\u202f\u2060\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r\n]/;
 export function csvField(value) {
   let v = String(value);
-  if (/^[=+\-@\t\r]/.test(v)) v = `'${v}`;
+  if (FORMULA.test(v)) v = `'${v}`;
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 

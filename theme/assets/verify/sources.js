@@ -35,7 +35,10 @@ export function fetchPlan(address, { siteBase, siteRoot, origin }) {
   if (siteBase && siteRoot && siteRoot !== siteBase && url.href.startsWith(siteBase)) {
     return { target: new URL(url.href.slice(siteBase.length), siteRoot).href, own: true };
   }
-  if (url.origin === origin) return { target: url.href, own: true };
+  // an opaque origin ("null": data:, blob:, javascript:, file:…) is nobody's own
+  if (url.origin === origin && url.origin !== "null" && /^https?:$/.test(url.protocol)) {
+    return { target: url.href, own: true };
+  }
   const problem = fetchProblem(url.href);
   return problem ? { problem } : { target: url.href, own: false };
 }
