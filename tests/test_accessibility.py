@@ -111,6 +111,26 @@ def cases(demo: Path) -> list[tuple[str, str, object, datetime, str | None]]:
     ]
 
 
+def sideways(page) -> list[int] | None:
+    """[scroll width, client width] when the page scrolls sideways, else None."""
+    scroll = page.evaluate("[document.documentElement.scrollWidth, "
+                           "document.documentElement.clientWidth]")
+    return scroll if scroll[0] > scroll[1] else None
+
+
+def page_problems(page, name: str, reflow: bool = True) -> dict[str, object]:
+    """axe-core's violations on the page as it is now and (``reflow``) its sideways
+    scrolling, keyed by ``name``: what every page-type test collects and prints."""
+    problems: dict[str, object] = {}
+    violations = axe_violations(page)
+    if violations:
+        problems[name] = violations
+    scroll = sideways(page) if reflow else None
+    if scroll:
+        problems[f"{name}: scrolls sideways"] = scroll
+    return problems
+
+
 def axe_violations(page) -> list[dict]:
     return page.evaluate("""async (tags) => {
         const r = await axe.run(document, { runOnly: { type: "tag", values: tags },
@@ -138,13 +158,7 @@ def test_every_page_type_and_panel_state_has_no_axe_violation(browser, serve_dir
         page.goto(url + path)
         ready(page)
         assert page.evaluate("typeof axe") == "object", "axe-core was not injected"
-        violations = axe_violations(page)
-        if violations:
-            problems[name] = violations
-        scroll = page.evaluate("[document.documentElement.scrollWidth, "
-                               "document.documentElement.clientWidth]")
-        if width <= 320 and scroll[0] > scroll[1]:
-            problems[f"{name}: scrolls sideways"] = scroll
+        problems |= page_problems(page, name, reflow=width <= 320)
         if blocked:
             page.unroute(f"**{blocked}*")
     context.close()

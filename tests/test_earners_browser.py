@@ -11,7 +11,7 @@ from badgepress.build.pipeline import build
 from badgepress.commands.issue import IssueRequest
 from badgepress.commands.lifecycle import revoke
 from conftest import NOW, issue
-from test_accessibility import AXE, axe_violations
+from test_accessibility import AXE, page_problems
 from test_verifier_browser import open_page
 
 
@@ -73,12 +73,6 @@ def test_earner_credential_and_badge_pages_have_no_axe_violation(browser, serve_
         page.goto(url + path)
         if path.startswith("earners/"):
             rows(page)
-        violations = axe_violations(page)
-        if violations:
-            problems[path] = violations
-        scroll = page.evaluate("[document.documentElement.scrollWidth, "
-                               "document.documentElement.clientWidth]")
-        if scroll[0] > scroll[1]:
-            problems[f"{path}: scrolls sideways"] = scroll
+        problems |= page_problems(page, path)
     context.close()
     assert problems == {}

@@ -2,19 +2,18 @@
 the dark scheme: the heat map has its own colours there), the page
 never scrolls sideways (the heat map, chart and pathway drawing scroll inside their own
 boxes), and the strict Content-Security-Policy refuses nothing (no inline style anywhere).
-Screenshots go to $BADGEPRESS_SCREENSHOTS when set (else a temporary folder)."""
+Screenshots of these pages are taken by tests/test_screenshots_browser.py."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 from badgepress.build.pipeline import build
 from conftest import DEMO_NOW, REPO
-from test_accessibility import AXE, axe_violations
+from test_accessibility import AXE, page_problems
 
 PAGES = ("skills/", "insights/", "pathways/")
 @pytest.fixture(scope="module")
@@ -30,10 +29,7 @@ def demo_site(tmp_path_factory) -> Path:
 @pytest.mark.parametrize(("width", "scheme"), [(1280, "light"), (390, "light"),
                                                (1280, "dark")])
 def test_figure_pages_pass_axe_and_never_scroll_sideways(browser, serve_dir, demo_site,
-                                                         tmp_path, width: int,
-                                                         scheme: str) -> None:
-    shots = Path(os.environ.get("BADGEPRESS_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
+                                                         width: int, scheme: str) -> None:
     url = serve_dir(demo_site)
     context = browser.new_context(viewport={"width": width, "height": 900},
                                   color_scheme=scheme)
@@ -45,14 +41,7 @@ def test_figure_pages_pass_axe_and_never_scroll_sideways(browser, serve_dir, dem
     for path in PAGES:
         page.goto(url + path)
         page.wait_for_selector("h1")
-        violations = axe_violations(page)
-        if violations:
-            problems[path] = violations
-        scroll = page.evaluate("[document.documentElement.scrollWidth, "
-                               "document.documentElement.clientWidth]")
-        if scroll[0] > scroll[1]:
-            problems[f"{path}: scrolls sideways"] = scroll
-        page.screenshot(path=str(shots / f"{path.strip('/')}-{width}-{scheme}.png"), full_page=True)
+        problems |= page_problems(page, path)
     context.close()
     if problems:
         print(json.dumps(problems, indent=2))

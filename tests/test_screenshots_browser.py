@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from badgepress.build.pipeline import build
 from conftest import DEMO_NOW, REPO
+from test_accessibility import sideways
 
 WIDTHS = (1280, 390)
 
@@ -112,9 +113,8 @@ def test_main_pages_have_no_sideways_scroll_nor_overlapping_text(browser, serve_
         if page.query_selector("#verification"):
             page.wait_for_selector("#verification:not([data-verdict=pending])", timeout=15000)
         page.evaluate("document.fonts.ready")
-        scroll = page.evaluate("[document.documentElement.scrollWidth, "
-                               "document.documentElement.clientWidth]")
-        if scroll[0] > scroll[1]:
+        scroll = sideways(page)
+        if scroll:
             problems[f"{name}: scrolls sideways"] = scroll
         overlaps = page.evaluate(OVERLAPS)
         if overlaps:
