@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ..content.model import Badge
+from ..core.files import atomic_write
 from ..core.paths import CACHE_DIR
 
 CARD_SIZE = (1200, 630)
@@ -91,11 +90,7 @@ def cached_card(path: Path, draw: Callable[[], bytes]) -> bytes:
         pass
     data = draw()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".card-", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        atomic_write(path, data, sync=False)  # a cache: a lost card is drawn again
     except OSError:  # a read-only site folder: the card is still published, just redrawn
         pass
     return data

@@ -141,15 +141,19 @@ def append_line(path: Path, line: str) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write one file so readers see either the old or the new content, never a part."""
+def atomic_write(path: Path, data: bytes, mode: int | None = None, *,
+                 sync: bool = True) -> None:
+    """Write one file so readers see either the old or the new content, never a part.
+    ``sync=False`` leaves out the fsync: for a cache, or when the caller makes many files
+    durable at once later."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, path)

@@ -33,7 +33,6 @@ import fcntl
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -358,7 +357,7 @@ class Transaction:
                 "old": base64.b64encode(old).decode() if old is not None else None}) + "\n")
         append_line(self.root / JOURNAL, "".join(lines))
         for rel, data in files:
-            _write_unsynced(self.root / rel, data)
+            atomic_write(self.root / rel, data, sync=False)  # fsynced by _sync_written
             self.unsynced.append(self.root / rel)
 
     def _sync_written(self) -> None:
@@ -420,21 +419,6 @@ class Transaction:
                          (json.dumps(head, indent=2) + "\n").encode())
         (self.root / JOURNAL).unlink(missing_ok=True)
         self.log, self.pending = full, []
-
-
-def _write_unsynced(path: Path, data: bytes) -> None:
-    """``atomic_write`` without the fsync (the caller makes the file durable later): a
-    temporary file named as ``atomic_write`` names them (``recover`` removes leftovers),
-    then renamed over the path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _fsync_file(path: Path) -> None:
