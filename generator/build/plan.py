@@ -83,6 +83,8 @@ class Plan:
         self.card = {b.slug: (b.slug, b.name, b.summary, b.level, b.type, b.skills,
                               b.image_url, b.status) for b in catalog.badges}
         self.cards_fp = hash(tuple(self.card.values()))
+        # the cards of the badges each one leads to ("What's next"), once per badge
+        self.leads = {b.slug: tuple(self.card[s] for s in b.leads_to) for b in catalog.badges}
         # each badge image read once: 100,000 baked copies are made from these bytes
         self.images = {b.slug: read_regular(b.image_path)
                        for b in catalog.badges if b.image_path}
@@ -240,7 +242,7 @@ class Plan:
             held = self.held.get(earner.slug, ()) if earner else ()
             self.page(base + "index.html", "credential.html", award.source,
                       (self.award_fp(award), self.badge_fp[badge.slug], linked, baked,
-                       tuple(self.card[s] for s in badge.leads_to),
+                       self.leads[badge.slug],
                        (earner.slug, earner.name, held) if earner else None),
                       award=award, badge=badge, baked=baked, by_uuid=by_uuid,
                       linkedin_url=Lazy(linkedin_url, award, badge.name, self.cfg),
@@ -258,7 +260,7 @@ class Plan:
         leads to, and for each opted-in earner's credential, the badges they hold."""
         opted = tuple((a.uuid, e.slug, e.name, self.held.get(e.slug, ())) for a in group
                       if (e := self.earner_of.get(a.uuid)) is not None)
-        return tuple(self.card[s] for s in self.catalog.badge(slug).leads_to), opted
+        return self.leads[slug], opted
 
     def records(self, awards: tuple[Award, ...] | list[Award], identity: dict[str, Any],
                 records: dict[str, bytes], log_entries: list[dict]) -> None:
