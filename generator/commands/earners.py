@@ -41,7 +41,22 @@ class EarnerProblem(BadgepressError, ValueError):
     """An earner request that cannot be carried out; the message says why and what to do."""
 
 
-MAX_NAME = 200  # as for a credential's name (issue.MAX_NAME)
+MAX_NAME = 200  # a display name, on a credential (issue) or an earner page
+
+
+def name_problems(name: str) -> list[str]:
+    """What makes a display name unfit to publish, besides an email address in it (which
+    each caller words for where the name goes): invisible characters that can disguise it,
+    and its length. ``issue`` checks a credential's name with it, ``check_page_name`` an
+    earner page's."""
+    out = []
+    hidden = hidden_characters(name)
+    if hidden:
+        out.append(f"the name contains the invisible character(s) {', '.join(hidden)}, "
+                   "which can disguise it; retype it without them")
+    if len(name) > MAX_NAME:
+        out.append(f"the name has {len(name)} characters; at most {MAX_NAME}")
+    return out
 
 
 def check_page_name(name: str) -> None:
@@ -51,12 +66,9 @@ def check_page_name(name: str) -> None:
     if emails_in(name):
         raise EarnerProblem(f"the name contains the email address {sorted(emails_in(name))[0]}"
                             ", which the earner page would publish; leave the address out")
-    hidden = hidden_characters(name)
-    if hidden:
-        raise EarnerProblem(f"the name contains the invisible character(s) "
-                            f"{', '.join(hidden)}, which can disguise it; retype it without them")
-    if len(name) > MAX_NAME:
-        raise EarnerProblem(f"the name has {len(name)} characters; at most {MAX_NAME}")
+    problems = name_problems(name)
+    if problems:
+        raise EarnerProblem(problems[0])
 
 
 def parse_flag(value: str) -> bool | None:

@@ -29,7 +29,6 @@ from ..core.paths import CREDENTIALS_DIR
 from ..core.text import (
     MarkdownError,
     emails_in,
-    hidden_characters,
     render_markdown,
     suggest,
     valid_email,
@@ -52,13 +51,12 @@ from ..trust.status import (
     status_list_credential,
 )
 from ..trust.verify import email_hash
-from .earners import FLAG_HINT, NAME_NEEDED, People, parse_flag
+from .earners import FLAG_HINT, NAME_NEEDED, People, name_problems, parse_flag
 from .issue_index import CredentialIndex, load_index
 from .issue_workers import Signer
 
 CSV_COLUMNS = ("badge", "email", "name", "evidence", "narrative", "date", "earner_page")
 EMAIL_SHAPE = "name@domain"
-MAX_NAME = 200
 MAX_CSV = 64 << 20
 CSV_ENCODINGS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
                  (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
@@ -108,16 +106,11 @@ def request_problems(req: IssueRequest, catalog: Catalog) -> list[str]:
             out.append(f"the {what} contains the email address {sorted(emails_in(value))[0]}"
                        ", which would be published (only a salted hash of the earner's email "
                        "goes into the credential; leave the address out)")
-    hidden = hidden_characters(req.name)
-    if hidden:
-        out.append(f"the name contains the invisible character(s) {', '.join(hidden)}, "
-                   "which can disguise it; retype it without them")
+    out.extend(name_problems(req.name))
     if req.date and not MIN_YEAR <= req.date.year <= MAX_YEAR:
         out.append(f"the date {req.date.date()} is outside the years {MIN_YEAR}-{MAX_YEAR}")
     if req.earner_page and not req.name.strip():
         out.append(NAME_NEEDED)
-    if len(req.name) > MAX_NAME:
-        out.append(f"the name has {len(req.name)} characters; at most {MAX_NAME}")
     if req.narrative:
         try:
             render_markdown(req.narrative)
