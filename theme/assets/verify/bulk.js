@@ -8,6 +8,7 @@ import {
   addressesOf, credentialFromAddress, eachLimited, MAX_ENTRIES, SourceProblem, sharedResolver,
 } from "./sources.js";
 import { standingOf } from "./standing.js";
+import { dropZone } from "./ui.js";
 
 const CONCURRENCY = 4;
 const LABELS = {
@@ -263,12 +264,4 @@ form.addEventListener("reset", () => {
 });
 exportButton.addEventListener("click", exportCsv);
 fileInput.addEventListener("change", () => { files = [...files, ...fileInput.files]; fileInput.value = ""; showFiles(); });
-for (const type of ["dragenter", "dragover"]) {
-  drop.addEventListener(type, (e) => { e.preventDefault(); drop.classList.add("over"); });
-}
-for (const type of ["dragleave", "drop"]) drop.addEventListener(type, () => drop.classList.remove("over"));
-drop.addEventListener("drop", (e) => {
-  e.preventDefault();
-  files = [...files, ...e.dataTransfer.files];
-  showFiles();
-});
+dropZone(drop, (dropped) => { files = [...files, ...dropped]; showFiles(); });

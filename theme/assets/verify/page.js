@@ -3,7 +3,7 @@
 import { credentialText } from "./bake.js";
 import { makeResolver, verifyCredential } from "./core.js";
 import { claims, longDate } from "./fields.js";
-import { renderPending, renderResult } from "./ui.js";
+import { dropZone, renderPending, renderResult } from "./ui.js";
 
 const form = document.getElementById("verify-form");
 const text = document.getElementById("credential-text");
@@ -67,12 +67,4 @@ form.hidden = false;
 form.addEventListener("submit", (e) => { e.preventDefault(); verify(); });
 form.addEventListener("reset", () => { panel.hidden = true; claimsBox.hidden = true; fileName.textContent = ""; });
 fileInput.addEventListener("change", () => { if (fileInput.files[0]) load(fileInput.files[0]); });
-for (const type of ["dragenter", "dragover"]) {
-  drop.addEventListener(type, (e) => { e.preventDefault(); drop.classList.add("over"); });
-}
-for (const type of ["dragleave", "drop"]) drop.addEventListener(type, () => drop.classList.remove("over"));
-drop.addEventListener("drop", (e) => {
-  e.preventDefault();
-  const file = e.dataTransfer.files[0];
-  if (file) load(file);
-});
+dropZone(drop, ([file]) => { if (file) load(file); });

@@ -19,6 +19,19 @@ const el = (tag, attrs = {}, text = "") => {
   return node;
 };
 
+// A drop zone for files: highlighted while something is dragged over it, ``onFiles`` given
+// the dropped files (the /verify/ page's single check and its many-at-once check).
+export function dropZone(zone, onFiles) {
+  for (const type of ["dragenter", "dragover"]) {
+    zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("over"); });
+  }
+  for (const type of ["dragleave", "drop"]) zone.addEventListener(type, () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    onFiles([...e.dataTransfer.files]);
+  });
+}
+
 export function renderPending(panel) {
   panel.dataset.verdict = "pending";
   delete panel.dataset.standing;
