@@ -162,3 +162,32 @@ def test_user_text_is_escaped(basic_site: Path) -> None:
     ld = page.select_one('script[type="application/ld+json"]').string
     assert "<" not in ld and "&" not in ld
     assert json.loads(ld)["name"] == "<script>alert(1)</script> & Co"
+
+
+def test_links_made_once_per_depth_equal_links_made_per_page(basic_site: Path) -> None:
+    """Renderer.page keeps links out of a page's top folder by (top folder, depth): in any
+    order of pages, each link equals relative_url's own answer for that page, including
+    links inside the same top folder, which the memo must not share."""
+    import random
+
+    from badgepress.build.pipeline import load_site
+    from badgepress.build.render import Renderer, relative_url
+
+    catalog, _ = load_site(basic_site)
+    renderer = Renderer(catalog)
+    renderer._templates["links.html"] = renderer.env.from_string(
+        "{% for t in targets %}{{ url(t) }}\n{% endfor %}")
+    pages = ["index.html", "verify/index.html", "badges/a/index.html", "badges/b/index.html",
+             "credentials/u1/index.html", "credentials/u2/index.html",
+             "credentials/u2/x/index.html", "log/2/index.html", "404.html"]
+    targets = ["", "badges/", "badges/a/", "badges/b/card.png", "credentials/u1/",
+               "credentials/u2/credential.json", "skills/#x-y", "verify/#how", "log/",
+               "assets/abc/style.css", "feeds/badges.atom", "badges"]
+    rng = random.Random(7)
+    for _ in range(3):
+        for path in rng.sample(pages, len(pages)):
+            order = rng.sample(targets, len(targets))
+            got = renderer.page("links.html", path, targets=order).decode().split("\n")[:-1]
+            want = [renderer.site_path + t if path == "404.html" else relative_url(path, t)
+                    for t in order]
+            assert got == want, path

@@ -190,7 +190,9 @@ def _finalize(value: Any) -> Any:
     badge and page names) without bidi overrides or zero-width characters that could make
     it read as something else. Markup (rendered Markdown, script_json's signed JSON) is
     passed through untouched: changing signed bytes would break their verification."""
-    return xml_text(visible_text(value)) if type(value) is str else value
+    if type(value) is not str or (value.isascii() and value.isprintable()):
+        return value  # printable ASCII holds nothing either function would remove
+    return xml_text(visible_text(value))
 
 
 def _assets(theme: Theme) -> Assets:
@@ -226,6 +228,9 @@ class Renderer:
         self.env = _environment(self.theme)
         self.site_path = urlsplit(self.config.base_url).path or "/"
         self._digests: dict[str, str] = {}
+        # (top folder, depth) of a page -> {target: relative link}; see page()
+        self._urls: dict[tuple[str, int], dict[str, str]] = {}
+        self._templates: dict[str, jinja2.Template] = {}
 
     def template_digest(self, name: str) -> tuple[str, ...]:
         """Digests of a page's template and the two every page shares (base, macros)."""
@@ -240,17 +245,31 @@ class Renderer:
 
     def page(self, template: str, path: str, **context: Any) -> bytes:
         """Render one template to the output path ``path`` (e.g. 'badges/x/index.html')."""
+        folder = posixpath.dirname(path)
+        top = folder.split("/", 1)[0]
+        same = self._urls.setdefault((top, folder.count("/") + 1 if folder else 0), {})
+
         def url(target: str) -> str:
             if path == "404.html":  # served at any depth: use the site's absolute path
                 return self.site_path + target
-            return relative_url(path, target)
+            # A link out of this page's top folder depends only on the page's depth: made
+            # once for all pages alike (100,000 credential pages share ~20 such links).
+            found = same.get(target)
+            if found is None:
+                found = relative_url(path, target)
+                if target.split("/", 1)[0] != top and not target.startswith((".", "/")):
+                    same[target] = found
+            return found
 
         def asset(name: str) -> str:
             return url(self.assets.path(name))
 
         canonical = self.config.abs_url(path.removesuffix("index.html"))
         try:
-            html = self.env.get_template(template).render(
+            compiled = self._templates.get(template)
+            if compiled is None:  # looked up (3 stats: auto_reload) once per build
+                compiled = self._templates[template] = self.env.get_template(template)
+            html = compiled.render(
                 site=self.config, catalog=self.catalog, url=url, asset=asset,
                 canonical=canonical, page_path=path, **context)
         except jinja2.TemplateError as exc:
