@@ -273,7 +273,9 @@ def issue(site: Path, badge: str | None, email: str | None, name: str, evidence:
         requests = [(None, IssueRequest(badge or "", email or "", name, evidence,
                                         narrative, when, earner_page))]
         source = "issue"
-    with CliReporter().stage("signing") as tick:
+    from .build.fanout import collector_paused
+
+    with collector_paused(), CliReporter().stage("signing") as tick:
         results = issue_credentials(site, requests, signing, source=source,
                                     progress=lambda n: tick(n, len(requests)))
     new = [r for r in results if r.new]

@@ -34,6 +34,7 @@ from ..trust.verify import parse_datetime
 from . import manifest
 from .caches import AwardCache, JobCache, SourceCache, touches_records
 from .credential_stage import DEFAULT_SAMPLING, CredentialStage, ProofReport, Sampling
+from .fanout import collector_paused
 from .links import check_links
 from .plan import Job, plan_site
 from .render import Output
@@ -285,7 +286,8 @@ def build(root: Path, out_dir: Path | None = None, *, strict: bool = False,
             Problem("", w, warning=True) for w in last.warnings),
             time.perf_counter() - start, target, (), None, unchanged=True)
     pipeline = Pipeline(root, strict=strict, reporter=reporter, sampling=sampling)
-    planned = pipeline.plan(now, verify_all=verify_all)
+    with collector_paused():  # not while pages render: a Jinja render leaves cycles
+        planned = pipeline.plan(now, verify_all=verify_all)
     scanner = SecretScanner(pipeline.root, planned.catalog)
     with reporter.stage("pages") as tick:
         written = write_jobs(target, planned.jobs, scanner, links=strict, strict=strict,

@@ -10,6 +10,7 @@ exit by themselves when their parent is gone, so nothing lingers after a crash.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -40,6 +41,7 @@ def signed_bytes(doc: dict[str, Any], key: SigningKey, vm: str, created: str,
 def _init(job: Job, parent: int) -> None:
     global _job
     _job = job
+    gc.enable()  # the parent may have paused it (fanout.collector_paused); signing makes cycles
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
 
 

@@ -299,6 +299,8 @@ def _cut_log_to_head(root: Path, name: str) -> None:
     path = root / log_file(name)
     if not path.is_file():
         return
+    if _lines_within_head(root, name, path):
+        return  # the usual case, told without parsing 100,000 committed entries
     log = read_log(root, name, committed_only=True)
     if log.head is None and not log.entries:
         path.unlink()  # a new log whose first commit never happened
@@ -306,6 +308,17 @@ def _cut_log_to_head(root: Path, name: str) -> None:
         raw = read_regular(path)
         lines = [ln for ln in raw.split(b"\n") if ln.strip()]
         atomic_write(path, b"".join(ln + b"\n" for ln in lines[:len(log.entries)]))
+
+
+def _lines_within_head(root: Path, name: str, path: Path) -> bool:
+    """Whether a log has a readable head and no more lines than the head commits: then
+    there is nothing to cut (anything else goes through ``read_log``)."""
+    try:
+        head = json.loads(read_regular(root / head_file(name)))
+        count = sum(1 for ln in read_regular(path).split(b"\n") if ln.strip())
+    except (ValueError, OSError):
+        return False
+    return isinstance(head, dict) and type(head.get("seq")) is int and 0 < count <= head["seq"]
 
 
 class Transaction:
