@@ -51,5 +51,6 @@ def test_hugo_site_builds_to_exactly_n_pages(tmp_path: Path) -> None:
         pytest.skip(hugo_site.INSTALL_HINT)
     run = hugo_site.build(tmp_path / "src", tmp_path, binary)
     assert run.html_pages == 7
+    assert 0 < run.user_s + run.sys_s < 60  # Hugo's own CPU time, not the test run's
     assert 90 <= run.page_words <= 150  # about the words asked for, template included
     assert not (tmp_path / "src/public").exists()  # the cached source is never built in
