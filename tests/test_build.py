@@ -191,3 +191,31 @@ def test_links_made_once_per_depth_equal_links_made_per_page(basic_site: Path) -
             want = [renderer.site_path + t if path == "404.html" else relative_url(path, t)
                     for t in order]
             assert got == want, path
+
+
+def test_parts_made_once_equal_parts_made_on_every_page(tmp_path: Path, monkeypatch) -> None:
+    """Header, footer and a badge's parts of credential pages are made once per build
+    (``once`` in the templates); the demo (renewals, revocations, opted-in earners, extra
+    pages) builds to the same bytes when every part is made on every page instead."""
+    from badgepress.build.render import Renderer
+    from conftest import DEMO_NOW, REPO
+
+    def tree(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    made: list[str] = []
+    real_page = Renderer.page
+
+    def counting(self, template, path, **context):
+        made.append(path)
+        return real_page(self, template, path, **context)
+
+    monkeypatch.setattr(Renderer, "page", counting)
+    build(REPO, tmp_path / "shared", now=DEMO_NOW)
+    monkeypatch.setattr(Renderer, "share_parts", False)
+    build(REPO, tmp_path / "each", now=DEMO_NOW)
+    assert sum(p.startswith("credentials/") for p in made) > 200  # both builds, 127 each
+    shared, each = tree(tmp_path / "shared"), tree(tmp_path / "each")
+    assert shared.keys() == each.keys()
+    assert [p for p in shared if shared[p] != each[p]] == []

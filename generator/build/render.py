@@ -217,8 +217,15 @@ def _sort_by_level(context, slugs: tuple[str, ...]) -> list[str]:
                                         catalog.badge(s).name.casefold()))
 
 
+# Folders of the many pages no menu item leads to: their header is the same on each page
+# (base.html keys it by ``nav_current``, the page's own path everywhere else).
+UNLISTED = ("credentials/", "badges/", "earners/")
+
+
 class Renderer:
     """Renders pages of one build (the Jinja environment itself is shared)."""
+
+    share_parts = True  # False: once() makes every part on every page (tests compare)
 
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
@@ -231,6 +238,7 @@ class Renderer:
         # (top folder, depth) of a page -> {target: relative link}; see page()
         self._urls: dict[tuple[str, int], dict[str, str]] = {}
         self._templates: dict[str, jinja2.Template] = {}
+        self._parts: dict[tuple, dict[tuple, str]] = {}  # see page(): once()
 
     def template_digest(self, name: str) -> tuple[str, ...]:
         """Digests of a page's template and the two every page shares (base, macros)."""
@@ -247,7 +255,11 @@ class Renderer:
         """Render one template to the output path ``path`` (e.g. 'badges/x/index.html')."""
         folder = posixpath.dirname(path)
         top = folder.split("/", 1)[0]
-        same = self._urls.setdefault((top, folder.count("/") + 1 if folder else 0), {})
+        depth = folder.count("/") + 1 if folder else 0
+        same = self._urls.setdefault((top, depth), {})
+        # 404.html links by absolute path: its parts are its own
+        parts = self._parts.setdefault(("404",) if path == "404.html" else (top, depth), {})
+        local = [0]  # links made that depend on more than (top, depth): see once()
 
         def url(target: str) -> str:
             if path == "404.html":  # served at any depth: use the site's absolute path
@@ -259,10 +271,26 @@ class Renderer:
                 found = relative_url(path, target)
                 if target.split("/", 1)[0] != top and not target.startswith((".", "/")):
                     same[target] = found
+                else:
+                    local[0] += 1
             return found
 
         def asset(name: str) -> str:
             return url(self.assets.path(name))
+
+        def once(*key: Any, caller: Callable[[], str]) -> str:
+            """``{% call once(key…) %}…{% endcall %}``: a part of the page made once per
+            build for every page of its top folder and depth, e.g. the header of 100,000
+            credential pages. The key must hold whatever else the part shows that differs
+            between those pages. A part that links inside the page's own top folder (where
+            links differ from page to page) is made again on every page, never reused."""
+            found = parts.get(key)
+            if found is None:
+                before = local[0]
+                found = caller()
+                if local[0] == before and self.share_parts:
+                    parts[key] = found
+            return found
 
         canonical = self.config.abs_url(path.removesuffix("index.html"))
         try:
@@ -271,7 +299,9 @@ class Renderer:
                 compiled = self._templates[template] = self.env.get_template(template)
             html = compiled.render(
                 site=self.config, catalog=self.catalog, url=url, asset=asset,
-                canonical=canonical, page_path=path, **context)
+                canonical=canonical, page_path=path, once=once,
+                nav_current="" if path.startswith(UNLISTED) and path.count("/") > 1
+                else path, **context)
         except jinja2.TemplateError as exc:
             where = getattr(exc, "filename", None) or template
             line = getattr(exc, "lineno", None)
