@@ -117,3 +117,34 @@ def test_editing_one_badge_of_1000_with_10000_credentials(tmp_path: Path) -> Non
     assert result.written == sorted(["badges/badge-0421/index.html",
                                      "badges/badge-0421/achievement.json", *creds])
     assert result.removed == []
+
+
+def test_rebuild_hashes_only_new_log_lines_and_still_catches_an_edited_old_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dev server keeps log entry hashes by line text: after a revocation only the new
+    entries are hashed; an old entry edited in place is new text, so it is hashed again
+    and the broken chain fails the rebuild, naming the log and line."""
+    from badgepress.build import log_stage
+    from badgepress.core.errors import BuildError
+
+    site = tmp_path / "site"
+    key = make_site(site, badges=5, credentials=40)
+    builder = IncrementalBuilder(site, tmp_path / "out")
+    first = builder.build(now=NOW)
+    hashed: list[int] = []
+    real = log_stage._hash_entries
+    monkeypatch.setattr(log_stage, "_hash_entries",
+                        lambda entries, s, e: hashed.append(e - s) or real(entries, s, e))
+    revoke(site, first.awards[3].uuid, "test", key, public=True, now=NOW)
+    result = builder.build(now=NOW, changed={site / "site_src/revocations.toml"})
+    assert [a.state for a in result.awards if a.uuid == first.awards[3].uuid] == ["revoked"]
+    assert 0 < sum(hashed) <= 2  # the revocation's entry (and a status list's), not 40+
+    [log] = sorted((site / "site_src/log").glob("*.jsonl"))
+    lines = log.read_text().split("\n")
+    assert '"time": "' in lines[1]
+    lines[1] = lines[1].replace('"time": "', '"time": "1', 1)
+    log.write_text("\n".join(lines))
+    with pytest.raises(BuildError) as err:
+        builder.build(now=NOW, changed={log})
+    assert any(p.line == 3 and "chain is broken" in p.message and
+               str(p.path).endswith(log.name) for p in err.value.problems), err.value.problems

@@ -249,7 +249,7 @@ class CredentialStage:
             if f.rel == INSIGHTS_PATH.as_posix()]
         try:
             before = len(problems.errors)
-            logs = check_logs(root, cfg, self.keys, problems)
+            logs = check_logs(root, cfg, self.keys, problems, self.memo)
             expected = expected_files(logs)
             check_files(root, expected,
                         {f.rel: f.digest
@@ -278,8 +278,9 @@ class CredentialStage:
             problems.items.extend(found)
             if entry is not None:
                 self.claim_status_entry(root / f.rel, f.rel, entry)
-            if award is not None:
-                awards.append(self.restate(award, dates))
+            if award is not None:  # loaded in this run: stated already, by its worker
+                awards.append(award if f.rel in self.loaded_now else
+                              self.restate(award, dates))
         _check_revocations_match(root, cfg, awards, self.lists, self.revocations,
                                  self.owners, self.withdrawn, problems)
         if not problems.errors:
@@ -300,6 +301,7 @@ class CredentialStage:
                 results[f.rel] = hit
             else:
                 self.files.append(f)
+        self.loaded_now = {f.rel for f in self.files}
         for done, loaded in fan_out(_load_range, self, len(self.files)):
             self.cache.fresh |= loaded.fresh
             for name, n in loaded.counts.items():

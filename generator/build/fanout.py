@@ -68,7 +68,8 @@ def fan_out(fn: Callable[[Any, int, int], R], context: Any, n: int, *, chunk: in
             yield done, fn(context, start, end)
         return
     _TASK = (fn, context)
-    gc.collect()
+    if gc.isenabled():  # paused (collector_paused, a dev server's build): collecting now
+        gc.collect()    # would scan the whole heap, seconds at 100,000 credentials
     gc.freeze()  # keep the collector from touching (and so copying) the parent's pages
     try:
         # workers collect (only what they make: the parent's objects are frozen)

@@ -56,8 +56,11 @@ class UnreadableLog(Exception):
 
 
 def check_logs(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
-               problems: Problems) -> list[Log]:
-    """Every log's chain and signed head (by a published key the issuer has not revoked)."""
+               problems: Problems, memo: dict | None = None) -> list[Log]:
+    """Every log's chain and signed head (by a published key the issuer has not revoked).
+    ``memo`` (a dev server's) keeps each entry's hash by the exact text of its line, so a
+    rebuild after one revocation hashes the new entries, not 100,000 old ones: the same
+    line parses to the same entry, whose JCS hash is the same."""
     if (root / JOURNAL).is_file():
         problems.error(root / JOURNAL, "an interrupted issue/revoke left a journal",
                        hint="run any badgepress issue/revoke command to roll it back, or "
@@ -82,13 +85,13 @@ def check_logs(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
                            "of this site", hint="only a maintainer's key writes a log: remove "
                            "this file from the pull request")
             continue
-        _check_one(root, cfg, keys, log, problems)
+        _check_one(root, cfg, keys, log, problems, memo)
         logs.append(log)
     return logs
 
 
 def _check_one(root: Path, cfg: SiteConfig, keys: list[PublishedKey], log: Log,
-               problems: Problems) -> None:
+               problems: Problems, memo: dict | None = None) -> None:
     if log.head is None:
         problems.error(root / log.head_path, f"missing, so the {log.uncommitted} entries of "
                        f"{log.path} are signed by no one (a merge or rebase that lost it?)",
@@ -97,9 +100,7 @@ def _check_one(root: Path, cfg: SiteConfig, keys: list[PublishedKey], log: Log,
     if log.uncommitted and not log.torn and not (root / JOURNAL).is_file():
         problems.error(root / log.path, f"{log.uncommitted} entries past its signed head "
                        f"{log.head_path.name} (a bad merge resolution?)", hint=RESTORE_HINT)
-    hashes: list[str] = []
-    for _, part in fan_out(_hash_entries, log.entries, len(log.entries), chunk=2000):
-        hashes.extend(part)
+    hashes = _entry_hashes(log, memo)
     for message in check_chain(log, hashes):
         where, _, text = message.partition(": ")
         file, _, line = where.partition(":")
@@ -117,6 +118,23 @@ def _check_one(root: Path, cfg: SiteConfig, keys: list[PublishedKey], log: Log,
         problems.error(root / log.head_path, "the signature of the log head does not verify",
                        hint=f"the log or its head was edited: restore them with git; only a "
                             f"maintainer's key signs a head ({maintainers(keys)})")
+
+
+def _entry_hashes(log: Log, memo: dict | None) -> list[str]:
+    """entry_hash of each entry, on every core; with a ``memo``, only of lines it has not
+    hashed before (it then keeps this log's current lines only: bounded by the log)."""
+    known: dict[str, str] = memo.get(("entry-hashes", log.name), {}) if memo else {}
+    lines: list[str | None] = list(log.lines) if len(log.lines) == len(log.entries) \
+        else [None] * len(log.entries)
+    hashes = [known.get(line) if line is not None else None for line in lines]
+    todo = [i for i, h in enumerate(hashes) if h is None]
+    found = (h for _, part in fan_out(_hash_entries, [log.entries[i] for i in todo],
+                                      len(todo), chunk=2000) for h in part)
+    for i, h in zip(todo, found, strict=True):
+        hashes[i] = h
+    if memo is not None and len(log.lines) == len(hashes):
+        memo[("entry-hashes", log.name)] = dict(zip(log.lines, hashes, strict=True))
+    return [h or "" for h in hashes]
 
 
 def _hash_entries(entries: list[dict], start: int, end: int) -> list[str]:

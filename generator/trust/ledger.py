@@ -85,6 +85,7 @@ class Log:
     name: str = LEGACY_LOG  # the multibase of the key that writes it
     uncommitted: int = 0  # lines after the head's seq (an interrupted append)
     torn: int = 0  # line number of the last of them when it is cut off in the middle
+    lines: list[str] = field(default_factory=list)  # each entry's line as read, if read
 
     @property
     def path(self) -> Path:
@@ -152,7 +153,8 @@ def read_log(root: Path, name: str = LEGACY_LOG, *, committed_only: bool = True)
             json.loads(tail[-1][1])
         except ValueError:
             torn = tail[-1][0]
-    return Log(entries, head, name=name, uncommitted=len(tail), torn=torn)
+    return Log(entries, head, name=name, uncommitted=len(tail), torn=torn,
+               lines=[line for _, line in numbered[:keep]])
 
 
 def check_chain(log: Log, hashes: list[str] | None = None) -> list[str]:
