@@ -36,7 +36,7 @@ from .caches import AwardCache, JobCache, SourceCache, touches_records
 from .credential_stage import DEFAULT_SAMPLING, CredentialStage, ProofReport, Sampling
 from .fanout import collector_paused
 from .links import check_links
-from .plan import Job, plan_site
+from .plan import Job, LogLine, plan_site
 from .render import Output
 from .safety import SecretScanner, check_output
 from .stream import SiteFiles, write_jobs
@@ -59,7 +59,7 @@ class Caches:
     sources: SourceCache | None = field(default_factory=SourceCache)
     awards: AwardCache | None = field(default_factory=AwardCache)
     jobs: JobCache | None = field(default_factory=JobCache)
-    records: tuple[dict[str, bytes], list[dict]] | None = None
+    records: tuple[dict[str, bytes], list[LogLine]] | None = None
 
     @classmethod
     def none(cls) -> Caches:
@@ -134,7 +134,7 @@ def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = N
     return catalog, problems
 
 
-def published_records(root: Path) -> tuple[dict[str, bytes], list[dict]]:
+def published_records(root: Path) -> tuple[dict[str, bytes], list[LogLine]]:
     """Status lists and every issuance log exactly as signed, /log/index.json listing the
     logs, and all entries in the order they apply, each with the log (key) it is from."""
     files = {f"status/{p.name}": read_regular(p)
@@ -150,10 +150,11 @@ def published_records(root: Path) -> tuple[dict[str, bytes], list[dict]]:
                        "entries": len(log.entries)})
     if listed:
         files["log/index.json"] = (json.dumps({"logs": listed}, indent=2) + "\n").encode()
-    entries = []
-    for step in history(logs):  # these entries were parsed for this call alone: no copies
-        step.entry["log"] = step.log
-        entries.append(step.entry)
+    lines = {id(e): line for log in logs if len(log.lines) == len(log.entries)
+             for e, line in zip(log.entries, log.lines, strict=True)}
+    entries = [LogLine(step.log, str(step.entry.get("subject")), lines.get(id(step.entry))
+                       or json.dumps(step.entry, ensure_ascii=False, sort_keys=True))
+               for step in history(logs)]  # the parsed entries are freed on return
     return files, entries
 
 
@@ -242,7 +243,7 @@ class Pipeline:
         self.proofs = stage.report
         return awards
 
-    def records(self, records_changed: bool) -> tuple[dict[str, bytes], list[dict]]:
+    def records(self, records_changed: bool) -> tuple[dict[str, bytes], list[LogLine]]:
         if self.caches.awards is None:
             return published_records(self.root)
         if records_changed or self.caches.records is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from ..content.figures import compute_figures
@@ -263,7 +263,7 @@ class Plan:
         return self.leads[slug], opted
 
     def records(self, awards: tuple[Award, ...] | list[Award], identity: dict[str, Any],
-                records: dict[str, bytes], log_entries: list[dict]) -> None:
+                records: dict[str, bytes], log_entries: list[LogLine]) -> None:
         """The issuer's documents, the signed status lists and log as signed, /log/."""
         for path, doc in identity.items():
             self.data(path, KEYS_PATH.as_posix(), json_bytes(doc))
@@ -273,7 +273,7 @@ class Plan:
             self.log_pages(awards, records, log_entries)
 
     def log_pages(self, awards: tuple[Award, ...] | list[Award], records: dict[str, bytes],
-                  log_entries: list[dict]) -> None:
+                  log_entries: list[LogLine]) -> None:
         """/log/ and its older pages, newest entries first, each page bounded.
 
         Pages hold fixed blocks of ``LOG_PAGE_SIZE`` entries counted from the oldest entry;
@@ -284,9 +284,8 @@ class Plan:
         The raw signed logs stay published as they are; every page links to them."""
         kept = self.memo.get("log")
         if kept is None or kept[0] is not log_entries:  # a dev server: same records, same list
-            kept = self.memo["log"] = (log_entries, [_entry_token(e) for e in log_entries],
-                                       {a.id: a for a in awards})
-        _, tokens, by_id = kept
+            kept = self.memo["log"] = (log_entries, {a.id: a for a in awards})
+        _, by_id = kept
         index = json.loads(records["log/index.json"])
         heads = {i["name"]: json.loads(records["log/" + i["head"]]) for i in index["logs"]}
         keys = {k.public_key_multibase: k.label for k in load_key_history(self.cfg.root)}
@@ -294,16 +293,15 @@ class Plan:
         blocks = log_blocks(len(log_entries), LOG_PAGE_SIZE)
         total = len(log_entries)
         for number, (start, stop) in enumerate(blocks, 1):
-            entries = list(reversed(log_entries[start:stop]))
+            block = tuple(reversed(log_entries[start:stop]))  # its lines: the job's input
             path = "log/index.html" if number == 1 else f"log/page/{number}/index.html"
-            subjects = {str(e.get("subject")) for e in entries}
+            subjects = {line.subject for line in block}
             links = tuple(sorted((i, by_id[i].url) for i in subjects if i in by_id))
             page = LogPage(number, len(blocks), start + 1, stop, total if number == 1 else None)
             front = (tuple(records[f"log/{i['head']}"] for i in index["logs"]),
                      records["log/index.json"]) if number == 1 else ()
-            self.page(path, "log.html", "log",
-                      (page, front, tuple(reversed(tokens[start:stop])), links, key_token),
-                      entries=entries, by_id=by_id, logs=index["logs"], heads=heads,
+            self.page(path, "log.html", "log", (page, front, block, links, key_token),
+                      entries=LogBlock(block), by_id=by_id, logs=index["logs"], heads=heads,
                       key_labels=keys, log_page=page)
 
     def site_files(self) -> None:
@@ -360,12 +358,30 @@ def log_blocks(count: int, size: int = LOG_PAGE_SIZE) -> list[tuple[int, int]]:
                                           for j in range(full - 2, -1, -1)]
 
 
-def _entry_token(entry: dict) -> tuple:
-    """What a log page shows of an entry, as a hashable input of its job."""
-    files = entry.get("files")
-    return (*(str(entry.get(k)) for k in ("log", "seq", "time", "action", "subject")),
-            tuple((str(p), str(d)) for p, d in files.items()) if isinstance(files, dict)
-            else str(files))
+class LogLine(NamedTuple):
+    """One committed log entry as its signed line, with the log it is from and its subject:
+    what /log/ pages need of it. The lines of 100,000 entries take a third of the memory
+    of the parsed entries, which every worker process would otherwise copy in part."""
+
+    log: str
+    subject: str
+    text: str
+
+
+class LogBlock:
+    """The entries of one /log/ page, parsed from their lines when the page is made."""
+
+    def __init__(self, lines: tuple[LogLine, ...]):
+        self.lines = lines
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for line in self.lines:
+            entry = json.loads(line.text)
+            entry["log"] = line.log
+            yield entry
 
 
 def listed_in_sitemap(path: str) -> bool:
@@ -376,7 +392,7 @@ def listed_in_sitemap(path: str) -> bool:
 
 def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
               identity: dict[str, Any] | None = None, *,
-              records: dict[str, bytes] | None = None, log_entries: list[dict] = (),
+              records: dict[str, bytes] | None = None, log_entries: list[LogLine] = (),
               renderer: Renderer | None = None, memo: dict | None = None,
               earners: tuple[Earner, ...] = ()) -> dict[str, Job]:
     """Every output file of the site as a job, keyed by its path below the output folder.
@@ -400,7 +416,7 @@ def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
 def render_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
                 identity: dict[str, Any] | None = None, *,
                 records: dict[str, bytes] | None = None,
-                log_entries: list[dict] = ()) -> Output:
+                log_entries: list[LogLine] = ()) -> Output:
     """Every output file of the site, rendered: {path below the output folder: bytes}."""
     jobs = plan_site(catalog, awards, identity, records=records, log_entries=log_entries)
     return {path: job.make() for path, job in jobs.items()}
