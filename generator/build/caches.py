@@ -30,9 +30,9 @@ from .plan import Job
 from .render import Output
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
+def _stamp(path: Path | str) -> tuple[int, int] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return st.st_mtime_ns, st.st_size
@@ -80,12 +80,12 @@ class AwardCache:
     @staticmethod
     def stamps(root: Path) -> tuple:
         """mtime and size of every file the credentials stage reads."""
-        files = [root / REVOCATIONS, root / KEYS_PATH, root / INSIGHTS_PATH]
+        files = [str(root / REVOCATIONS), str(root / KEYS_PATH), str(root / INSIGHTS_PATH)]
         for folder in (CREDENTIALS_DIR, STATUS_DIR, LOG_DIR, EARNERS_DIR):
             if (root / folder).is_dir():
                 with os.scandir(root / folder) as it:
-                    files += [Path(e.path) for e in it if e.name.endswith((".json", ".jsonl"))]
-        return tuple(sorted((str(p), _stamp(p)) for p in files))
+                    files += [e.path for e in it if e.name.endswith((".json", ".jsonl"))]
+        return tuple(sorted((p, _stamp(p)) for p in files))
 
     def key_for(self, root: Path, catalog: Catalog, records_changed: bool) -> tuple:
         """What the stage's result depends on; the stat calls are skipped when the file

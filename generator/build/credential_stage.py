@@ -317,8 +317,12 @@ class CredentialStage:
         """(path, SHA-256) of every credential file, read on every core; the bytes are
         not kept (each worker reads its files again, from the page cache, to load them)."""
         folder = self.root / CREDENTIALS_DIR
-        paths = sorted(p.relative_to(self.root).as_posix()
-                       for p in folder.glob("*.json")) if folder.is_dir() else []
+        prefix = CREDENTIALS_DIR.as_posix() + "/"
+        paths: list[str] = []
+        if folder.is_dir():  # the names glob("*.json") gives, as text: no Path per file
+            with os.scandir(folder) as entries:
+                paths = sorted(prefix + e.name for e in entries if e.name.endswith(".json"))
+        root = str(self.root)
         # a dev server's: the digest of each file whose size and mtime did not change
         known: dict[str, tuple[int, int, str]] = (
             self.memo.setdefault("digests", {}) if self.memo is not None else {})
@@ -328,7 +332,7 @@ class CredentialStage:
             hit = known.get(rel)
             if hit is not None:
                 try:
-                    st = os.stat(self.root / rel, follow_symlinks=False)
+                    st = os.stat(os.path.join(root, rel), follow_symlinks=False)
                 except OSError:
                     st = None
                 if st is not None and (st.st_size, st.st_mtime_ns) == hit[:2]:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from ..content.figures import compute_figures
-from ..content.model import Award, Catalog, Earner
+from ..content.model import Award, Badge, Catalog, Earner
 from ..content.people import load_program_figures
 from ..core.errors import BuildError, Problem
 from ..core.files import read_regular
@@ -74,6 +74,9 @@ class Plan:
         self.catalog, self.r, self.has_log = catalog, renderer, has_log
         self.cfg = catalog.config
         self.jobs: dict[str, Job] = {}
+        # only a dev server's page cache compares job inputs: a one-off build (no memo)
+        # gives credential files none (three jobs per credential, 100,000 credentials)
+        self.fingerprints = memo is not None
         self.memo = {} if memo is None else memo
         nav = tuple((p.slug, p.title) for p in catalog.pages)
         self.common = (self.cfg, renderer.assets.prefix, nav, has_log)
@@ -210,6 +213,10 @@ class Plan:
         groups: dict[str, list[Award]] = {}
         for award in awards:
             groups.setdefault(award.badge_slug, []).append(award)
+        if not self.fingerprints:
+            for group in groups.values():
+                self._credential_jobs(group, by_uuid)
+            return
         kept: dict[str, tuple[tuple, dict[str, Job]]] = self.memo.setdefault("credentials", {})
         shared = (self.common, self.r.template_digest("credential.html"))
         for slug, group in groups.items():
@@ -232,28 +239,27 @@ class Plan:
             self.jobs.update(hit[1])
 
     def _credential_jobs(self, awards: list[Award], by_uuid: dict[str, Award]) -> None:
+        page_template = (self.r.template_digest("credential.html"), self.common)
         for award in awards:
             badge = self.catalog.badge(award.badge_slug)
             base = award.url
             baked = baked_name(badge)
-            linked = tuple(self.award_fp(by_uuid[u]) for u in (award.renews, award.renewed_by)
-                           if u in by_uuid)
             earner = self.earner_of.get(award.uuid)
             held = self.held.get(earner.slug, ()) if earner else ()
-            self.page(base + "index.html", "credential.html", award.source,
-                      (self.award_fp(award), self.badge_fp[badge.slug], linked, baked,
-                       self.leads[badge.slug],
-                       (earner.slug, earner.name, held) if earner else None),
-                      award=award, badge=badge, baked=baked, by_uuid=by_uuid,
-                      linkedin_url=Lazy(linkedin_url, award, badge.name, self.cfg),
-                      opted_earner=earner, held=held,
-                      embed_code=Lazy(embed_snippet, award, badge, self.cfg))
-            self.add(base + "credential.json", award.source, (self.award_fp(award)[1],),
-                     lambda a=award: a.raw)
+            files = CredentialFiles(self, award, badge, baked, earner, held, by_uuid)
+            page = json_in = baked_in = ()
+            if self.fingerprints:
+                fp = self.award_fp(award)
+                linked = tuple(self.award_fp(by_uuid[u]) for u in (award.renews,
+                               award.renewed_by) if u in by_uuid)
+                page = (*page_template, fp, self.badge_fp[badge.slug], linked, baked,
+                        self.leads[badge.slug],
+                        (earner.slug, earner.name, held) if earner else None)
+                json_in, baked_in = (fp[1],), (fp, self.image_fp.get(badge.slug))
+            self.add(base + "index.html", award.source, page, files.page)
+            self.add(base + "credential.json", award.source, json_in, files.signed)
             if baked:
-                self.add(base + baked, award.source,
-                         (self.award_fp(award), self.image_fp[badge.slug]),
-                         lambda b=badge, a=award: baked_image(b, a, self.images[b.slug])[1])
+                self.add(base + baked, award.source, baked_in, files.baked)
 
     def next_token(self, slug: str, group: list[Award]) -> tuple:
         """What the "What's next" boxes of a badge's credential pages show: the badges it
@@ -356,6 +362,36 @@ def log_blocks(count: int, size: int = LOG_PAGE_SIZE) -> list[tuple[int, int]]:
         return [(0, count)]
     return [((full - 1) * size, count)] + [(j * size, (j + 1) * size)
                                           for j in range(full - 2, -1, -1)]
+
+
+class CredentialFiles:
+    """How to make the three files of one credential (page, signed JSON, baked image): one
+    small object instead of a closure and a dict of page context per file, which for
+    100,000 credentials took 200 MB that every worker process then copied in part."""
+
+    __slots__ = ("plan", "award", "badge", "image_name", "earner", "held", "by_uuid")
+
+    def __init__(self, plan: Plan, award: Award, badge: Badge, baked: str | None,
+                 earner: Earner | None, held: tuple[str, ...], by_uuid: dict[str, Award]):
+        self.plan, self.award, self.badge, self.image_name = plan, award, badge, baked
+        self.earner, self.held, self.by_uuid = earner, held, by_uuid
+
+    def page(self) -> bytes:
+        plan, award, badge = self.plan, self.award, self.badge
+        return plan.r.page(
+            "credential.html", award.url + "index.html", has_log=plan.has_log, award=award,
+            badge=badge, baked=self.image_name, by_uuid=self.by_uuid,
+            linkedin_url=Lazy(linkedin_url, award, badge.name, plan.cfg),
+            opted_earner=self.earner, held=self.held,
+            embed_code=Lazy(embed_snippet, award, badge, plan.cfg))
+
+    def signed(self) -> bytes:
+        return self.award.raw
+
+    def baked(self) -> bytes:
+        made = baked_image(self.badge, self.award, self.plan.images[self.badge.slug])
+        assert made is not None  # planned only for a badge with an image
+        return made[1]
 
 
 class LogLine(NamedTuple):
