@@ -151,9 +151,9 @@ class Plan:
             achievement = ob.achievement(badge, self.cfg)
             earned = [a for a in by_badge.get(badge.slug, []) if a.state != "revoked"]
             opted: dict[str, tuple[Earner, Award]] = {}  # one line per earner, newest
-            for a in sorted(earned, key=lambda a: (a.valid_from, a.uuid)):
-                if a.uuid in self.earner_of:
-                    opted[self.earner_of[a.uuid].slug] = (self.earner_of[a.uuid], a)
+            for a in sorted((a for a in earned if a.uuid in self.earner_of),
+                            key=lambda a: (a.valid_from, a.uuid)):
+                opted[self.earner_of[a.uuid].slug] = (self.earner_of[a.uuid], a)
             shown = sorted(opted.values(), key=lambda p: (p[1].valid_from, p[0].slug),
                            reverse=True)[:NAMED_EARNERS_SHOWN]
             neighbours = tuple(self.card[s] for s in (*badge.requires, *badge.leads_to))
