@@ -204,7 +204,7 @@ class Pipeline:
         with self.report.stage("pages") as tick:
             cache = self.caches.jobs or JobCache(remember=False)
             files, fresh = cache.render(jobs, tick)
-        check_output(self.root, fresh, catalog, {p: j.source for p, j in jobs.items()})
+        check_output(self.root, fresh, catalog, {p: jobs[p].source for p in fresh})
         if self.strict if links is None else links:
             problems.items.extend(check_links(files, {p: j.source for p, j in jobs.items()}))
             problems.raise_if_errors(self.strict)
