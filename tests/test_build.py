@@ -219,3 +219,48 @@ def test_parts_made_once_equal_parts_made_on_every_page(tmp_path: Path, monkeypa
     shared, each = tree(tmp_path / "shared"), tree(tmp_path / "each")
     assert shared.keys() == each.keys()
     assert [p for p in shared if shared[p] != each[p]] == []
+
+
+def test_a_site_macros_override_turns_part_sharing_off(tmp_path: Path) -> None:
+    """A site's own _macros.html may read the page inside a macro that a shared part calls
+    (here the card's alt text names the earner): parts are then made on every page, so no
+    page shows another earner's name."""
+    import shutil
+
+    from badgepress.build.theme import DEFAULT_THEME
+    from conftest import DEMO_NOW, REPO
+
+    site = tmp_path / "site"
+    for part in ("badges", "site_src"):
+        shutil.copytree(REPO / part, site / part)
+    macros = (DEFAULT_THEME / "templates/_macros.html").read_text()
+    marker = "{% set card_alt = badge.name ~ ' badge, issued by ' ~ site.issuer.name %}"
+    assert marker in macros
+    (site / "theme/templates").mkdir(parents=True)
+    (site / "theme/templates/_macros.html").write_text(macros.replace(
+        marker, "{% set card_alt = badge.name ~ ' earned by ' ~ (award.earner_name if award "
+                "is defined else '') %}"))
+    build(site, tmp_path / "out", now=DEMO_NOW)
+    pages = sorted((tmp_path / "out/credentials").glob("*/index.html"))
+    assert len(pages) > 100
+    for page in pages:
+        html = soup(page)
+        earner = html.select_one("h1 .earner").get_text()
+        alt = html.select_one('meta[property="og:image:alt"]')["content"]
+        named = alt.rsplit(" earned by ", 1)[1]
+        assert named == ("" if earner == "Name withheld" else earner), page
+
+
+def test_a_once_key_that_cannot_be_kept_is_a_template_error(basic_site: Path) -> None:
+    import pytest
+    from badgepress.build.pipeline import load_site
+    from badgepress.build.render import Renderer
+    from badgepress.core.errors import BuildError
+
+    catalog, _ = load_site(basic_site)
+    renderer = Renderer(catalog)
+    renderer._templates["bad.html"] = renderer.env.from_string(
+        "{% call once('x', [1]) %}part{% endcall %}")
+    with pytest.raises(BuildError) as err:
+        renderer.page("bad.html", "index.html")
+    assert "once(): a key is made of strings" in str(err.value.problems[0].message)

@@ -369,27 +369,32 @@ class CredentialFiles:
     small object instead of a closure and a dict of page context per file, which for
     100,000 credentials took 200 MB that every worker process then copied in part."""
 
-    __slots__ = ("plan", "award", "badge", "image_name", "earner", "held", "by_uuid")
+    __slots__ = ("r", "has_log", "cfg", "images", "award", "badge", "image_name", "earner",
+                 "held", "by_uuid")
 
     def __init__(self, plan: Plan, award: Award, badge: Badge, baked: str | None,
                  earner: Earner | None, held: tuple[str, ...], by_uuid: dict[str, Award]):
-        self.plan, self.award, self.badge, self.image_name = plan, award, badge, baked
+        # not the Plan itself: a dev server keeps these jobs across builds, and a Plan
+        # holds every job of its build (each build's would then keep the one before)
+        self.r, self.has_log, self.cfg, self.images = plan.r, plan.has_log, plan.cfg, \
+            plan.images
+        self.award, self.badge, self.image_name = award, badge, baked
         self.earner, self.held, self.by_uuid = earner, held, by_uuid
 
     def page(self) -> bytes:
-        plan, award, badge = self.plan, self.award, self.badge
-        return plan.r.page(
-            "credential.html", award.url + "index.html", has_log=plan.has_log, award=award,
+        award, badge = self.award, self.badge
+        return self.r.page(
+            "credential.html", award.url + "index.html", has_log=self.has_log, award=award,
             badge=badge, baked=self.image_name, by_uuid=self.by_uuid,
-            linkedin_url=Lazy(linkedin_url, award, badge.name, plan.cfg),
+            linkedin_url=Lazy(linkedin_url, award, badge.name, self.cfg),
             opted_earner=self.earner, held=self.held,
-            embed_code=Lazy(embed_snippet, award, badge, plan.cfg))
+            embed_code=Lazy(embed_snippet, award, badge, self.cfg))
 
     def signed(self) -> bytes:
         return self.award.raw
 
     def baked(self) -> bytes:
-        made = baked_image(self.badge, self.award, self.plan.images[self.badge.slug])
+        made = baked_image(self.badge, self.award, self.images[self.badge.slug])
         assert made is not None  # planned only for a badge with an image
         return made[1]
 

@@ -28,7 +28,7 @@ from ..core.text import slugify, visible_text, xml_text
 from ..trust.bake import bake_png, bake_svg
 from ..trust.ld import context_document, known_contexts
 from .cards import CARD_NAME, CARD_SIZE
-from .theme import Theme
+from .theme import DEFAULT_THEME, Theme
 
 Output = dict[str, bytes]
 
@@ -239,6 +239,11 @@ class Renderer:
         self._urls: dict[tuple[str, int], dict[str, str]] = {}
         self._templates: dict[str, jinja2.Template] = {}
         self._parts: dict[tuple, dict[tuple, str]] = {}  # see page(): once()
+        # A site's own _macros.html may read the page (award, canonical…) inside a macro
+        # that a shared part calls: its parts are then made on every page.
+        macros = self.theme.find("templates/_macros.html")
+        self.shares_parts = self.share_parts and (
+            macros is None or macros.resolve().is_relative_to(DEFAULT_THEME))
 
     def template_digest(self, name: str) -> tuple[str, ...]:
         """Digests of a page's template and the two every page shares (base, macros)."""
@@ -284,11 +289,16 @@ class Renderer:
             credential pages. The key must hold whatever else the part shows that differs
             between those pages. A part that links inside the page's own top folder (where
             links differ from page to page) is made again on every page, never reused."""
-            found = parts.get(key)
+            try:
+                found = parts.get(key)
+            except TypeError as exc:  # a list or a dict in the key
+                raise jinja2.TemplateRuntimeError(
+                    f"once(): a key is made of strings, numbers, None and tuples ({exc})"
+                ) from exc
             if found is None:
                 before = local[0]
                 found = caller()
-                if local[0] == before and self.share_parts:
+                if local[0] == before and self.shares_parts:
                     parts[key] = found
             return found
 
