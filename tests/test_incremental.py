@@ -148,3 +148,68 @@ def test_rebuild_hashes_only_new_log_lines_and_still_catches_an_edited_old_one(
         builder.build(now=NOW, changed={log})
     assert any(p.line == 3 and "chain is broken" in p.message and
                str(p.path).endswith(log.name) for p in err.value.problems), err.value.problems
+
+
+def test_rebuild_scans_what_the_watcher_reports_and_rescans_after_a_refusal(
+        tmp_path: Path) -> None:
+    """A dev server scans for links and special files in full once, then only the paths
+    its file watcher reports; a link among them fails the rebuild, naming it, and until a
+    scan finds a folder clean again, that folder is scanned in full (a change elsewhere
+    does not let the link through)."""
+    from badgepress.core.errors import BuildError
+
+    site = tmp_path / "site"
+    make_site(site, badges=4, credentials=8)
+    (site / "theme").mkdir()
+    builder = IncrementalBuilder(site, tmp_path / "out")
+    builder.build(now=NOW)
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\nname: Secret\n---\n## What it takes\n\n- nothing\n")
+    link = site / "badges/linked.txt"  # read by nothing: only the scan can refuse it
+    link.symlink_to(secret)
+    with pytest.raises(BuildError) as err:
+        builder.build(now=NOW, changed={link})
+    assert [(Path(p.path).name, "symbolic link" in p.message) for p in err.value.problems] == [
+        ("linked.txt", True)]
+    other = edit(site / "badges/badge-0001.md", "- Do task 1", "- Do task one")
+    with pytest.raises(BuildError) as err:  # the report names another file only
+        builder.build(now=NOW, changed={other})
+    assert [Path(p.path).name for p in err.value.problems] == ["linked.txt"]
+    link.unlink()
+    builder.build(now=NOW, changed={link})
+    # a folder created by a move, with a link inside it: the folder's path is reported
+    moved = site / "site_src/pages"
+    moved.mkdir()
+    (moved / "about.txt").symlink_to(secret)
+    with pytest.raises(BuildError) as err:
+        builder.build(now=NOW, changed={moved})
+    assert [Path(p.path).name for p in err.value.problems] == ["about.txt"]
+    # a link to a folder is refused when reported, without following it
+    (moved / "about.txt").unlink()
+    (site / "theme/templates").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(BuildError) as err:
+        builder.build(now=NOW, changed={site / "theme/templates"})
+    assert [Path(p.path).name for p in err.value.problems] == ["templates"]
+
+
+def test_pages_of_a_failed_rebuild_are_written_by_the_next_good_one(tmp_path: Path) -> None:
+    """A rebuild that fails (here: a page would publish a private key) writes nothing; the
+    pages it rendered are not taken as written, so the next good build writes them."""
+    from badgepress.core.errors import BuildError
+
+    site = tmp_path / "site"
+    make_site(site, badges=4, credentials=8)
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    builder.build(now=NOW)
+    b1 = edit(site / "badges/badge-0001.md", "- Do task 1", "- Do task one")
+    pem = "- Do task -----BEGIN PRIVATE KEY-----"
+    b2 = edit(site / "badges/badge-0002.md", "- Do task 2", pem)
+    with pytest.raises(BuildError):
+        builder.build(now=NOW, changed={b1, b2})
+    assert "Do task one" not in (out / "badges/badge-0001/index.html").read_text()
+    edit(b2, pem, "- Do task two")
+    result = builder.build(now=NOW, changed={b2})
+    assert "badges/badge-0001/index.html" in result.written
+    assert "Do task one" in (out / "badges/badge-0001/index.html").read_text()
+    assert_same_as_clean_build(site, out, tmp_path)

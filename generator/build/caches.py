@@ -45,6 +45,9 @@ class SourceCache:
     def __init__(self) -> None:
         self.sources: dict[Path, tuple[tuple, SourceFile]] = {}
         self.badges: dict[int, tuple[SiteConfig, Badge]] = {}
+        # folders whose last scan found no link or special file (pipeline.load_site): a
+        # rebuild scans only what the file watcher says changed in them
+        self.clean: set[Path] = set()
 
     def read(self, path: Path, problems: Problems) -> SourceFile | None:
         stamp = _stamp(path)
@@ -97,37 +100,90 @@ class AwardCache:
 class JobCache:
     """Rendered pages by path with the fingerprint of their inputs: a job whose
     fingerprint did not change is not rendered again. ``memo`` holds per-build stand-ins
-    for big inputs (plan.Plan), reset whenever the credentials change."""
+    for big inputs (plan.Plan), reset whenever the credentials change.
+
+    A segment of jobs (plan.Jobs) that is the very dict of the last build is taken whole:
+    its files are the last build's, without a look at each of its jobs.
+
+    What a render made counts only once the build is good (``commit``): after a build that
+    failed (a secret in one page), the pages it rendered are rendered again, so that the
+    next good build hands them to the writer."""
 
     def __init__(self, remember: bool = True) -> None:
         self.remember = remember  # False: a one-off build, no fingerprints needed
-        # path -> (fingerprint, bytes, the job that made them)
+        # path -> (fingerprint, bytes, the job that made them), for jobs outside segments
         self.done: dict[str, tuple[int, bytes, Job]] = {}
+        # segment name -> (its jobs, their files, their entries as in ``done``)
+        self.segments: dict = {}
+        self.pending: tuple | None = None
         self.memo: dict = {}
+        # paths the last render made that the one before did not, and the other way round
+        self.removed: list[str] = []
+        self.sources: dict[str, str] = {}  # what each freshly rendered file is made from
 
     def render(self, jobs: dict[str, Job], tick) -> tuple[Output, Output]:
         """(every file, the files rendered in this call)."""
         files: Output = {}
         fresh: Output = {}
+        self.sources = {}
+        total = len(jobs)
+        segments = getattr(jobs, "segments", None) if self.remember else None
+        loose = jobs.loose if segments else jobs  # type: ignore[attr-defined]
+        done = self._render(loose, self.done, files, fresh, tick, 0, total)
+        count = len(loose)
+        kept = {}
+        for name, seg in (segments or {}).items():
+            last = self.segments.get(name)
+            if last is not None and last[0] is seg:
+                kept[name] = last
+                files.update(last[1])
+            else:
+                seg_files: Output = {}
+                seg_done = self._render(seg, last[2] if last is not None else self.done,
+                                        seg_files, fresh, tick, count, total)
+                kept[name] = (seg, seg_files, seg_done)
+                files.update(seg_files)
+            count += len(seg)
+        tick(total, total)
+        gone = [p for p in self.done.keys() - done.keys() if p not in files]
+        for name, last in self.segments.items():
+            if kept.get(name) is not last:
+                gone += [p for p in last[1] if p not in files]
+        self.removed = sorted(gone)
+        self.pending = (done, kept)
+        return files, fresh
+
+    def commit(self) -> None:
+        """The last render made a good build: later renders start from it."""
+        if self.pending is not None and self.remember:
+            self.done, self.segments = self.pending
+        self.pending = None
+
+    def _render(self, jobs: dict[str, Job], last: dict[str, tuple[int, bytes, Job]],
+                files: Output, fresh: Output, tick, count: int, total: int
+                ) -> dict[str, tuple[int, bytes, Job]]:
+        """Render ``jobs`` into ``files`` (and ``fresh``) unless ``last`` has their bytes
+        for the same job or the same fingerprint; the new ``last``."""
         done: dict[str, tuple[int, bytes, Job]] = {}
-        for n, (path, job) in enumerate(jobs.items(), 1):
-            hit = self.done.get(path)
+        remember = self.remember
+        for n, (path, job) in enumerate(jobs.items(), count + 1):
+            hit = last.get(path)
             if hit is not None and hit[2] is job:  # the very job of the last build (plan memo)
                 done[path] = hit
                 files[path] = hit[1]
                 continue
-            fp = job.fingerprint() if self.remember else 0
-            if hit and hit[0] == fp and self.remember:
+            fp = job.fingerprint() if remember else 0
+            if hit and hit[0] == fp and remember:
                 data = hit[1]
             else:
                 data = fresh[path] = job.make()
-            if self.remember:
+                self.sources[path] = job.source
+            if remember:
                 done[path] = (fp, data, job)
             files[path] = data
-            if n % 1000 == 0 or n == len(jobs):
-                tick(n, len(jobs))
-        self.done = done
-        return files, fresh
+            if n % 1000 == 0:
+                tick(n, total)
+        return done
 
 
 RECORD_PARTS = tuple(p.as_posix() for p in RECORD_PATHS)

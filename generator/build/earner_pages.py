@@ -38,7 +38,7 @@ def plan_earners(plan: Any, earners: tuple[Earner, ...],
                  awards: tuple[Award, ...] | list[Award]) -> None:
     """An earner page per opted-in earner, and the feed (one pass over the awards).
     ``plan``: the ``plan.Plan`` being made (not imported here: plan.py imports this)."""
-    by_uuid = {a.uuid: a for a in awards}
+    by_uuid = plan.by_uuid(awards)
     catalog = plan.catalog
     feed: list[tuple[Earner, Award]] = []
     for e in earners:

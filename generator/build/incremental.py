@@ -55,7 +55,7 @@ class IncrementalBuilder:
             start = time.perf_counter()
             result = self.pipeline.run(now, changed=changed)
             out = self.out_dir or result.catalog.config.output_dir
-            written, removed = self._write(out, result.files, result.fresh)
+            written, removed = self._write(out, result.files, result.fresh, result.removed)
             return IncrementalResult(result.catalog, list(result.awards), written, removed,
                                      len(result.fresh), time.perf_counter() - start,
                                      result.warnings, result.files)
@@ -63,31 +63,34 @@ class IncrementalBuilder:
             if enabled:
                 gc.enable()
 
-    def _write(self, out: Path, files: dict[str, bytes], fresh: dict[str, bytes]
-               ) -> tuple[list[str], list[str]]:
-        """Only re-rendered files can differ from what is on disk: hash just those."""
+    def _write(self, out: Path, files: dict[str, bytes], fresh: dict[str, bytes],
+               removed: tuple[str, ...]) -> tuple[list[str], list[str]]:
+        """Only re-rendered files can differ from what is on disk: hash just those.
+        ``removed``: the files of the last build this one no longer makes. A write that
+        fails leaves the next build to write the whole site again."""
         if self.first or not out.is_dir():
+            self.first = True
             write_site(out, files)
             self.first = False
             self.on_disk = {p: hashlib.sha256(d).digest() for p, d in files.items()}
             return sorted(files), []
-        digests = dict(self.on_disk)
         written = []
+        digests = {}
         for p, d in fresh.items():
-            digest = hashlib.sha256(d).digest()
+            digest = digests[p] = hashlib.sha256(d).digest()
             if self.on_disk.get(p) != digest:
                 written.append(p)
-            digests[p] = digest
         written.sort()
-        removed = sorted(set(self.on_disk) - set(files))
-        for p in removed:
-            digests.pop(p, None)
+        self.first = True  # until every file below is in place
         for p in written:
             target = out / p
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.tmp")
             tmp.write_bytes(files[p])
             os.replace(tmp, target)
-        remove_stale(out, removed)
-        self.on_disk = digests
-        return written, removed
+        remove_stale(out, list(removed))
+        self.on_disk.update(digests)
+        for p in removed:
+            self.on_disk.pop(p, None)
+        self.first = False
+        return written, list(removed)

@@ -77,6 +77,7 @@ class SiteResult:
     fresh: Output
     problems: Problems
     proofs: ProofReport | None = None  # None: the credentials stage's result was reused
+    removed: tuple[str, ...] = ()  # files of the last run (of a dev server) that are gone
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
@@ -107,22 +108,22 @@ class BuildResult:
     removed: int = 0
 
 
-def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = None
-              ) -> tuple[Catalog, Problems]:
+def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = None,
+              changed: set[Path] | None = None) -> tuple[Catalog, Problems]:
     """Config, load and validate: the whole model, or BuildError with every problem.
     ``cache`` reuses badge and page files that did not change.
 
     First of all, every folder the build reads (badges/, site_src/, the site's theme
     folder) is scanned for symbolic links and special files: one is refused before
-    anything is read, so nothing from outside the site folder can reach the output."""
+    anything is read, so nothing from outside the site folder can reach the output. A dev
+    server (``cache``) scans a folder whole once, then only the ``changed`` paths its file
+    watcher reports, as long as every scan since found the folder clean."""
     problems = Problems(root)
-    refuse_unsafe([root / BADGES_DIR, root / SRC_DIR], problems)
-    problems.raise_if_errors()
+    _scan(cache, [root / BADGES_DIR, root / SRC_DIR], problems, changed)
     config = load_config(root, problems)
     problems.raise_if_errors(strict)
     assert config is not None
-    refuse_unsafe([config.theme_dir], problems)
-    problems.raise_if_errors()
+    _scan(cache, [config.theme_dir], problems, changed)
     if cache is not None:
         badge_sources, page_sources = load_sources(root, problems, cache.read)
         catalog = build_catalog(config, badge_sources, page_sources, problems, cache.validate)
@@ -132,6 +133,22 @@ def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = N
     problems.raise_if_errors(strict)
     assert catalog is not None
     return catalog, problems
+
+
+def _scan(cache: SourceCache | None, folders: list[Path], problems: Problems,
+          changed: set[Path] | None) -> None:
+    """refuse_unsafe; within a folder the last scan found clean, only the ``changed``
+    paths. A folder counts as clean again only when this scan finds nothing."""
+    if cache is None:
+        refuse_unsafe(folders, problems)
+        problems.raise_if_errors()
+        return
+    for folder in folders:
+        known = changed is not None and folder in cache.clean
+        cache.clean.discard(folder)
+        refuse_unsafe([folder], problems, changed if known else None)
+    problems.raise_if_errors()
+    cache.clean.update(folders)
 
 
 def published_records(root: Path) -> tuple[dict[str, bytes], list[LogLine]]:
@@ -169,6 +186,7 @@ class Pipeline:
         self.report = reporter or Reporter()
         self.sampling = sampling
         self.proofs: ProofReport | None = None
+        self._uuids: tuple[list[Award] | None, set[str]] = (None, set())
 
     def plan(self, now: datetime | None = None, *, changed: set[Path] | None = None,
              verify_all: bool = False) -> Planned:
@@ -179,12 +197,12 @@ class Pipeline:
         self.proofs = None
         with self.report.stage("load"):
             catalog, problems = load_site(self.root, strict=self.strict,
-                                          cache=self.caches.sources)
+                                          cache=self.caches.sources, changed=changed)
         records_changed = changed is None or touches_records(self.root, changed)
         with self.report.stage("credentials") as tick:
             awards = self.credentials(catalog, problems, now, records_changed, verify_all,
                                       tick)
-            earners = load_earners(self.root, {a.uuid for a in awards}, problems)
+            earners = load_earners(self.root, self.uuids(awards), problems)
         problems.raise_if_errors(self.strict)
         with self.report.stage("plan"):
             records, entries = self.records(records_changed)
@@ -204,12 +222,19 @@ class Pipeline:
         with self.report.stage("pages") as tick:
             cache = self.caches.jobs or JobCache(remember=False)
             files, fresh = cache.render(jobs, tick)
-        check_output(self.root, fresh, catalog, {p: jobs[p].source for p in fresh})
+        check_output(self.root, fresh, catalog, cache.sources)
         if self.strict if links is None else links:
             problems.items.extend(check_links(files, {p: j.source for p, j in jobs.items()}))
             problems.raise_if_errors(self.strict)
+        cache.commit()
         return SiteResult(catalog, tuple(planned.awards), files, fresh, problems,
-                          self.proofs)
+                          self.proofs, tuple(cache.removed))
+
+    def uuids(self, awards: list[Award]) -> set[str]:
+        """The uuids of ``awards``; kept while the credentials stage's result is."""
+        if self._uuids[0] is not awards:
+            self._uuids = (awards, {a.uuid for a in awards})
+        return self._uuids[1]
 
     def credentials(self, catalog: Catalog, problems: Problems, now: datetime,
                     records_changed: bool, verify_all: bool, tick) -> list[Award]:

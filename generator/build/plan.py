@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from ..content.figures import compute_figures
@@ -64,6 +65,20 @@ class Job(NamedTuple):
         return hash(self.inputs)
 
 
+class Jobs(dict):
+    """Every job of a build by output path. In a dev server, the jobs of each badge's
+    credentials and of the /log/ pages form ``segments`` that are kept whole between builds
+    while their inputs stay the same, so that the page cache takes their last bytes in one
+    step instead of comparing 300,000 jobs one by one; ``loose`` holds all other jobs."""
+
+    __slots__ = ("segments", "loose")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.segments: dict[Any, dict[str, Job]] = {}
+        self.loose: dict[str, Job] = {}
+
+
 class Plan:
     """The jobs of one build. Big inputs get cheap stand-ins, computed once per build
     (10,000 credential pages share them); ``memo`` keeps per-credential ones across builds
@@ -73,7 +88,9 @@ class Plan:
                  memo: dict | None = None):
         self.catalog, self.r, self.has_log = catalog, renderer, has_log
         self.cfg = catalog.config
-        self.jobs: dict[str, Job] = {}
+        self.jobs = Jobs()
+        self.into: dict[str, Job] | None = None  # the segment being planned (``segment``)
+        self.listed: list[str] = []  # the pages the sitemap lists, in the order planned
         # only a dev server's page cache compares job inputs: a one-off build (no memo)
         # gives credential files none (three jobs per credential, 100,000 credentials)
         self.fingerprints = memo is not None
@@ -99,14 +116,14 @@ class Plan:
     def people(self, earners: tuple[Earner, ...], awards: tuple[Award, ...] | list[Award]
                ) -> None:
         """Who opted in, and which badges each holds: the only earner links pages show."""
-        state = {a.uuid: (a.badge_slug, a.state) for a in awards}
+        state = self.by_uuid(awards)
         for e in earners:
             held = set()
             for uuid in e.credentials:
                 if uuid in state:
                     self.earner_of[uuid] = e
-                    if state[uuid][1] != "revoked":
-                        held.add(state[uuid][0])
+                    if state[uuid].state != "revoked":
+                        held.add(state[uuid].badge_slug)
             self.held[e.slug] = tuple(sorted(held))
 
     def award_fp(self, a: Award) -> tuple:
@@ -116,11 +133,73 @@ class Plan:
                               a.revoked_reason, a.renews, a.renewed_by, a.badge_slug)
         return self.memo[key]
 
+    def per_awards(self, awards: tuple[Award, ...] | list[Award], name: str,
+                   make: Callable[[], Any]) -> Any:
+        """A value computed from the credentials alone. A dev server keeps it while they
+        are the very same list (the credentials stage's result is reused until a record
+        changes), so a badge edit does not walk 100,000 credentials again."""
+        kept = self.memo.get("awards")
+        if kept is None or kept[0] is not awards:
+            kept = self.memo["awards"] = (awards, {})
+        if name not in kept[1]:
+            kept[1][name] = make()
+        return kept[1][name]
+
+    def by_uuid(self, awards: tuple[Award, ...] | list[Award]) -> dict[str, Award]:
+        return self.per_awards(awards, "by_uuid", lambda: {a.uuid: a for a in awards})
+
+    def groups(self, awards: tuple[Award, ...] | list[Award]) -> dict[str, list[Award]]:
+        """Each badge's credentials, in the order of ``awards``."""
+        def group() -> dict[str, list[Award]]:
+            out: dict[str, list[Award]] = {}
+            for a in awards:
+                out.setdefault(a.badge_slug, []).append(a)
+            return out
+        return self.per_awards(awards, "groups", group)
+
+    def opted(self, awards: tuple[Award, ...] | list[Award]) -> dict[str, list[Award]]:
+        """Each badge's unrevoked credentials held by opted-in earners (from ``people``):
+        a walk over the opted-in earners' credentials, not over all of them."""
+        by_uuid = self.by_uuid(awards)
+        out: dict[str, list[Award]] = {}
+        for uuid in self.earner_of:
+            a = by_uuid[uuid]
+            if a.state != "revoked":
+                out.setdefault(a.badge_slug, []).append(a)
+        return out
+
     def add(self, path: str, source: str, inputs: tuple, make: Callable[[], bytes]) -> None:
-        if path in self.jobs:
+        into = self.jobs if self.into is None else self.into
+        if path in into:
             raise BuildError([Problem(source, f"two sources write '{path}'",
                                       hint="rename one of them")])
-        self.jobs[path] = Job(source, inputs, make)
+        into[path] = job = Job(source, inputs, make)
+        if self.into is None:
+            if self.fingerprints:
+                self.jobs.loose[path] = job
+            if listed_in_sitemap(path):
+                self.listed.append(path)
+
+    def segment(self, store: dict, name: Any, key: tuple, plan: Callable[[], None]) -> None:
+        """The jobs ``plan`` adds, planned again only when ``key`` changed since the last
+        build (``store`` is a dev server's memo); the same dict of jobs otherwise."""
+        hit = store.get(name)
+        if hit is None or hit[0] != key:
+            self.into = {}
+            try:
+                plan()
+                jobs = self.into
+            finally:
+                self.into = None
+            hit = store[name] = (key, jobs, [p for p in jobs if listed_in_sitemap(p)])
+        jobs = hit[1]
+        if not self.jobs.keys().isdisjoint(jobs.keys()):
+            clash = next(p for p in jobs if p in self.jobs)
+            raise BuildError([Problem(jobs[clash].source, f"two sources write '{clash}'",
+                                      hint="rename one of them")])
+        self.jobs.update(jobs)
+        self.jobs.segments[name] = jobs
+        self.listed += hit[2]
 
     def page(self, path: str, template: str, source: str, inputs: tuple,
              **context: Any) -> None:
@@ -142,16 +221,16 @@ class Plan:
         5"): an earner who did not opt in is named only on their own credential page. Its
         inputs are just what it shows, so a new credential of another badge, or an old one
         beyond the list, does not re-render it."""
-        by_badge: dict[str, list[Award]] = {}
-        for a in awards:
-            by_badge.setdefault(a.badge_slug, []).append(a)
+        earned_counts = self.per_awards(awards, "earned", lambda: Counter(
+            a.badge_slug for a in awards if a.state != "revoked"))
+        opted_awards = self.opted(awards)
         self.page("index.html", "catalog.html", "catalog", (self.cards_fp,))
         for badge in self.catalog.badges:
             base = f"badges/{badge.slug}/"
             achievement = ob.achievement(badge, self.cfg)
-            earned = [a for a in by_badge.get(badge.slug, []) if a.state != "revoked"]
+            earned = earned_counts[badge.slug]
             opted: dict[str, tuple[Earner, Award]] = {}  # one line per earner, newest
-            for a in sorted((a for a in earned if a.uuid in self.earner_of),
+            for a in sorted(opted_awards.get(badge.slug, ()),
                             key=lambda a: (a.valid_from, a.uuid)):
                 opted[self.earner_of[a.uuid].slug] = (self.earner_of[a.uuid], a)
             shown = sorted(opted.values(), key=lambda p: (p[1].valid_from, p[0].slug),
@@ -160,9 +239,9 @@ class Plan:
             self.page(base + "index.html", "badge.html", badge.source,
                       (self.badge_fp[badge.slug], neighbours,
                        tuple((e.slug, e.name, a.valid_from) for e, a in shown),
-                       len(opted), len(earned) if len(earned) >= 5 else min(len(earned), 1)),
+                       len(opted), earned if earned >= 5 else min(earned, 1)),
                       badge=badge, achievement=achievement, opted_earners=shown,
-                      opted_count=len(opted), earner_count=len(earned))
+                      opted_count=len(opted), earner_count=earned)
             self.add(base + "achievement.json", badge.source,
                      (self.badge_fp[badge.slug], self.cfg), lambda a=achievement: json_bytes(a))
             if badge.image_path:
@@ -184,7 +263,13 @@ class Plan:
         its credentials): badge files carry no date, and the file's time in git or on disk
         is not part of what the build reads. A badge enters the feed with its first
         credential."""
-        figures = compute_figures(self.catalog, awards)
+        catalog = self.catalog
+        shape = (catalog.levels, catalog.skills,
+                 tuple((b.slug, b.level) for b in catalog.badges))
+        kept = self.per_awards(awards, "figures", dict)  # what they were computed for
+        if kept.get("shape") != shape:
+            kept.update(shape=shape, figures=compute_figures(catalog, awards))
+        figures = kept["figures"]
         self.page("skills/index.html", "skills.html", "skills",
                   (self.catalog.skills, self.cards_fp, figures.levels, figures.heat),
                   figures=figures)
@@ -194,7 +279,7 @@ class Plan:
                    figures.revoked, program),
                   figures=figures, chart=bar_chart(figures.months), program=program,
                   program_source=INSIGHTS_PATH.as_posix())
-        r, has_log, catalog = self.r, self.has_log, self.catalog
+        r, has_log = self.r, self.has_log
         shape = tuple((b.slug, b.name, b.level, b.requires) for b in catalog.badges)
         self.add("pathways/index.html", "pathways",
                  (r.template_digest("pathways.html"), self.common, shape, self.cards_fp),
@@ -209,34 +294,27 @@ class Plan:
         jobs of each badge's credentials are kept (``memo``) and made again only when that
         badge, one of its credentials (or one they link to) or what every page shares
         changed: an edit of one badge or a revocation does not re-plan 100,000 pages."""
-        by_uuid = {a.uuid: a for a in awards}
-        groups: dict[str, list[Award]] = {}
-        for award in awards:
-            groups.setdefault(award.badge_slug, []).append(award)
+        by_uuid = self.by_uuid(awards)
+        groups = self.groups(awards)
         if not self.fingerprints:
             for group in groups.values():
                 self._credential_jobs(group, by_uuid)
             return
-        kept: dict[str, tuple[tuple, dict[str, Job]]] = self.memo.setdefault("credentials", {})
+        kept: dict[str, tuple] = self.memo.setdefault("credentials", {})
         shared = (self.common, self.r.template_digest("credential.html"))
+
+        def fps() -> dict[str, tuple]:  # what each group's pages show of its credentials
+            return {slug: (tuple(self.award_fp(a) for a in group),
+                           tuple(self.award_fp(by_uuid[u]) for a in group
+                                 for u in (a.renews, a.renewed_by) if u in by_uuid))
+                    for slug, group in groups.items()}
+        parts = self.per_awards(awards, "group_fps", fps)
+        opted = self.opted_tokens(by_uuid)
         for slug, group in groups.items():
-            linked = tuple(self.award_fp(by_uuid[u]) for a in group
-                           for u in (a.renews, a.renewed_by) if u in by_uuid)
-            key = (self.badge_fp[slug], self.image_fp.get(slug), shared,
-                   tuple(self.award_fp(a) for a in group), linked,
-                   self.next_token(slug, group))
-            hit = kept.get(slug)
-            if hit is None or hit[0] != key:
-                before = self.jobs
-                self.jobs = {}
-                self._credential_jobs(group, by_uuid)
-                hit = kept[slug] = (key, self.jobs)
-                self.jobs = before
-            clash = next((p for p in hit[1] if p in self.jobs), None)
-            if clash is not None:
-                raise BuildError([Problem(hit[1][clash].source, f"two sources write "
-                                          f"'{clash}'", hint="rename one of them")])
-            self.jobs.update(hit[1])
+            key = (self.badge_fp[slug], self.image_fp.get(slug), shared, *parts[slug],
+                   self.leads[slug], opted.get(slug, ()))
+            self.segment(kept, ("credentials", slug), key,
+                         lambda group=group: self._credential_jobs(group, by_uuid))
 
     def _credential_jobs(self, awards: list[Award], by_uuid: dict[str, Award]) -> None:
         page_template = (self.r.template_digest("credential.html"), self.common)
@@ -261,15 +339,17 @@ class Plan:
             if baked:
                 self.add(base + baked, award.source, baked_in, files.baked)
 
-    def next_token(self, slug: str, group: list[Award]) -> tuple:
-        """What the "What's next" boxes of a badge's credential pages show: the badges it
-        leads to, and for each opted-in earner's credential, the badges they hold."""
-        opted = tuple((a.uuid, e.slug, e.name, self.held.get(e.slug, ())) for a in group
-                      if (e := self.earner_of.get(a.uuid)) is not None)
-        return self.leads[slug], opted
+    def opted_tokens(self, by_uuid: dict[str, Award]) -> dict[str, tuple]:
+        """What a badge's credential pages show of opted-in earners ("What's next" says
+        which of the badges it leads to they hold), by badge."""
+        out: dict[str, list] = {}
+        for uuid, e in self.earner_of.items():
+            out.setdefault(by_uuid[uuid].badge_slug, []).append(
+                (uuid, e.slug, e.name, self.held.get(e.slug, ())))
+        return {slug: tuple(sorted(v)) for slug, v in out.items()}
 
     def records(self, awards: tuple[Award, ...] | list[Award], identity: dict[str, Any],
-                records: dict[str, bytes], log_entries: list[LogLine]) -> None:
+                records: dict[str, bytes], log_entries: Sequence[LogLine]) -> None:
         """The issuer's documents, the signed status lists and log as signed, /log/."""
         for path, doc in identity.items():
             self.data(path, KEYS_PATH.as_posix(), json_bytes(doc))
@@ -279,7 +359,7 @@ class Plan:
             self.log_pages(awards, records, log_entries)
 
     def log_pages(self, awards: tuple[Award, ...] | list[Award], records: dict[str, bytes],
-                  log_entries: list[LogLine]) -> None:
+                  log_entries: Sequence[LogLine]) -> None:
         """/log/ and its older pages, newest entries first, each page bounded.
 
         Pages hold fixed blocks of ``LOG_PAGE_SIZE`` entries counted from the oldest entry;
@@ -288,13 +368,21 @@ class Plan:
         then changes only when a new block starts (its number and the page count move), not
         with every entry: a dev server re-renders /log/ alone for most new entries.
         The raw signed logs stay published as they are; every page links to them."""
-        kept = self.memo.get("log")
-        if kept is None or kept[0] is not log_entries:  # a dev server: same records, same list
-            kept = self.memo["log"] = (log_entries, {a.id: a for a in awards})
-        _, by_id = kept
+        by_id = self.per_awards(awards, "by_id", lambda: {a.id: a for a in awards})
+        keys = {k.public_key_multibase: k.label for k in load_key_history(self.cfg.root)}
+        key = (self.r.template_digest("log.html"), self.common, records, log_entries,
+               tuple(sorted(keys.items())), self.per_awards(awards, "ids", lambda: frozenset(
+                   by_id)))
+        if not self.fingerprints:
+            self._log_pages(records, log_entries, by_id, keys)
+        else:  # a dev server's rebuild after a badge edit: the very pages of the last one
+            self.segment(self.memo.setdefault("log", {}), ("log",), key,
+                         lambda: self._log_pages(records, log_entries, by_id, keys))
+
+    def _log_pages(self, records: dict[str, bytes], log_entries: Sequence[LogLine],
+                   by_id: dict[str, Award], keys: dict[str, str]) -> None:
         index = json.loads(records["log/index.json"])
         heads = {i["name"]: json.loads(records["log/" + i["head"]]) for i in index["logs"]}
-        keys = {k.public_key_multibase: k.label for k in load_key_history(self.cfg.root)}
         key_token = tuple(sorted(keys.items()))
         blocks = log_blocks(len(log_entries), LOG_PAGE_SIZE)
         total = len(log_entries)
@@ -324,7 +412,7 @@ class Plan:
         robots = f"User-agent: *\nAllow: /\nSitemap: {cfg.abs_url('sitemap.xml')}\n".encode()
         self.data("robots.txt", "robots", robots)
         chunks = sitemap_chunks([cfg.abs_url(p.removesuffix("index.html"))
-                                 for p in self.jobs if listed_in_sitemap(p)],
+                                 for p in self.listed],
                                 render.SITEMAP_MAX_URLS, render.SITEMAP_MAX_BYTES)
         if len(chunks) == 1:
             self.add("sitemap.xml", "sitemap", ("urlset", chunks[0]),
@@ -433,7 +521,7 @@ def listed_in_sitemap(path: str) -> bool:
 
 def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
               identity: dict[str, Any] | None = None, *,
-              records: dict[str, bytes] | None = None, log_entries: list[LogLine] = (),
+              records: dict[str, bytes] | None = None, log_entries: Sequence[LogLine] = (),
               renderer: Renderer | None = None, memo: dict | None = None,
               earners: tuple[Earner, ...] = ()) -> dict[str, Job]:
     """Every output file of the site as a job, keyed by its path below the output folder.
@@ -449,7 +537,7 @@ def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
     plan.program(awards)
     plan.credentials(awards)
     plan_earners(plan, earners, awards)
-    plan.records(awards, identity or {}, records or {}, list(log_entries))
+    plan.records(awards, identity or {}, records or {}, log_entries)
     plan.site_files()
     return plan.jobs
 
@@ -457,7 +545,7 @@ def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
 def render_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
                 identity: dict[str, Any] | None = None, *,
                 records: dict[str, bytes] | None = None,
-                log_entries: list[LogLine] = ()) -> Output:
+                log_entries: Sequence[LogLine] = ()) -> Output:
     """Every output file of the site, rendered: {path below the output folder: bytes}."""
     jobs = plan_site(catalog, awards, identity, records=records, log_entries=log_entries)
     return {path: job.make() for path, job in jobs.items()}

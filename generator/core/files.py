@@ -17,7 +17,7 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import BadgepressError, Problems
@@ -124,12 +124,36 @@ def unsafe_entries(folder: Path) -> Iterator[tuple[Path, str]]:
                 yield Path(e.path), kind
 
 
-def refuse_unsafe(folders: list[Path], problems: Problems) -> None:
-    """One error per symbolic link or special file in the folders the build reads."""
+def refuse_unsafe(folders: list[Path], problems: Problems,
+                  only: Iterable[Path] | None = None) -> None:
+    """One error per symbolic link or special file in the folders the build reads.
+
+    ``only`` (a dev server's rebuild, from its file watcher) limits the scan to those
+    paths that lie in the folders, each scanned whole when it is a folder: the caller
+    vouches that an earlier scan found the rest clean and that every path created, moved
+    or written since is among them."""
     for folder in folders:
-        for path, kind in sorted(unsafe_entries(folder)):
+        if only is None:
+            found = unsafe_entries(folder)
+        else:
+            found = (hit for path in sorted(within(only, folder))
+                     for hit in unsafe_entries(path))
+        for path, kind in sorted(found):
             err = _refusal(path, kind)
             problems.error(path, err.message, hint=err.hint)
+
+
+def within(paths: Iterable[Path], folder: Path) -> set[Path]:
+    """The paths at or below ``folder``, compared with their folders resolved but not the
+    paths themselves (resolving a symbolic link would follow it elsewhere)."""
+    base = folder.resolve()
+    out = set()
+    for path in paths:
+        path = Path(path)
+        where = path.parent.resolve() / path.name if path.name else path.resolve()
+        if where == base or where.is_relative_to(base):
+            out.add(where)
+    return out
 
 
 def append_line(path: Path, line: str) -> None:
