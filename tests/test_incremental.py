@@ -213,3 +213,50 @@ def test_pages_of_a_failed_rebuild_are_written_by_the_next_good_one(tmp_path: Pa
     assert "badges/badge-0001/index.html" in result.written
     assert "Do task one" in (out / "badges/badge-0001/index.html").read_text()
     assert_same_as_clean_build(site, out, tmp_path)
+
+
+def test_rebuilds_after_records_change_state_credentials_as_a_clean_build(
+        tmp_path: Path) -> None:
+    """After a revocation, a renewal or time passing an expiry, a dev server restates only
+    the credentials whose records changed, unless a validFrom or validUntil was crossed:
+    each rebuild's states and pages equal a clean build's at the same moment."""
+    from datetime import timedelta
+
+    from badgepress.commands.lifecycle import renew
+
+    site = tmp_path / "site"
+    key = make_site(site, badges=3, credentials=6)
+    edit(site / "badges/badge-0001.md", "name: Badge 0001", "name: Badge 0001\nvalid_for: P30D")
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    builder.build(now=NOW)
+    lasting = issue_credentials(site, [(None, IssueRequest("badge-0001", "a@example.org",
+                                                           "Ann"))], key, now=NOW)[0]
+    plain = issue_credentials(site, [(None, IssueRequest("badge-0002", "b@example.org",
+                                                         "Bo"))], key, now=NOW)[0]
+    first = builder.build(now=NOW, changed={lasting.path, plain.path})
+    states = {a.uuid: a.state for a in first.awards}
+    assert states[lasting.path.stem] == "valid"
+
+    def rebuild(when, *changed: Path):
+        result = builder.build(now=when, changed=set(changed))
+        clean = tmp_path / "clean"
+        shutil.rmtree(clean, ignore_errors=True)
+        build(site, clean, now=when)
+        assert tree(out) == tree(clean)
+        return {a.uuid: a.state for a in result.awards}
+
+    revocations = site / "site_src/revocations.toml"
+    later = NOW + timedelta(days=2)
+    revoke(site, plain.path.stem, "test", key, public=True, now=later)
+    assert rebuild(later, revocations)[plain.path.stem] == "revoked"
+    # 31 days on: the 30-day credential expired, with only a revocation reported
+    old = [a.uuid for a in first.awards if states[a.uuid] == "valid"][0]
+    expired_at = NOW + timedelta(days=31)
+    revoke(site, old, "test", key, public=True, now=expired_at)
+    after = rebuild(expired_at, revocations)
+    assert after[lasting.path.stem] == "expired" and after[old] == "revoked"
+    # a renewal: the old credential points to its successor, the new one is new
+    renewed = renew(site, lasting.path.stem, key, now=expired_at)
+    after = rebuild(expired_at, renewed, *(site / "site_src/log").iterdir())
+    assert renewed.stem in after

@@ -75,26 +75,58 @@ class AwardCache:
     """The credentials stage's result, reused while no credential, status list, log,
     revocation or key file changed (10,000 stat calls instead of 10,000 verifications)."""
 
+    FILES = (REVOCATIONS, KEYS_PATH, INSIGHTS_PATH)
+    FOLDERS = (CREDENTIALS_DIR, STATUS_DIR, LOG_DIR, EARNERS_DIR)
+
     def __init__(self) -> None:
         self.key: tuple | None = None
         self.awards: list[Award] = []
         self.loaded: dict = {}  # each credential file as loaded, by path and bytes
+        self.stamped: dict[str, tuple[int, int] | None] | None = None  # path -> stamp
+        self.version = 0  # moves on whenever ``stamped`` changes
 
-    @staticmethod
-    def stamps(root: Path) -> tuple:
+    @classmethod
+    def stamps(cls, root: Path) -> tuple:
         """mtime and size of every file the credentials stage reads."""
-        files = [str(root / REVOCATIONS), str(root / KEYS_PATH), str(root / INSIGHTS_PATH)]
-        for folder in (CREDENTIALS_DIR, STATUS_DIR, LOG_DIR, EARNERS_DIR):
+        files = [str(root / p) for p in cls.FILES]
+        for folder in cls.FOLDERS:
             if (root / folder).is_dir():
                 with os.scandir(root / folder) as it:
                     files += [e.path for e in it if e.name.endswith((".json", ".jsonl"))]
         return tuple(sorted((p, _stamp(p)) for p in files))
 
-    def key_for(self, root: Path, catalog: Catalog, records_changed: bool) -> tuple:
-        """What the stage's result depends on; the stat calls are skipped when the file
-        watcher says no record changed."""
-        stamps = (self.stamps(root) if records_changed or self.key is None else self.key[0])
-        return (stamps, tuple((b.slug, b.url) for b in catalog.badges), catalog.config)
+    def key_for(self, root: Path, catalog: Catalog, records_changed: bool,
+                changed: set[Path] | None = None) -> tuple:
+        """What the stage's result depends on. The stat calls are skipped when the file
+        watcher says no record changed, and limited to the files it names otherwise."""
+        if self.stamped is None or (records_changed and changed is None):
+            stamped = dict(self.stamps(root))
+            if stamped != self.stamped:
+                self.stamped, self.version = stamped, self.version + 1
+        elif records_changed and changed is not None:
+            for path in self.read_by_stage(root, changed):
+                stamp = _stamp(path)
+                if self.stamped.get(path, False) != stamp:
+                    self.version += 1
+                    if stamp is None:
+                        self.stamped.pop(path, None)
+                    else:
+                        self.stamped[path] = stamp
+        return (self.version, tuple((b.slug, b.url) for b in catalog.badges), catalog.config)
+
+    @classmethod
+    def read_by_stage(cls, root: Path, changed: set[Path]) -> list[str]:
+        """The changed paths that are files the stage reads (as ``stamps`` names them)."""
+        files = {root / p for p in cls.FILES}
+        folders = {root / p for p in cls.FOLDERS}
+        out = []
+        for path in changed:
+            path = Path(path)
+            where = path.parent.resolve() / path.name
+            if where in files or (where.parent in folders
+                                  and where.name.endswith((".json", ".jsonl"))):
+                out.append(str(where))
+        return out
 
 
 class JobCache:
@@ -189,13 +221,16 @@ class JobCache:
 RECORD_PARTS = tuple(p.as_posix() for p in RECORD_PATHS)
 
 
-def touches_records(root: Path, changed: set[Path]) -> bool:
-    """Whether any changed file is one the credentials stage reads."""
+def touches_records(root: Path, changed: set[Path], parts: tuple[str, ...] = RECORD_PARTS
+                    ) -> bool:
+    """Whether any changed file is one the credentials stage reads (or, with ``parts``,
+    lies below one of those site paths)."""
     for path in changed:
-        try:
-            rel = Path(path).resolve().relative_to(root).as_posix()
+        path = Path(path)
+        try:  # the folder resolved, not the file: a link must not lead elsewhere
+            rel = (path.parent.resolve() / path.name).relative_to(root).as_posix()
         except ValueError:
             continue
-        if rel.startswith(RECORD_PARTS):
+        if rel.startswith(parts):
             return True
     return False

@@ -44,13 +44,20 @@ from ..core.paths import (
 from ..core.text import MarkdownError, render_markdown, visible_text
 from ..trust.issuer import issuer_documents_by_url, key_for_method, outdated_form
 from ..trust.keys import PublishedKey, load_key_history
-from ..trust.ledger import sha256_hex
+from ..trust.ledger import Log, sha256_hex
 from ..trust.logs import Expected, expected_files, renewals
 from ..trust.proof import proofs_of
 from ..trust.resolve import LocalResolver, Resolver
 from ..trust.status import entry_of, list_bits, list_name, read_revocations, set_bits
 from ..trust.untrusted import JsonProblem, decode_utf8, loads
-from ..trust.verify import Check, check_dates, check_keys, check_proof, check_shape
+from ..trust.verify import (
+    Check,
+    check_dates,
+    check_keys,
+    check_proof,
+    check_shape,
+    parse_datetime,
+)
 from .fanout import fan_out
 from .log_stage import (
     RESIGN_HINT,
@@ -212,9 +219,13 @@ class CredentialStage:
 
     def __init__(self, catalog: Catalog, problems: Problems, now: datetime,
                  verify_all: bool = False, resolver: Resolver | None = None,
-                 sampling: Sampling = DEFAULT_SAMPLING, memo: dict | None = None):
+                 sampling: Sampling = DEFAULT_SAMPLING, memo: dict | None = None,
+                 files_unchanged: bool = False):
         self.sampling = sampling
         self.memo = memo  # a dev server's: files loaded by earlier builds (load_all)
+        # a dev server's file watcher reports no credential file added, removed or written
+        # since the last run with this memo: their list and hashes are the last run's
+        self.files_unchanged = files_unchanged and memo is not None
         self.verify_all = verify_all
         self.vouched: set[str] = set()  # digests the verified logs vouch for
         self.sample: set[str] = set()
@@ -233,6 +244,7 @@ class CredentialStage:
             if isinstance(self.resolver, LocalResolver) and resolver is None else self.resolver
         self.by_achievement = {cfg.abs_url(b.url): b.slug for b in catalog.badges}
         self.owners: dict[tuple[str, int], str] = {}  # status entry -> credential file
+        self.logs: list[Log] | None = None  # as checked, for the published records
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> list[Award]:
         root, cfg, problems = self.root, self.cfg, self.problems
@@ -260,6 +272,7 @@ class CredentialStage:
                                 if _logged(expected, f.rel, f.digest)}
         except UnreadableLog:
             logs = None
+        self.logs = logs
         self.draw_sample(credential_files)
         self.withdrawn = withdrawn_entries(logs or [])
         self.lists = _check_status_lists(cfg, status_files, self.resolver, problems,
@@ -271,21 +284,68 @@ class CredentialStage:
         self.renewed_from: dict[str, str] = {}
         for old, new in self.renewals.items():
             self.renewed_from.setdefault(new, old)
-        awards: list[Award] = []
         results = self.load_all(credential_files, progress)
-        for f in credential_files:
-            award, entry, found, dates = results[f.rel]
-            problems.items.extend(found)
-            if entry is not None:
-                self.claim_status_entry(root / f.rel, f.rel, entry)
-            if award is not None:  # loaded in this run: stated already, by its worker
-                awards.append(award if f.rel in self.loaded_now else
-                              self.restate(award, dates))
+        awards = self.restated(credential_files, results)
+        if awards is None:
+            awards = self.state_all(credential_files, results)
         _check_revocations_match(root, cfg, awards, self.lists, self.revocations,
                                  self.owners, self.withdrawn, problems)
         if not problems.errors:
             self.cache.save({f.digest for f in credential_files})
         self.report.credentials = len(credential_files)
+        return awards
+
+    def state_all(self, files: list[_File], results: dict[str, tuple]) -> list[Award]:
+        """Each file's problems, the status list entry it claims, and its award with its
+        state now. A dev server keeps the outcome when it raised no problem (``restated``
+        starts from it)."""
+        awards: list[Award] = []
+        problems = self.problems
+        before = len(problems.items)
+        for f in files:
+            award, entry, found, dates = results[f.rel]
+            problems.items.extend(found)
+            if entry is not None:
+                self.claim_status_entry(self.root / f.rel, f.rel, entry)
+            if award is not None:  # loaded in this run: stated already, by its worker
+                awards.append(award if f.rel in self.loaded_now else
+                              self.restate(award, dates))
+        if self.memo is not None:
+            self.memo.pop("stated", None)
+            if len(problems.items) == before:
+                self.memo["stated"] = _Stated(
+                    files, results, self.owners, awards, {a.id: i for i, a in
+                                                          enumerate(awards)},
+                    self.revocations, self.renewals, self.renewed_from, self.withdrawn,
+                    self.now, _horizon(results, self.now))
+        return awards
+
+    def restated(self, files: list[_File], results: dict[str, tuple]) -> list[Award] | None:
+        """The last run's awards, with only those whose revocation or renewal changed
+        stated again: a dev server's rebuild after a revocation, when the credential files,
+        the results of loading them and the withdrawn entries are the last run's, and no
+        credential's validFrom or validUntil lies between the last run and now. None when
+        that does not hold (then every award is stated)."""
+        last = self.memo.get("stated") if self.memo is not None else None
+        if (last is None or last.files is not files or self.loaded_now
+                or last.results.keys() != results.keys()
+                or any(results[rel] is not r for rel, r in last.results.items())
+                or last.withdrawn != self.withdrawn
+                or not last.now <= self.now < last.horizon):
+            return None
+        changed = (_changed_keys(last.revocations, self.revocations)
+                   | _changed_keys(last.renewals, self.renewals)
+                   | _changed_keys(last.renewed_from, self.renewed_from))
+        awards = list(last.awards)
+        for cid in changed:
+            i = last.position.get(cid)
+            if i is not None:
+                award, _, _, dates = results[awards[i].source]
+                awards[i] = self.restate(award, dates)
+        self.owners = last.owners
+        self.memo["stated"] = replace(last, awards=awards, revocations=self.revocations,
+                                      renewals=self.renewals, renewed_from=self.renewed_from,
+                                      now=self.now)
         return awards
 
     def load_all(self, files: list[_File], progress) -> dict[str, tuple]:
@@ -316,6 +376,14 @@ class CredentialStage:
     def hash_credentials(self) -> list[_File]:
         """(path, SHA-256) of every credential file, read on every core; the bytes are
         not kept (each worker reads its files again, from the page cache, to load them)."""
+        if self.files_unchanged and "files" in self.memo:
+            return self.memo["files"]
+        files = self._hash_credentials()
+        if self.memo is not None:
+            self.memo["files"] = files
+        return files
+
+    def _hash_credentials(self) -> list[_File]:
         folder = self.root / CREDENTIALS_DIR
         prefix = CREDENTIALS_DIR.as_posix() + "/"
         paths: list[str] = []
@@ -353,6 +421,10 @@ class CredentialStage:
         seed = self.sampling.seed
         if seed is None:
             seed = random.SystemRandom().randrange(2**32)
+        self.report.seed = seed
+        if self.sampling.size == 0:  # a dev server's rebuild: no draw, no pool to sort
+            self.sample, self.report.sampled, self.report.sample_paths = set(), 0, []
+            return
         pool = sorted((f.rel, f.digest) for f in files
                       if f.digest in self.vouched and f.digest not in self.cache.ok)
         drawn = random.Random(seed).sample(pool, min(self.sampling.size, len(pool)))
@@ -525,6 +597,49 @@ class CredentialStage:
                        revoked_reason=revoked.reason if revoked and revoked.public else "",
                        renews=renews.removeprefix("urn:uuid:"),
                        renewed_by=renewed_by.removeprefix("urn:uuid:"))
+
+
+@dataclass(frozen=True)
+class _Stated:
+    """A run's outcome for the credential files, as ``CredentialStage.restated`` needs it
+    to state the next run's awards without going through all of them."""
+
+    files: list[_File]
+    results: dict[str, tuple]
+    owners: dict[tuple[str, int], str]
+    awards: list[Award]
+    position: dict[str, int]  # credential id -> its index in ``awards``
+    revocations: dict[str, Any]
+    renewals: dict[str, str]
+    renewed_from: dict[str, str]
+    withdrawn: dict[tuple[str, int], str]
+    now: datetime
+    horizon: datetime  # the first validFrom or validUntil after ``now``
+
+
+def _changed_keys(old: dict, new: dict) -> set:
+    """Keys whose value differs between two dicts (added, removed or changed)."""
+    return {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
+
+
+def _horizon(results: dict[str, tuple], now: datetime) -> datetime:
+    """The first moment after ``now`` at which a credential's dates make it valid or
+    expired: until then no credential's state moves with time."""
+    first = datetime.max.replace(tzinfo=now.tzinfo)
+    for award, _, _, dates in results.values():
+        if award is None:
+            continue
+        for key in ("validFrom", "validUntil", "issuanceDate", "expirationDate"):
+            value = dates.get(key)
+            if value is None:
+                continue
+            try:
+                when = parse_datetime(value)
+                if now < when < first:
+                    first = when
+            except (ValueError, TypeError):
+                return now  # unreadable: judge every credential again next time
+    return first
 
 
 def _dates_of(doc: dict[str, Any]) -> dict[str, Any]:

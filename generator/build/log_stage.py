@@ -69,7 +69,7 @@ def check_logs(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
     logs = []
     for name in log_names(root):
         try:
-            log = read_log(root, name)
+            log = read_log(root, name, memo=memo)
         except LedgerError as exc:
             where, _, text = str(exc).partition(": ")
             file, _, line = where.partition(":")

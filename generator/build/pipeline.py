@@ -26,9 +26,10 @@ from ..content.people import load_earners
 from ..core.dates import iso, now_utc
 from ..core.errors import Problem, Problems
 from ..core.files import read_regular, refuse_unsafe
-from ..core.paths import BADGES_DIR, SRC_DIR, STATUS_DIR
+from ..core.paths import BADGES_DIR, CREDENTIALS_DIR, SRC_DIR, STATUS_DIR
 from ..trust.issuer import identity_documents
 from ..trust.keys import load_key_history
+from ..trust.ledger import Log
 from ..trust.logs import history, read_logs
 from ..trust.verify import parse_datetime
 from . import manifest
@@ -151,12 +152,15 @@ def _scan(cache: SourceCache | None, folders: list[Path], problems: Problems,
     cache.clean.update(folders)
 
 
-def published_records(root: Path) -> tuple[dict[str, bytes], list[LogLine]]:
+def published_records(root: Path, logs: list[Log] | None = None
+                      ) -> tuple[dict[str, bytes], list[LogLine]]:
     """Status lists and every issuance log exactly as signed, /log/index.json listing the
-    logs, and all entries in the order they apply, each with the log (key) it is from."""
+    logs, and all entries in the order they apply, each with the log (key) it is from.
+    ``logs``: as the credentials stage of this build read and checked them (else read)."""
     files = {f"status/{p.name}": read_regular(p)
              for p in sorted((root / STATUS_DIR).glob("*.json"))}
-    logs = [log for log in read_logs(root) if log.head is not None]
+    logs = [log for log in (read_logs(root) if logs is None else logs)
+            if log.head is not None]
     listed = []
     for log in logs:
         files[f"log/{log.path.name}"] = "".join(
@@ -186,6 +190,7 @@ class Pipeline:
         self.report = reporter or Reporter()
         self.sampling = sampling
         self.proofs: ProofReport | None = None
+        self.logs: list[Log] | None = None  # read by this plan's credentials stage
         self._uuids: tuple[list[Award] | None, set[str]] = (None, set())
 
     def plan(self, now: datetime | None = None, *, changed: set[Path] | None = None,
@@ -195,17 +200,21 @@ class Pipeline:
         the last run."""
         now = now or now_utc()
         self.proofs = None
+        self.logs = None
         with self.report.stage("load"):
             catalog, problems = load_site(self.root, strict=self.strict,
                                           cache=self.caches.sources, changed=changed)
         records_changed = changed is None or touches_records(self.root, changed)
+        files_unchanged = changed is not None and not touches_records(
+            self.root, changed, (CREDENTIALS_DIR.as_posix() + "/",))
         with self.report.stage("credentials") as tick:
             awards = self.credentials(catalog, problems, now, records_changed, verify_all,
-                                      tick)
+                                      tick, files_unchanged, changed)
             earners = load_earners(self.root, self.uuids(awards), problems)
         problems.raise_if_errors(self.strict)
         with self.report.stage("plan"):
             records, entries = self.records(records_changed)
+            self.logs = None  # 100,000 parsed entries: not kept while pages are made
             jobs = plan_site(catalog, awards, identity_documents(
                 catalog.config, load_key_history(self.root)), records=records,
                 log_entries=entries, memo=self.caches.jobs.memo if self.caches.jobs else None,
@@ -237,19 +246,23 @@ class Pipeline:
         return self._uuids[1]
 
     def credentials(self, catalog: Catalog, problems: Problems, now: datetime,
-                    records_changed: bool, verify_all: bool, tick) -> list[Award]:
+                    records_changed: bool, verify_all: bool, tick,
+                    files_unchanged: bool = False, changed: set[Path] | None = None
+                    ) -> list[Award]:
         """The credentials stage, or its cached result while none of the files it reads
-        changed (a stat of each instead of a verification of each)."""
+        changed (a stat of each instead of a verification of each). ``files_unchanged``:
+        the file watcher reports no credential file changed (only records did)."""
         cache = self.caches.awards
         if cache is None or verify_all:
             return self.run_stage(catalog, problems, now, verify_all, tick)
-        key = cache.key_for(self.root, catalog, records_changed)
+        key = cache.key_for(self.root, catalog, records_changed, changed)
         if key == cache.key:
             return cache.awards
         # the dev server samples proofs on its first build; each rebuild after a revoke or
         # an issue would draw 32 more (1.5 s) while someone waits for the page to reload
         sampling = self.sampling if cache.key is None else Sampling(0, self.sampling.seed)
-        awards = self.run_stage(catalog, problems, now, False, tick, sampling)
+        awards = self.run_stage(catalog, problems, now, False, tick, sampling,
+                                files_unchanged)
         problems.raise_if_errors(self.strict)
         cache.key, cache.awards = key, awards
         if self.caches.jobs is not None:  # per-badge credential jobs check their own keys
@@ -259,20 +272,23 @@ class Pipeline:
         return awards
 
     def run_stage(self, catalog: Catalog, problems: Problems, now: datetime,
-                  verify_all: bool, tick, sampling: Sampling | None = None) -> list[Award]:
+                  verify_all: bool, tick, sampling: Sampling | None = None,
+                  files_unchanged: bool = False) -> list[Award]:
         stage = CredentialStage(catalog, problems, now, verify_all,
                                 sampling=sampling or self.sampling,
                                 memo=None if self.caches.awards is None or verify_all
-                                else self.caches.awards.loaded)
+                                else self.caches.awards.loaded,
+                                files_unchanged=files_unchanged)
         awards = stage.run(tick)
         self.proofs = stage.report
+        self.logs = stage.logs
         return awards
 
     def records(self, records_changed: bool) -> tuple[dict[str, bytes], list[LogLine]]:
         if self.caches.awards is None:
-            return published_records(self.root)
+            return published_records(self.root, self.logs)
         if records_changed or self.caches.records is None:
-            self.caches.records = published_records(self.root)
+            self.caches.records = published_records(self.root, self.logs)
         return self.caches.records
 
 

@@ -118,9 +118,14 @@ class Log:
         return out
 
 
-def read_log(root: Path, name: str = LEGACY_LOG, *, committed_only: bool = True) -> Log:
+def read_log(root: Path, name: str = LEGACY_LOG, *, committed_only: bool = True,
+             memo: dict | None = None) -> Log:
     """Parse one log; with committed_only, lines past the signed head are not parsed, only
-    counted (see the module docstring). LedgerError when a committed line is damaged."""
+    counted (see the module docstring). LedgerError when a committed line is damaged.
+
+    ``memo`` (a dev server's) keeps the bytes and parsed lines of the last read: a log
+    that only grew at its end (an issue, a revocation) has just its new lines parsed.
+    Anything else (an edit, a rewrite) is parsed whole."""
     head_path = root / head_file(name)
     head = None
     if head_path.is_file():
@@ -131,21 +136,26 @@ def read_log(root: Path, name: str = LEGACY_LOG, *, committed_only: bool = True)
         if not isinstance(head, dict) or type(head.get("seq")) is not int:
             raise LedgerError(f"{head_file(name)}: not a log head (no entry number 'seq')")
     path = root / log_file(name)
-    numbered = []
-    if path.is_file():
-        # "\n" only: str.splitlines would also split at U+2028 inside a JSON string
-        numbered = [(n, line) for n, line in enumerate(
-            read_regular(path).decode("utf-8", errors="replace").split("\n"), 1)
-            if line.strip()]
+    raw = read_regular(path) if path.is_file() else b""
+    last = memo.get(("log-read", name)) if memo is not None else None
+    if last is not None and raw.startswith(last[0]) and last[0].endswith(b"\n"):
+        start = last[0].count(b"\n") + 1  # the number of the first line past it
+        numbered = last[1] + _numbered(raw[len(last[0]):], start)
+        parsed = last[2]
+    else:
+        numbered, parsed = _numbered(raw, 1), []
     keep = len(numbered)
     if committed_only:
         keep = min(head["seq"], keep) if head else 0
-    entries = []
-    for n, line in numbered[:keep]:
+    entries = parsed[:keep]
+    for n, line in numbered[len(entries):keep]:
         try:
             entries.append(json.loads(line))
         except ValueError as exc:
             raise LedgerError(f"{log_file(name)}:{n}: not a JSON log entry ({exc})") from exc
+    if memo is not None:
+        memo[("log-read", name)] = (raw, numbered, entries)
+        entries = list(entries)
     tail = numbered[keep:]
     torn = 0
     if tail:
@@ -155,6 +165,13 @@ def read_log(root: Path, name: str = LEGACY_LOG, *, committed_only: bool = True)
             torn = tail[-1][0]
     return Log(entries, head, name=name, uncommitted=len(tail), torn=torn,
                lines=[line for _, line in numbered[:keep]])
+
+
+def _numbered(raw: bytes, start: int) -> list[tuple[int, str]]:
+    """(line number, line) of the non-blank lines of ``raw``, numbered from ``start``.
+    "\n" only: str.splitlines would also split at U+2028 inside a JSON string."""
+    return [(n, line) for n, line in enumerate(
+        raw.decode("utf-8", errors="replace").split("\n"), start) if line.strip()]
 
 
 def check_chain(log: Log, hashes: list[str] | None = None) -> list[str]:

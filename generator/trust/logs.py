@@ -86,6 +86,8 @@ def history(logs: list[Log]) -> list[Step]:
 
 
 def _merge(logs: list[Log]) -> list[Step]:
+    if len(logs) == 1:  # one writer: its entries are in the order they apply
+        return [Step(logs[0].name, e) for e in logs[0].entries]
     queues = {log.name: [Step(log.name, e) for e in log.entries] for log in logs}
     taken = dict.fromkeys(queues, 0)
     out: list[Step] = []
