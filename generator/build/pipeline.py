@@ -11,6 +11,7 @@ The output is the same either way (tests compare the two byte for byte).
 from __future__ import annotations
 
 import json
+import operator
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -152,31 +153,57 @@ def _scan(cache: SourceCache | None, folders: list[Path], problems: Problems,
     cache.clean.update(folders)
 
 
-def published_records(root: Path, logs: list[Log] | None = None
+def published_records(root: Path, logs: list[Log] | None = None, memo: dict | None = None
                       ) -> tuple[dict[str, bytes], list[LogLine]]:
     """Status lists and every issuance log exactly as signed, /log/index.json listing the
     logs, and all entries in the order they apply, each with the log (key) it is from.
-    ``logs``: as the credentials stage of this build read and checked them (else read)."""
+    ``logs``: as the credentials stage of this build read and checked them (else read).
+    ``memo`` (a dev server's): a log whose entries are the last run's plus new ones at its
+    end has only those encoded again."""
     files = {f"status/{p.name}": read_regular(p)
              for p in sorted((root / STATUS_DIR).glob("*.json"))}
     logs = [log for log in (read_logs(root) if logs is None else logs)
             if log.head is not None]
     listed = []
+    published = {}
     for log in logs:
-        files[f"log/{log.path.name}"] = "".join(
-            json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n"
-            for e in log.entries).encode()
+        published[log.name] = _published_log(log, memo)
+        files[f"log/{log.path.name}"] = published[log.name][1]
         files[f"log/{log.head_path.name}"] = read_regular(root / log.head_path)
         listed.append({"name": log.name, "log": log.path.name, "head": log.head_path.name,
                        "entries": len(log.entries)})
     if listed:
         files["log/index.json"] = (json.dumps({"logs": listed}, indent=2) + "\n").encode()
+    if len(logs) == 1:  # one log: its entries in its own order (trust.logs.history)
+        return files, published[logs[0].name][2]
     lines = {id(e): line for log in logs if len(log.lines) == len(log.entries)
              for e, line in zip(log.entries, log.lines, strict=True)}
     entries = [LogLine(step.log, str(step.entry.get("subject")), lines.get(id(step.entry))
                        or json.dumps(step.entry, ensure_ascii=False, sort_keys=True))
                for step in history(logs)]  # the parsed entries are freed on return
     return files, entries
+
+
+def _published_log(log: Log, memo: dict | None) -> tuple[list, bytes, list[LogLine]]:
+    """(its entries, the log as published: each entry as canonical JSON on a line, each
+    entry as a LogLine), from the last run's for the entries it had (the very same
+    objects: trust.ledger.read_log keeps them) and encoded for the new ones."""
+    kept = memo.get(("published-log", log.name)) if memo is not None else None
+    entries = log.entries
+    if kept is not None and len(kept[0]) <= len(entries) and all(
+            map(operator.is_, kept[0], entries)):
+        done, text, lines = kept
+    else:
+        done, text, lines = [], b"", []
+    new = entries[len(done):]
+    own = log.lines[len(done):] if len(log.lines) == len(entries) else [None] * len(new)
+    encoded = [json.dumps(e, ensure_ascii=False, sort_keys=True) for e in new]
+    text += "".join(line + "\n" for line in encoded).encode()
+    lines = lines + [LogLine(log.name, str(e.get("subject")), line or line_of_entry)
+                     for e, line, line_of_entry in zip(new, own, encoded, strict=True)]
+    if memo is not None:
+        memo[("published-log", log.name)] = (list(entries), text, lines)
+    return entries, text, lines
 
 
 class Pipeline:
@@ -267,7 +294,8 @@ class Pipeline:
         cache.key, cache.awards = key, awards
         if self.caches.jobs is not None:  # per-badge credential jobs check their own keys
             memo = self.caches.jobs.memo
-            self.caches.jobs.memo = {"credentials": memo.get("credentials", {})}
+            self.caches.jobs.memo = {k: memo[k] for k in ("credentials", "award_fp",
+                                                          "group_fps") if k in memo}
         self.caches.records = None
         return awards
 
@@ -288,7 +316,8 @@ class Pipeline:
         if self.caches.awards is None:
             return published_records(self.root, self.logs)
         if records_changed or self.caches.records is None:
-            self.caches.records = published_records(self.root, self.logs)
+            self.caches.records = published_records(self.root, self.logs,
+                                                    self.caches.awards.loaded)
         return self.caches.records
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import pickle
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -95,6 +96,7 @@ class Plan:
         # gives credential files none (three jobs per credential, 100,000 credentials)
         self.fingerprints = memo is not None
         self.memo = {} if memo is None else memo
+        self.fps: dict[str, tuple[Award, tuple]] = self.memo.setdefault("award_fp", {})
         nav = tuple((p.slug, p.title) for p in catalog.pages)
         self.common = (self.cfg, renderer.assets.prefix, nav, has_log)
         self.badge_fp = {b.slug: hashlib.sha256(pickle.dumps(b, protocol=5)).digest()
@@ -127,11 +129,15 @@ class Plan:
             self.held[e.slug] = tuple(sorted(held))
 
     def award_fp(self, a: Award) -> tuple:
-        key = (a.uuid, id(a))
-        if key not in self.memo:
-            self.memo[key] = (a.uuid, bytes.fromhex(a.digest), a.state, a.revoked_on,
-                              a.revoked_reason, a.renews, a.renewed_by, a.badge_slug)
-        return self.memo[key]
+        """What pages show of a credential's record. Kept by uuid with the very award it
+        was taken from (held, so that its id is never another's), across the dev server's
+        builds: after a revocation, only the restated credential's is taken again."""
+        kept = self.fps.get(a.uuid)
+        if kept is None or kept[0] is not a:
+            kept = self.fps[a.uuid] = (a, (a.uuid, bytes.fromhex(a.digest), a.state,
+                                           a.revoked_on, a.revoked_reason, a.renews,
+                                           a.renewed_by, a.badge_slug))
+        return kept[1]
 
     def per_awards(self, awards: tuple[Award, ...] | list[Award], name: str,
                    make: Callable[[], Any]) -> Any:
@@ -303,12 +309,26 @@ class Plan:
         kept: dict[str, tuple] = self.memo.setdefault("credentials", {})
         shared = (self.common, self.r.template_digest("credential.html"))
 
-        def fps() -> dict[str, tuple]:  # what each group's pages show of its credentials
-            return {slug: (tuple(self.award_fp(a) for a in group),
-                           tuple(self.award_fp(by_uuid[u]) for a in group
-                                 for u in (a.renews, a.renewed_by) if u in by_uuid))
-                    for slug, group in groups.items()}
-        parts = self.per_awards(awards, "group_fps", fps)
+        last_fps: dict[str, tuple] = self.memo.setdefault("group_fps", {})
+
+        def fps() -> dict[str, tuple]:
+            """What each group's pages show of its credentials, and the uuids they link
+            to; a group of the very same awards as in the last build keeps its own."""
+            out = {}
+            for slug, group in groups.items():
+                kept = last_fps.get(slug)
+                if kept is None or len(kept[0]) != len(group) or not all(
+                        map(operator.is_, kept[0], group)):
+                    kept = (list(group), tuple(self.award_fp(a) for a in group),
+                            tuple(u for a in group for u in (a.renews, a.renewed_by) if u))
+                out[slug] = kept
+            last_fps.clear()
+            last_fps.update(out)
+            return out
+        parts = {slug: (own, tuple(self.award_fp(by_uuid[u]) for u in linked
+                                   if u in by_uuid))
+                 for slug, (_, own, linked) in self.per_awards(awards, "group_fps",
+                                                                 fps).items()}
         opted = self.opted_tokens(by_uuid)
         for slug, group in groups.items():
             key = (self.badge_fp[slug], self.image_fp.get(slug), shared, *parts[slug],
