@@ -3,6 +3,7 @@ is always identical to a clean build."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -261,3 +262,33 @@ def test_rebuilds_after_records_change_state_credentials_as_a_clean_build(
     renewed = renew(site, lasting.path.stem, key, now=expired_at)
     after = rebuild(expired_at, renewed, *(site / "site_src/log").iterdir())
     assert renewed.stem in after
+
+
+def test_log_pages_after_revocations_and_withdrawal_match_a_clean_build(
+        tmp_path: Path) -> None:
+    """/log/ spans several pages: after a revocation (a new entry) a dev server keeps the
+    older pages' jobs and re-plans /log/; after a withdrawal (a credential leaves, so
+    links on an old page change) it plans them again. Each time: a clean build's bytes."""
+    from badgepress.commands.lifecycle import withdraw
+
+    site = tmp_path / "site"
+    key = make_site(site, badges=3, credentials=230)
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    first = builder.build(now=NOW)
+    assert "log/page/2/index.html" in first.files
+    logs = site / "site_src/log"
+    revoke(site, first.awards[5].uuid, "test", key, public=True, now=NOW)
+    result = builder.build(now=NOW, changed={site / "site_src/revocations.toml",
+                                             *logs.iterdir()})
+    assert "log/index.html" in result.written
+    assert not any(p.startswith("log/page/") for p in result.written)
+    assert_same_as_clean_build(site, out, tmp_path)
+    [log] = sorted(logs.glob("*.jsonl"))
+    by_id = {a.id: a for a in first.awards}
+    oldest = next(by_id[s] for line in log.read_text().split("\n")  # on the oldest page
+                  if (s := json.loads(line)["subject"]) in by_id)
+    gone = site / oldest.source
+    withdraw(site, oldest.uuid, "test", key, now=NOW)
+    builder.build(now=NOW, changed={gone, *logs.iterdir()})
+    assert_same_as_clean_build(site, out, tmp_path)

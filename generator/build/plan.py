@@ -175,11 +175,18 @@ class Plan:
         return out
 
     def add(self, path: str, source: str, inputs: tuple, make: Callable[[], bytes]) -> None:
+        self.put(path, Job(source, inputs, make))
+
+    def _last_job(self, path: str) -> Job:
+        return (self.jobs if self.into is None else self.into)[path]
+
+    def put(self, path: str, job: Job) -> None:
+        """Add a job (a new one, or one kept from the last build with equal inputs)."""
         into = self.jobs if self.into is None else self.into
         if path in into:
-            raise BuildError([Problem(source, f"two sources write '{path}'",
+            raise BuildError([Problem(job.source, f"two sources write '{path}'",
                                       hint="rename one of them")])
-        into[path] = job = Job(source, inputs, make)
+        into[path] = job
         if self.into is None:
             if self.fingerprints:
                 self.jobs.loose[path] = job
@@ -390,17 +397,25 @@ class Plan:
         The raw signed logs stay published as they are; every page links to them."""
         by_id = self.per_awards(awards, "by_id", lambda: {a.id: a for a in awards})
         keys = {k.public_key_multibase: k.label for k in load_key_history(self.cfg.root)}
+        ids = self.per_awards(awards, "ids", lambda: frozenset(by_id))
         key = (self.r.template_digest("log.html"), self.common, records, log_entries,
-               tuple(sorted(keys.items())), self.per_awards(awards, "ids", lambda: frozenset(
-                   by_id)))
+               tuple(sorted(keys.items())), ids)
         if not self.fingerprints:
             self._log_pages(records, log_entries, by_id, keys)
-        else:  # a dev server's rebuild after a badge edit: the very pages of the last one
-            self.segment(self.memo.setdefault("log", {}), ("log",), key,
-                         lambda: self._log_pages(records, log_entries, by_id, keys))
+            return
+        # pages whose block, place and context are the last build's keep their job (after a
+        # revocation, /log/ alone has a new entry), and the segment is the last one's
+        # whole after a badge edit
+        kept = self.memo.setdefault("log-pages", {})
+        if kept.get("context") != (key[0], self.common, ids):
+            kept.clear()
+            kept["context"] = (key[0], self.common, ids)
+        self.segment(self.memo.setdefault("log", {}), ("log",), key,
+                     lambda: self._log_pages(records, log_entries, by_id, keys, kept))
 
     def _log_pages(self, records: dict[str, bytes], log_entries: Sequence[LogLine],
-                   by_id: dict[str, Award], keys: dict[str, str]) -> None:
+                   by_id: dict[str, Award], keys: dict[str, str], kept: dict | None = None
+                   ) -> None:
         index = json.loads(records["log/index.json"])
         heads = {i["name"]: json.loads(records["log/" + i["head"]]) for i in index["logs"]}
         key_token = tuple(sorted(keys.items()))
@@ -409,14 +424,20 @@ class Plan:
         for number, (start, stop) in enumerate(blocks, 1):
             block = tuple(reversed(log_entries[start:stop]))  # its lines: the job's input
             path = "log/index.html" if number == 1 else f"log/page/{number}/index.html"
-            subjects = {line.subject for line in block}
-            links = tuple(sorted((i, by_id[i].url) for i in subjects if i in by_id))
             page = LogPage(number, len(blocks), start + 1, stop, total if number == 1 else None)
             front = (tuple(records[f"log/{i['head']}"] for i in index["logs"]),
                      records["log/index.json"]) if number == 1 else ()
+            last = kept.get(path) if kept is not None else None
+            if last is not None and last[0] == (page, front, key_token) and last[1] == block:
+                self.put(path, last[2])
+                continue
+            subjects = {line.subject for line in block}
+            links = tuple(sorted((i, by_id[i].url) for i in subjects if i in by_id))
             self.page(path, "log.html", "log", (page, front, block, links, key_token),
                       entries=LogBlock(block), by_id=by_id, logs=index["logs"], heads=heads,
                       key_labels=keys, log_page=page)
+            if kept is not None:
+                kept[path] = ((page, front, key_token), block, self._last_job(path))
 
     def site_files(self) -> None:
         """404, robots.txt and the sitemap of the pages planned before it.
