@@ -99,12 +99,13 @@ class AwardCache:
                 changed: set[Path] | None = None) -> tuple:
         """What the stage's result depends on. The stat calls are skipped when the file
         watcher says no record changed, and limited to the files it names otherwise."""
-        if self.stamped is None or (records_changed and changed is None):
+        paths = self.read_by_stage(root, changed) if changed is not None else None
+        if self.stamped is None or (records_changed and paths is None):
             stamped = dict(self.stamps(root))
             if stamped != self.stamped:
                 self.stamped, self.version = stamped, self.version + 1
-        elif records_changed and changed is not None:
-            for path in self.read_by_stage(root, changed):
+        elif records_changed and paths is not None:
+            for path in paths:
                 stamp = _stamp(path)
                 if self.stamped.get(path, False) != stamp:
                     self.version += 1
@@ -115,17 +116,23 @@ class AwardCache:
         return (self.version, tuple((b.slug, b.url) for b in catalog.badges), catalog.config)
 
     @classmethod
-    def read_by_stage(cls, root: Path, changed: set[Path]) -> list[str]:
-        """The changed paths that are files the stage reads (as ``stamps`` names them)."""
-        files = {root / p for p in cls.FILES}
-        folders = {root / p for p in cls.FOLDERS}
+    def read_by_stage(cls, root: Path, changed: set[Path]) -> list[str] | None:
+        """The changed paths that are files the stage reads (as ``stamps`` names them);
+        None when a change may have moved or removed many at once (a folder of them, or a
+        folder above one), so every file must be stamped again."""
+        files = {p.as_posix() for p in cls.FILES}
+        folders = {p.as_posix() for p in cls.FOLDERS}
         out = []
         for path in changed:
-            path = Path(path)
-            where = path.parent.resolve() / path.name
-            if where in files or (where.parent in folders
-                                  and where.name.endswith((".json", ".jsonl"))):
-                out.append(str(where))
+            rel = site_path(root, path)
+            if rel is None:
+                continue
+            parent, _, name = rel.rpartition("/")
+            if rel in files or (parent in folders and name.endswith((".json", ".jsonl"))):
+                out.append(str(root / rel))
+            elif any(covers(rel, part) and not rel.startswith(part + "/")
+                     for part in files | folders):
+                return None
         return out
 
 
@@ -221,16 +228,33 @@ class JobCache:
 RECORD_PARTS = tuple(p.as_posix() for p in RECORD_PATHS)
 
 
+def site_path(root: Path, path: Path | str) -> str | None:
+    """``path`` (absolute, or relative to the site) as a path below ``root``, its folder
+    resolved but not itself (a link must not lead elsewhere); '' for the site folder,
+    None for a path outside it."""
+    path = root / path
+    where = path.parent.resolve() / path.name if path.name else path.resolve()
+    try:
+        rel = where.relative_to(root).as_posix()
+    except ValueError:
+        return None
+    return "" if rel == "." else rel
+
+
+def covers(rel: str, part: str) -> bool:
+    """Whether a change at site path ``rel`` can change what lies at ``part``: the same
+    path, one below it, or a folder above it (moved or deleted whole)."""
+    part = part.rstrip("/")
+    return rel == part or rel.startswith(part + "/") or rel == "" or \
+        part.startswith(rel + "/")
+
+
 def touches_records(root: Path, changed: set[Path], parts: tuple[str, ...] = RECORD_PARTS
                     ) -> bool:
-    """Whether any changed file is one the credentials stage reads (or, with ``parts``,
-    lies below one of those site paths)."""
+    """Whether any changed path is, holds or lies in a file or folder the credentials
+    stage reads (or, with ``parts``, one of those site paths)."""
     for path in changed:
-        path = Path(path)
-        try:  # the folder resolved, not the file: a link must not lead elsewhere
-            rel = (path.parent.resolve() / path.name).relative_to(root).as_posix()
-        except ValueError:
-            continue
-        if rel.startswith(parts):
+        rel = site_path(root, path)
+        if rel is not None and any(covers(rel, part) for part in parts):
             return True
     return False

@@ -41,21 +41,31 @@ class IncrementalBuilder:
         self.pipeline = Pipeline(self.root, strict=strict, caches=Caches())
         self.on_disk: dict[str, bytes] = {}  # path -> sha256 of what was written
         self.first = True
+        # paths changed since the last good build (None: unknown, look at everything)
+        self.missed: set[Path] | None = None
 
     def build(self, now: datetime | None = None, changed: set[Path] | None = None
               ) -> IncrementalResult:
-        """Build again. ``changed`` (from a file watcher) names the files that changed; when
-        none of them is a credential, status list, log, revocation or key file, the
-        credentials stage is reused without even a stat of its files. The cyclic garbage
-        collector is paused meanwhile: scanning the large, long-lived caches would cost more
-        than the build itself."""
+        """Build again. ``changed`` (from a file watcher; absolute, or relative to the site)
+        names the files that changed; when none of them is a credential, status list, log,
+        revocation or key file, the credentials stage is reused without even a stat of its
+        files. The cyclic garbage collector is paused meanwhile: scanning the large,
+        long-lived caches would cost more than the build itself."""
         enabled = gc.isenabled()
         gc.disable()
+        # what a failed build was told still has to be looked at: it may have stopped
+        # before the stage that reads it (a broken badge, then a changed credential)
+        if changed is not None and self.missed is not None:
+            changed = {self.root / p for p in changed} | self.missed
+        else:
+            changed = None
+        self.missed = changed
         try:
             start = time.perf_counter()
             result = self.pipeline.run(now, changed=changed)
             out = self.out_dir or result.catalog.config.output_dir
             written, removed = self._write(out, result.files, result.fresh, result.removed)
+            self.missed = set()
             return IncrementalResult(result.catalog, list(result.awards), written, removed,
                                      len(result.fresh), time.perf_counter() - start,
                                      result.warnings, result.files)

@@ -121,11 +121,16 @@ def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = N
     server (``cache``) scans a folder whole once, then only the ``changed`` paths its file
     watcher reports, as long as every scan since found the folder clean."""
     problems = Problems(root)
-    _scan(cache, [root / BADGES_DIR, root / SRC_DIR], problems, changed)
+    was_clean = set(cache.clean) if cache is not None else set()
+    if cache is not None:  # clean again only once every scan of this build passed
+        cache.clean.clear()
+    _scan(was_clean, [root / BADGES_DIR, root / SRC_DIR], problems, changed)
     config = load_config(root, problems)
     problems.raise_if_errors(strict)
     assert config is not None
-    _scan(cache, [config.theme_dir], problems, changed)
+    _scan(was_clean, [config.theme_dir], problems, changed)
+    if cache is not None:
+        cache.clean.update([root / BADGES_DIR, root / SRC_DIR, config.theme_dir])
     if cache is not None:
         badge_sources, page_sources = load_sources(root, problems, cache.read)
         catalog = build_catalog(config, badge_sources, page_sources, problems, cache.validate)
@@ -137,20 +142,16 @@ def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = N
     return catalog, problems
 
 
-def _scan(cache: SourceCache | None, folders: list[Path], problems: Problems,
+def _scan(clean: set[Path], folders: list[Path], problems: Problems,
           changed: set[Path] | None) -> None:
     """refuse_unsafe; within a folder the last scan found clean, only the ``changed``
-    paths. A folder counts as clean again only when this scan finds nothing."""
-    if cache is None:
-        refuse_unsafe(folders, problems)
-        problems.raise_if_errors()
-        return
+    paths, unless one of them is the folder itself or a folder above it (replaced whole:
+    scanned whole)."""
     for folder in folders:
-        known = changed is not None and folder in cache.clean
-        cache.clean.discard(folder)
+        known = changed is not None and folder in clean and not any(
+            folder == p or folder.is_relative_to(p) for p in changed)
         refuse_unsafe([folder], problems, changed if known else None)
     problems.raise_if_errors()
-    cache.clean.update(folders)
 
 
 def published_records(root: Path, logs: list[Log] | None = None, memo: dict | None = None
@@ -283,7 +284,8 @@ class Pipeline:
         if cache is None or verify_all:
             return self.run_stage(catalog, problems, now, verify_all, tick)
         key = cache.key_for(self.root, catalog, records_changed, changed)
-        if key == cache.key:
+        stated = cache.loaded.get("stated")  # when the states move with time (its horizon)
+        if key == cache.key and (stated is None or stated.now <= now < stated.horizon):
             return cache.awards
         # the dev server samples proofs on its first build; each rebuild after a revoke or
         # an issue would draw 32 more (1.5 s) while someone waits for the page to reload

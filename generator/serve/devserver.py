@@ -19,7 +19,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from ..build.incremental import IncrementalBuilder
-from ..core.errors import BuildError
+from ..core.errors import BadgepressError, BuildError
 from ..core.paths import BADGES_DIR, SRC_DIR
 from .static import SiteHandler, make_server
 
@@ -148,11 +148,15 @@ class DevServer:
         self.server = make_server(self.out_dir, port, verbose=verbose, site_root=self.root,
                                   handler=handler)
         self.observer = Observer()
-        watcher = Watcher(self.rebuild)
+        self.watcher = Watcher(self.rebuild)
         theme = result.catalog.config.theme_dir if result else self.root / "theme"
-        for folder in {self.root / BADGES_DIR, self.root / SRC_DIR, theme}:
+        self.watched = {self.root / BADGES_DIR, self.root / SRC_DIR, theme}
+        self._watch()
+
+    def _watch(self) -> None:
+        for folder in self.watched:
             if folder.is_dir():
-                self.observer.schedule(watcher, str(folder), recursive=True)
+                self.observer.schedule(self.watcher, str(folder), recursive=True)
 
     @property
     def url(self) -> str:
@@ -163,9 +167,11 @@ class DevServer:
         with self.build_lock:
             try:
                 result = self.builder.build(changed=changed)
-            except BuildError as exc:
-                message = "\n".join(str(p) for p in exc.problems)
-                self.report(f"build failed ({len(exc.problems)} problem(s)); still serving "
+            except BadgepressError as exc:  # BuildError, or a file refused while reading
+                message = "\n".join(str(p) for p in exc.problems) \
+                    if isinstance(exc, BuildError) else str(exc)
+                count = len(exc.problems) if isinstance(exc, BuildError) else 1
+                self.report(f"build failed ({count} problem(s)); still serving "
                             f"the last good site:\n{message}")
                 self.state.publish(message)
                 return None
@@ -176,6 +182,14 @@ class DevServer:
         return result
 
     def rebuild(self, changed: set[Path]) -> None:
+        """Rebuild for ``changed``. A watched folder itself moved, removed or made again
+        (or one above it) is watched afresh, and the rebuild looks at everything: what is
+        inside a folder that was moved in was never reported file by file."""
+        if any(Path(p) == w or w.is_relative_to(p) for p in changed for w in self.watched):
+            self.observer.unschedule_all()
+            self._watch()
+            self._build(None)
+            return
         self._build(changed)
 
     def serve_forever(self) -> None:

@@ -1,0 +1,163 @@
+"""A dev server's rebuilds when the file watcher's report is coarse (a folder moved out
+whole) or was given to a build that failed early: each must refuse what a clean build
+refuses. (Found by an attacker's review of the incremental caches.)"""
+from __future__ import annotations
+
+import shutil
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from badgepress.build.incremental import IncrementalBuilder
+from badgepress.build.pipeline import build
+from badgepress.commands.lifecycle import revoke
+from badgepress.core.errors import BuildError
+from conftest import NOW, REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+from synthetic import make_site  # noqa: E402
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def clean_tree(site: Path, tmp: Path) -> dict[str, bytes]:
+    clean = tmp / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    build(site, clean, now=NOW)
+    return tree(clean)
+
+
+def test_credentials_folder_moved_out(tmp_path: Path) -> None:
+    # watchdog (inotify) reports a watched sub-folder moved out of the tree as one
+    # DirDeletedEvent for the folder, nothing for the files in it
+    site = tmp_path / "site"
+    make_site(site, badges=3, credentials=6)
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    builder.build(now=NOW)
+    creds = site / "site_src/credentials"
+    shutil.move(creds, tmp_path / "creds-aside")
+    with pytest.raises(BuildError):  # "listed in the issuance log but missing"
+        build(site, tmp_path / "clean", now=NOW)
+    with pytest.raises(BuildError):  # not the 6 old awards, reused and published
+        builder.build(now=NOW, changed={creds})
+
+
+def test_log_folder_moved_out_is_refused_like_a_clean_build(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    make_site(site, badges=3, credentials=6)
+    builder = IncrementalBuilder(site, tmp_path / "out")
+    builder.build(now=NOW)
+    log = site / "site_src/log"
+    shutil.move(log, tmp_path / "log-aside")
+    with pytest.raises(BuildError):
+        build(site, tmp_path / "clean", now=NOW)
+    with pytest.raises(BuildError):
+        builder.build(now=NOW, changed={log})
+
+
+def test_credential_changed_during_a_failed_build_then_a_revocation(tmp_path: Path) -> None:
+    """A checkout changes a badge (broken) and a credential at once: the build fails in
+    load_site. The badge is fixed, then a revocation: the rebuild must see the credential."""
+    site = tmp_path / "site"
+    key = make_site(site, badges=3, credentials=6)
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    first = builder.build(now=NOW)
+    badge = site / "badges/badge-0001.md"
+    good = badge.read_text()
+    badge.write_text("---\nname: Broken\n---\n")  # no criteria
+    victim = site / first.awards[0].source
+    victim.write_bytes(victim.read_bytes().replace(b'"name"', b'"name" ', 1))  # new bytes
+    with pytest.raises(BuildError):
+        builder.build(now=NOW, changed={badge, victim})
+    badge.write_text(good)
+    with pytest.raises(BuildError):  # a clean build refuses the unvouched credential
+        build(site, tmp_path / "clean", now=NOW)
+    with pytest.raises(BuildError):  # told only of the badge, it still sees the credential
+        builder.build(now=NOW, changed={badge})
+    before = {p: p.stat().st_mtime_ns for p in (site / "site_src").rglob("*") if p.is_file()}
+    revoke(site, first.awards[3].uuid, "test", key, public=True, now=NOW)
+    after = {p for p in (site / "site_src").rglob("*") if p.is_file()
+             and before.get(p) != p.stat().st_mtime_ns}
+    assert victim not in after
+    with pytest.raises(BuildError):  # not the file list of before the failed build
+        builder.build(now=NOW, changed=after)
+
+
+def test_theme_scan_skipped_after_config_failure(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    make_site(site, badges=3, credentials=3)
+    theme = site / "theme"
+    shutil.copytree(REPO / "theme", theme)
+    builder = IncrementalBuilder(site, tmp_path / "out")
+    builder.build(now=NOW)
+    toml = site / "site_src/site.toml"
+    good = toml.read_text()
+    toml.write_text(good + "\nthis is not toml = = \n")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("outside the site\n")
+    link = theme / "assets/extra.css"
+    link.symlink_to(secret)
+    with pytest.raises(BuildError):
+        builder.build(now=NOW, changed={toml, link})
+    toml.write_text(good)
+    with pytest.raises(BuildError):
+        build(site, tmp_path / "clean", now=NOW)
+    with pytest.raises(BuildError):  # the theme folder is not taken as clean
+        builder.build(now=NOW, changed={toml})
+
+
+def test_theme_template_link_published_after_config_failure(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    make_site(site, badges=3, credentials=3)
+    (site / "theme/templates").mkdir(parents=True)  # a theme overriding one template
+    shutil.copy(REPO / "theme/templates/badges.atom", site / "theme/templates")
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    builder.build(now=NOW)
+    toml = site / "site_src/site.toml"
+    good = toml.read_text()
+    toml.write_text(good + "\nthis is not toml = = \n")
+    secret = tmp_path / "outside.html"
+    secret.write_text("OUTSIDE-THE-SITE-FOLDER\n")
+    link = site / "theme/templates/badges.atom"
+    link.unlink()
+    link.symlink_to(secret)
+    with pytest.raises(BuildError):  # the config fails before the theme folder is scanned
+        builder.build(now=NOW, changed={toml, link})
+    toml.write_text(good)
+    with pytest.raises(BuildError):
+        build(site, tmp_path / "clean", now=NOW)
+    with pytest.raises(BuildError):  # not the outside file, published
+        builder.build(now=NOW, changed={toml})
+    assert "OUTSIDE-THE-SITE-FOLDER" not in (out / "feeds/badges.atom").read_text()
+
+
+def test_time_passing_an_expiry_restates_without_any_record_change(tmp_path: Path) -> None:
+    """A dev server left running while a credential's validUntil passes: the next rebuild
+    (a badge edit, no record changed) shows it expired, as a clean build does."""
+    from badgepress.commands.issue import IssueRequest, issue_credentials
+
+    site = tmp_path / "site"
+    key = make_site(site, badges=3, credentials=3)
+    badge = site / "badges/badge-0001.md"
+    badge.write_text(badge.read_text().replace("name: Badge 0001",
+                                               "name: Badge 0001\nvalid_for: P30D"))
+    [new] = issue_credentials(site, [(None, IssueRequest("badge-0001", "a@example.org", "A"))],
+                              key, now=NOW)
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    assert {a.uuid: a.state for a in builder.build(now=NOW).awards}[new.path.stem] == "valid"
+    later = NOW + timedelta(days=31)
+    other = site / "badges/badge-0002.md"
+    other.write_text(other.read_text().replace("- Do task 2", "- Do task two"))
+    result = builder.build(now=later, changed={other})
+    assert {a.uuid: a.state for a in result.awards}[new.path.stem] == "expired"
+    clean = tmp_path / "clean"
+    build(site, clean, now=later)
+    assert tree(out) == tree(clean)
