@@ -161,3 +161,24 @@ def test_time_passing_an_expiry_restates_without_any_record_change(tmp_path: Pat
     clean = tmp_path / "clean"
     build(site, clean, now=later)
     assert tree(out) == tree(clean)
+
+
+def test_a_credential_replaced_with_the_same_size_and_time_is_read_again(
+        tmp_path: Path) -> None:
+    """A file the watcher reports is hashed again even when its size and mtime are what
+    they were (a replacement within one clock tick, or a tool that keeps mtimes)."""
+    import os
+
+    site = tmp_path / "site"
+    make_site(site, badges=3, credentials=4)
+    builder = IncrementalBuilder(site, tmp_path / "out")
+    first = builder.build(now=NOW)
+    victim = site / first.awards[0].source
+    st = victim.stat()
+    data = victim.read_bytes()
+    at = data.index(b'"name"')
+    victim.write_bytes(data[:at] + b'"nAme"' + data[at + 6:])  # same size
+    os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (victim.stat().st_size, victim.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    with pytest.raises(BuildError):
+        builder.build(now=NOW, changed={victim})

@@ -104,15 +104,14 @@ class AwardCache:
             stamped = dict(self.stamps(root))
             if stamped != self.stamped:
                 self.stamped, self.version = stamped, self.version + 1
-        elif records_changed and paths is not None:
+        elif records_changed and paths:
+            self.version += 1  # written, even if with the same size within one clock tick
             for path in paths:
                 stamp = _stamp(path)
-                if self.stamped.get(path, False) != stamp:
-                    self.version += 1
-                    if stamp is None:
-                        self.stamped.pop(path, None)
-                    else:
-                        self.stamped[path] = stamp
+                if stamp is None:
+                    self.stamped.pop(path, None)
+                else:
+                    self.stamped[path] = stamp
         return (self.version, tuple((b.slug, b.url) for b in catalog.badges), catalog.config)
 
     @classmethod

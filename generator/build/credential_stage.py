@@ -220,12 +220,15 @@ class CredentialStage:
     def __init__(self, catalog: Catalog, problems: Problems, now: datetime,
                  verify_all: bool = False, resolver: Resolver | None = None,
                  sampling: Sampling = DEFAULT_SAMPLING, memo: dict | None = None,
-                 files_unchanged: bool = False):
+                 files_unchanged: bool = False, rehash: frozenset[str] = frozenset()):
         self.sampling = sampling
         self.memo = memo  # a dev server's: files loaded by earlier builds (load_all)
         # a dev server's file watcher reports no credential file added, removed or written
         # since the last run with this memo: their list and hashes are the last run's
         self.files_unchanged = files_unchanged and memo is not None
+        # files the watcher saw written: hashed again even if their size and mtime are
+        # the same (a replacement within the same clock tick)
+        self.rehash = rehash
         self.verify_all = verify_all
         self.vouched: set[str] = set()  # digests the verified logs vouch for
         self.sample: set[str] = set()
@@ -398,7 +401,7 @@ class CredentialStage:
         self.paths = []
         for rel in paths:
             hit = known.get(rel)
-            if hit is not None:
+            if hit is not None and rel not in self.rehash:
                 try:
                     st = os.stat(os.path.join(root, rel), follow_symlinks=False)
                 except OSError:

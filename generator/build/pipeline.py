@@ -34,7 +34,7 @@ from ..trust.ledger import Log
 from ..trust.logs import history, read_logs
 from ..trust.verify import parse_datetime
 from . import manifest
-from .caches import AwardCache, JobCache, SourceCache, touches_records
+from .caches import AwardCache, JobCache, SourceCache, site_path, touches_records
 from .credential_stage import DEFAULT_SAMPLING, CredentialStage, ProofReport, Sampling
 from .fanout import collector_paused
 from .links import check_links
@@ -290,8 +290,10 @@ class Pipeline:
         # the dev server samples proofs on its first build; each rebuild after a revoke or
         # an issue would draw 32 more (1.5 s) while someone waits for the page to reload
         sampling = self.sampling if cache.key is None else Sampling(0, self.sampling.seed)
+        named = frozenset(rel for p in changed or () if (rel := site_path(self.root, p))
+                          and rel.startswith(CREDENTIALS_DIR.as_posix() + "/"))
         awards = self.run_stage(catalog, problems, now, False, tick, sampling,
-                                files_unchanged)
+                                files_unchanged, named)
         problems.raise_if_errors(self.strict)
         cache.key, cache.awards = key, awards
         if self.caches.jobs is not None:  # per-badge credential jobs check their own keys
@@ -303,12 +305,13 @@ class Pipeline:
 
     def run_stage(self, catalog: Catalog, problems: Problems, now: datetime,
                   verify_all: bool, tick, sampling: Sampling | None = None,
-                  files_unchanged: bool = False) -> list[Award]:
+                  files_unchanged: bool = False, rehash: frozenset[str] = frozenset()
+                  ) -> list[Award]:
         stage = CredentialStage(catalog, problems, now, verify_all,
                                 sampling=sampling or self.sampling,
                                 memo=None if self.caches.awards is None or verify_all
                                 else self.caches.awards.loaded,
-                                files_unchanged=files_unchanged)
+                                files_unchanged=files_unchanged, rehash=rehash)
         awards = stage.run(tick)
         self.proofs = stage.report
         self.logs = stage.logs
