@@ -182,3 +182,46 @@ def test_a_credential_replaced_with_the_same_size_and_time_is_read_again(
     assert (victim.stat().st_size, victim.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
     with pytest.raises(BuildError):
         builder.build(now=NOW, changed={victim})
+
+
+def test_serve_rebuilds_everything_when_a_watched_folder_is_replaced(tmp_path: Path) -> None:
+    """A watched folder moved away and another moved in (a checkout, a sync tool): the file
+    watcher reports the folder, never the files inside the new one. serve watches the new
+    folder and rebuilds looking at everything, so a link inside it is refused."""
+    import socket
+    import time
+
+    from badgepress.serve.devserver import DevServer
+
+    site = tmp_path / "site"
+    make_site(site, badges=3, credentials=3)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    said: list[str] = []
+    server = DevServer(site, port, out_dir=tmp_path / "out", report=said.append)
+    try:
+        badges = site / "badges"
+        shutil.copytree(badges, tmp_path / "new-badges")
+        (tmp_path / "secret.txt").write_text("outside\n")
+        (tmp_path / "new-badges/notes.txt").symlink_to(tmp_path / "secret.txt")
+        shutil.move(badges, tmp_path / "old-badges")
+        shutil.move(tmp_path / "new-badges", badges)
+        server.rebuild({badges})
+        assert "build failed" in said[-1] and "notes.txt" in said[-1], said[-1]
+        (badges / "notes.txt").unlink()
+        server.rebuild({badges / "notes.txt"})
+        assert said[-1].startswith("rebuilt in"), said[-1]
+        # the new folder is the one watched: a save in it is seen and rebuilt
+        server.observer.start()
+        time.sleep(1.0)  # the observer's own start; any burst settled
+        before = len(said)
+        edit = badges / "badge-0001.md"
+        edit.write_text(edit.read_text().replace("- Do task 1", "- Do task one"))
+        for _ in range(100):
+            if len(said) > before:
+                break
+            time.sleep(0.1)
+        assert said[before:] and said[-1].startswith("rebuilt in"), said[before:]
+    finally:
+        server.stop()
