@@ -292,3 +292,95 @@ def test_log_pages_after_revocations_and_withdrawal_match_a_clean_build(
     withdraw(site, oldest.uuid, "test", key, now=NOW)
     builder.build(now=NOW, changed={gone, *logs.iterdir()})
     assert_same_as_clean_build(site, out, tmp_path)
+
+
+def test_rebuild_checks_appended_log_entries_as_a_clean_build_does(tmp_path: Path) -> None:
+    """A dev server walks only the entries appended to a log since its last run and checks
+    only the files whose bytes or logged hash changed. Appended entries signed by the key
+    holder that break the chain, back-date, or give a credential other bytes, a tampered
+    credential, an email address in a new entry (the published log is scanned from its
+    new lines on), and a log cut back: each rebuild fails, or passes, with exactly the
+    problems a clean build of the same files reports."""
+    from badgepress.core.errors import BuildError
+    from badgepress.trust.ledger import Log, entry_hash, read_log, sign_head
+
+    site = tmp_path / "site"
+    key = make_site(site, badges=4, credentials=30)
+    builder = IncrementalBuilder(site, tmp_path / "out")
+    first = builder.build(now=NOW)
+    logs = site / "site_src/log"
+    [log_path] = sorted(logs.glob("*.jsonl"))
+    [head_path] = sorted(logs.glob("*.head.json"))
+
+    def outcome(run) -> list[tuple[str, int | None, str]]:
+        try:
+            run()
+        except BuildError as exc:
+            return sorted((Path(p.path).name, p.line, p.message) for p in exc.problems)
+        return []
+
+    def same_as_clean(*changed: Path) -> list[tuple[str, int | None, str]]:
+        clean = tmp_path / "clean"
+        shutil.rmtree(clean, ignore_errors=True)
+        mine = outcome(lambda: builder.build(now=NOW, changed=set(changed)))
+        assert mine == outcome(lambda: build(site, clean, now=NOW))
+        return mine
+
+    def append(**fields) -> None:
+        """An entry the key holder appends, head signed: chained right unless told."""
+        log = read_log(site, log_path.stem)
+        entry = {"seq": len(log.entries) + 1, "time": "2030-01-02T00:00:00Z",
+                 "action": "reconcile", "subject": "urn:uuid:x", "files": {},
+                 "prev": entry_hash(log.entries[-1]), **fields}
+        with log_path.open("a") as f:
+            f.write(json.dumps(entry, sort_keys=True) + "\n")
+        grown = Log(log.entries + [entry], name=log.name)
+        head = sign_head(grown, key, log.head["verificationMethod"], entry["time"])
+        head_path.write_text(json.dumps(head, indent=2) + "\n")
+
+    src = site / "site_src"
+
+    def snapshot(name: str) -> Path:
+        return Path(shutil.copytree(src, tmp_path / name))
+
+    def restore(saved: Path) -> list[tuple[str, int | None, str]]:
+        shutil.rmtree(src)
+        shutil.copytree(saved, src)
+        return same_as_clean(src)
+
+    before = snapshot("before")
+    revoke(site, first.awards[2].uuid, "test", key, public=True, now=NOW)
+    assert same_as_clean(src / "revocations.toml", *logs.iterdir(),
+                         *(src / "status").iterdir()) == []
+    revoked = snapshot("revoked")
+    n = len(read_log(site, log_path.stem).entries)
+
+    append(prev="0" * 64)
+    assert [(f, line, "chain is broken" in m) for f, line, m in
+            same_as_clean(log_path, head_path)] == [(log_path.name, n + 1, True)]
+    assert restore(revoked) == []
+    append(time="2001-01-01T00:00:00Z")
+    assert [(line, "back-dated" in m) for _, line, m in
+            same_as_clean(log_path, head_path)] == [(n + 1, True)]
+    assert restore(revoked) == []
+    other = first.awards[7]
+    append(files={other.source: "0" * 64})
+    assert [(f, "changed since it was logged" in m) for f, _, m in
+            same_as_clean(log_path, head_path)] == [(Path(other.source).name, True)]
+    assert restore(revoked) == []
+    append(files={(Path(other.source).parent / "gone.json").as_posix(): "0" * 64})
+    assert [(f, "listed in the issuance log but missing" in m) for f, _, m in
+            same_as_clean(log_path, head_path)] == [("gone.json", True)]
+    assert restore(revoked) == []
+    append(note="write to ada.lovelace@example.org")  # published as /log/<key>.jsonl
+    assert [(f, "ada.lovelace@example.org" in m) for f, _, m in
+            same_as_clean(log_path, head_path)] == [(log_path.name, True)]
+    assert restore(revoked) == []
+    tampered = site / first.awards[9].source
+    tampered.write_bytes(tampered.read_bytes().replace(b'"name"', b'"name" ', 1))
+    assert [(f, "changed since it was logged" in m) for f, _, m in
+            same_as_clean(tampered)] == [(tampered.name, True)]
+    assert restore(revoked) == []
+    assert restore(before) == []  # an older, shorter log: walked whole, and good
+    append()
+    assert same_as_clean(log_path, head_path) == []

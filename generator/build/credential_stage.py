@@ -45,7 +45,7 @@ from ..core.text import MarkdownError, render_markdown, visible_text
 from ..trust.issuer import issuer_documents_by_url, key_for_method, outdated_form
 from ..trust.keys import PublishedKey, load_key_history
 from ..trust.ledger import Log, sha256_hex
-from ..trust.logs import Expected, expected_files, renewals
+from ..trust.logs import Expected, expected_files, log_facts, renewals
 from ..trust.proof import proofs_of
 from ..trust.resolve import LocalResolver, Resolver
 from ..trust.status import entry_of, list_bits, list_name, read_revocations, set_bits
@@ -265,14 +265,17 @@ class CredentialStage:
         try:
             before = len(problems.errors)
             logs = check_logs(root, cfg, self.keys, problems, self.memo)
-            expected = expected_files(logs)
-            check_files(root, expected,
-                        {f.rel: f.digest
-                         for f in credential_files + status_files + people_files},
-                        self.keys, problems, withdrawn=logs)
+            expected = expected_files(logs, self.memo)
             if len(problems.errors) == before:  # every chain and head signature verified
-                self.vouched = {f.digest for f in credential_files
-                                if _logged(expected, f.rel, f.digest)}
+                self.check_files(expected, logs, credential_files,
+                                 {f.rel: f.digest
+                                  for f in credential_files + status_files + people_files})
+            else:
+                check_files(root, expected, {f.rel: f.digest for f in credential_files +
+                                             status_files + people_files},
+                            self.keys, problems, withdrawn=logs)
+                if self.memo is not None:
+                    self.memo.pop("checked", None)
         except UnreadableLog:
             logs = None
         self.logs = logs
@@ -282,8 +285,9 @@ class CredentialStage:
                                          self.now)
         self.revocations = _revocations(root, problems)
         if logs is not None:  # an unreadable log is one problem, not one per record
-            check_revocation_records(root, logs, self.revocations, self.keys, problems)
-        self.renewals = renewals(logs or [])
+            check_revocation_records(root, logs, self.revocations, self.keys, problems,
+                                     self.memo)
+        self.renewals = renewals(logs or [], self.memo)
         self.renewed_from: dict[str, str] = {}
         for old, new in self.renewals.items():
             self.renewed_from.setdefault(new, old)
@@ -297,6 +301,41 @@ class CredentialStage:
             self.cache.save({f.digest for f in credential_files})
         self.report.credentials = len(credential_files)
         return awards
+
+    def check_files(self, expected: Expected, logs: list[Log], credential_files: list[_File],
+                    digests: dict[str, str]) -> None:
+        """log_stage.check_files over ``digests`` (path -> SHA-256 of every signed file),
+        and the digests of the credential files a log entry gives these exact bytes
+        (``vouched``), when every log verified.
+
+        A dev server's rebuild checks only the paths whose file or logged hash changed
+        since the last run, when that run found no problem in the logs, neither run had
+        parallel branches and the withdrawals are the same: each path's verdict depends
+        on nothing else. It keeps that run's ``vouched`` when the credential files are
+        that run's and no credential path changed."""
+        memo = self.memo
+        last = memo.pop("checked", None) if memo is not None else None
+        withdrawn = [log_facts(log).withdrawn for log in logs]
+        only = None
+        if (last is not None and not expected.parallel and not last.expected.parallel
+                and last.withdrawn == withdrawn):
+            only = _changed_keys(last.digests, digests) | _changed_keys(
+                last.expected.files, expected.files)
+        before = len(self.problems.errors)
+        check_files(self.root, expected, digests, self.keys, self.problems, withdrawn=logs,
+                    only=only)
+        if len(self.problems.errors) != before:
+            return
+        prefix = CREDENTIALS_DIR.as_posix() + "/"
+        if (only is not None and last.files is credential_files
+                and not any(p.startswith(prefix) for p in only)):
+            self.vouched = last.vouched
+        else:
+            self.vouched = {f.digest for f in credential_files
+                            if _logged(expected, f.rel, f.digest)}
+        if memo is not None:
+            memo["checked"] = _Checked(digests, expected, withdrawn, credential_files,
+                                       self.vouched)
 
     def state_all(self, files: list[_File], results: dict[str, tuple]) -> list[Award]:
         """Each file's problems, the status list entry it claims, and its award with its
@@ -331,8 +370,9 @@ class CredentialStage:
         that does not hold (then every award is stated)."""
         last = self.memo.get("stated") if self.memo is not None else None
         if (last is None or last.files is not files or self.loaded_now
-                or last.results.keys() != results.keys()
-                or any(results[rel] is not r for rel, r in last.results.items())
+                or (last.results is not results and (
+                    last.results.keys() != results.keys()
+                    or any(results[rel] is not r for rel, r in last.results.items())))
                 or last.withdrawn != self.withdrawn
                 or not last.now <= self.now < last.horizon):
             return None
@@ -356,6 +396,12 @@ class CredentialStage:
         file; with a ``memo`` (a dev server's), only files not loaded before with these
         bytes, keys, badges and log standing are loaded again."""
         memo = self.memo if self.memo is not None else {}
+        last = memo.get("loaded")
+        if (last is not None and last[0] is files and last[1] is self.vouched
+                and not self.sample):  # every file a hit: the very same results
+            self.files, self.loaded_now = [], set()
+            self.report.cached += len(files)
+            return last[2]
         results: dict[str, tuple] = {}
         self.files = []
         for f in files:
@@ -374,6 +420,8 @@ class CredentialStage:
             if progress:
                 progress(done, len(self.files))
         self.report.cached += len(files) - len(self.files)
+        if self.memo is not None:
+            memo["loaded"] = (files, self.vouched, results)
         return results
 
     def hash_credentials(self) -> list[_File]:
@@ -618,6 +666,19 @@ class _Stated:
     withdrawn: dict[tuple[str, int], str]
     now: datetime
     horizon: datetime  # the first validFrom or validUntil after ``now``
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What the last run's file check was given, when it found no problem in the logs or
+    the files: path -> SHA-256 of every signed file, the logged hashes, the withdrawals,
+    the credential files; and the digests it found vouched for."""
+
+    digests: dict[str, str]
+    expected: Expected
+    withdrawn: list[dict[str, Any]]
+    files: list[_File]
+    vouched: set[str]
 
 
 def _changed_keys(old: dict, new: dict) -> set:

@@ -26,12 +26,21 @@ from ..trust.keys import PublishedKey, decode_multibase_key
 from ..trust.ledger import (
     LedgerError,
     Log,
-    check_chain,
     entry_hash,
+    head_problems,
     head_signature_ok,
     read_log,
+    walk_chain,
 )
-from ..trust.logs import Expected, Step, log_names, logged_revocations, parallel_revoke_and_renew
+from ..trust.logs import (
+    Expected,
+    Step,
+    extends,
+    log_facts,
+    log_names,
+    logged_revocations,
+    parallel_revoke_and_renew,
+)
 from ..trust.status import Revocation
 from .fanout import fan_out
 
@@ -100,8 +109,7 @@ def _check_one(root: Path, cfg: SiteConfig, keys: list[PublishedKey], log: Log,
     if log.uncommitted and not log.torn and not (root / JOURNAL).is_file():
         problems.error(root / log.path, f"{log.uncommitted} entries past its signed head "
                        f"{log.head_path.name} (a bad merge resolution?)", hint=RESTORE_HINT)
-    hashes = _entry_hashes(log, memo)
-    for message in check_chain(log, hashes):
+    for message in _chain_problems(log, memo):
         where, _, text = message.partition(": ")
         file, _, line = where.partition(":")
         problems.error(root / file, text, line=int(line) if line.isdigit() else None,
@@ -120,6 +128,28 @@ def _check_one(root: Path, cfg: SiteConfig, keys: list[PublishedKey], log: Log,
                             f"maintainer's key signs a head ({maintainers(keys)})")
 
 
+def _chain_problems(log: Log, memo: dict | None) -> list[str]:
+    """ledger.check_chain's problems; with a ``memo`` (a dev server's), a log that is the
+    last run's entries (the very same objects: ``read_log`` keeps them) plus new ones at
+    its end has only those walked on from where the last run stopped."""
+    kept = memo.get(("chain", log.name)) if memo is not None else None
+    if kept is not None and extends(kept[0], log.entries):
+        chain = kept[1]
+        tail = log.entries[chain.checked:]
+        chain = walk_chain(log, _hashes(tail), chain)
+    else:
+        chain = walk_chain(log, _entry_hashes(log, memo))
+    if memo is not None:
+        memo[("chain", log.name)] = (list(log.entries), chain)
+    return [*chain.problems, *head_problems(log, chain)]
+
+
+def _hashes(entries: list[dict]) -> list[str]:
+    """entry_hash of each entry, on every core."""
+    return [h for _, part in fan_out(_hash_entries, entries, len(entries), chunk=2000)
+            for h in part]
+
+
 def _entry_hashes(log: Log, memo: dict | None) -> list[str]:
     """entry_hash of each entry, on every core; with a ``memo``, only of lines it has not
     hashed before (it then keeps this log's current lines only: bounded by the log)."""
@@ -128,9 +158,7 @@ def _entry_hashes(log: Log, memo: dict | None) -> list[str]:
         else [None] * len(log.entries)
     hashes = [known.get(line) if line is not None else None for line in lines]
     todo = [i for i, h in enumerate(hashes) if h is None]
-    found = (h for _, part in fan_out(_hash_entries, [log.entries[i] for i in todo],
-                                      len(todo), chunk=2000) for h in part)
-    for i, h in zip(todo, found, strict=True):
+    for i, h in zip(todo, _hashes([log.entries[i] for i in todo]), strict=True):
         hashes[i] = h
     if memo is not None and len(log.lines) == len(hashes):
         memo[("entry-hashes", log.name)] = dict(zip(log.lines, hashes, strict=True))
@@ -146,7 +174,7 @@ def withdrawn_entries(logs: list[Log]) -> dict[tuple[str, int], str]:
     entries stay reserved, and a revoked one's bit stays set."""
     out = {}
     for log in logs:
-        for cid, e in log.withdrawn().items():
+        for cid, e in log_facts(log).withdrawn.items():
             url, _, index = str(e.get("status", "")).rpartition("#")
             if url and index.isdigit():
                 out[(url, int(index))] = cid
@@ -155,12 +183,13 @@ def withdrawn_entries(logs: list[Log]) -> dict[tuple[str, int], str]:
 
 def check_files(root: Path, expected: Expected, files: dict[str, str],
                 keys: list[PublishedKey], problems: Problems,
-                withdrawn: list[Log] = ()) -> None:
+                withdrawn: list[Log] = (), only: set[str] | None = None) -> None:
     """Every signed file ({path: SHA-256}) against the hash the logs give it; a file a log
-    withdrew must not come back."""
-    removed = {rel: e for log in withdrawn for e in log.withdrawn().values()
+    withdrew must not come back. ``only``: just these paths (the others are known good)."""
+    removed = {rel: e for log in withdrawn for e in log_facts(log).withdrawn.values()
                for rel in e.get("files", {})}
-    for rel, digest in files.items():
+    for rel, digest in (files.items() if only is None else
+                        [(rel, files[rel]) for rel in sorted(only) if rel in files]):
         want = expected.files.get(rel)
         steps = expected.parallel.get(rel, [])
         if want == "" and rel in removed:
@@ -186,7 +215,9 @@ def check_files(root: Path, expected: Expected, files: dict[str, str],
                            "from the issuance log)", hint="signed files must not be "
                            "edited: restore it with 'git checkout', or reissue the "
                            "credential")
-    for rel, want in expected.files.items():
+    for rel, want in (expected.files.items() if only is None else
+                      [(rel, expected.files[rel]) for rel in sorted(only)
+                       if rel in expected.files]):
         if want and rel not in files and rel.startswith((str(CREDENTIALS_DIR) + "/",
                                                          str(STATUS_DIR) + "/")):
             problems.error(root / rel, "is listed in the issuance log but missing",
@@ -222,10 +253,11 @@ def _who(keys: list[PublishedKey], log: str) -> str:
 
 
 def check_revocation_records(root: Path, logs: list[Log], revocations: dict[str, Revocation],
-                             keys: list[PublishedKey], problems: Problems) -> None:
+                             keys: list[PublishedKey], problems: Problems,
+                             memo: dict | None = None) -> None:
     """revocations.toml holds exactly the records the logs carry (legacy entries: by id),
     and no credential was revoked on one branch while renewed on another, unsettled."""
-    records, legacy = logged_revocations(logs)
+    records, legacy = logged_revocations(logs, memo)
     for rid, r in revocations.items():
         logged = records.get(rid)
         if logged is None and rid not in legacy:

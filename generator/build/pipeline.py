@@ -40,7 +40,7 @@ from .fanout import collector_paused
 from .links import check_links
 from .plan import Job, LogLine, plan_site
 from .render import Output
-from .safety import SecretScanner, check_output
+from .safety import ScanMemo, SecretScanner, check_output
 from .stream import SiteFiles, write_jobs
 
 
@@ -62,10 +62,11 @@ class Caches:
     awards: AwardCache | None = field(default_factory=AwardCache)
     jobs: JobCache | None = field(default_factory=JobCache)
     records: tuple[dict[str, bytes], list[LogLine]] | None = None
+    scans: ScanMemo | None = field(default_factory=ScanMemo)
 
     @classmethod
     def none(cls) -> Caches:
-        return cls(sources=None, awards=None, jobs=None)
+        return cls(sources=None, awards=None, jobs=None, scans=None)
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,7 @@ class Pipeline:
         with self.report.stage("pages") as tick:
             cache = self.caches.jobs or JobCache(remember=False)
             files, fresh = cache.render(jobs, tick)
-        check_output(self.root, fresh, catalog, cache.sources)
+        check_output(self.root, fresh, catalog, cache.sources, self.caches.scans)
         if self.strict if links is None else links:
             problems.items.extend(check_links(files, {p: j.source for p, j in jobs.items()}))
             problems.raise_if_errors(self.strict)

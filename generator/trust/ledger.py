@@ -174,15 +174,26 @@ def _numbered(raw: bytes, start: int) -> list[tuple[int, str]]:
         raw.decode("utf-8", errors="replace").split("\n"), start) if line.strip()]
 
 
-def check_chain(log: Log, hashes: list[str] | None = None) -> list[str]:
-    """Every problem of the chain and the head (not the signature), as sentences.
-    ``hashes``: entry_hash of each entry, when the caller computed them already (on
-    every core: 100,000 JCS canonicalizations)."""
-    problems = []
-    prev = GENESIS
-    last_time = ""
-    log_path, head_path = log.path.as_posix(), log.head_path.as_posix()
-    for i, e in enumerate(log.entries, 1):
+@dataclass(frozen=True)
+class Chain:
+    """How far a log's chain has been walked: its first ``checked`` entries, the hash of
+    the last of them, the latest time among them, and the problems found in them."""
+
+    checked: int = 0
+    prev: str = GENESIS
+    last_time: str = ""
+    problems: tuple[str, ...] = ()
+
+
+def walk_chain(log: Log, hashes: list[str], start: Chain = Chain()) -> Chain:
+    """``start`` walked on over ``log.entries[start.checked:]``, whose entry_hash values
+    are ``hashes``: what a walk from the first entry would find, when ``start`` is such a
+    walk over the same first entries."""
+    problems = list(start.problems)
+    prev, last_time = start.prev, start.last_time
+    log_path = log.path.as_posix()
+    for i, (e, digest) in enumerate(zip(log.entries[start.checked:], hashes, strict=True),
+                                    start.checked + 1):
         if str(e.get("time", "")) < last_time:
             problems.append(f"{log_path}:{i}: dated {e.get('time')}, before the entry above "
                             f"it ({last_time}): entries are only ever appended, so this one "
@@ -193,17 +204,33 @@ def check_chain(log: Log, hashes: list[str] | None = None) -> list[str]:
         if e.get("prev") != prev:
             problems.append(f"{log_path}:{i}: the chain is broken here (the entry does not "
                             "name the hash of the one before): the log was edited")
-        prev = hashes[i - 1] if hashes is not None else entry_hash(e)
+        prev = digest
+    return Chain(len(log.entries), prev, last_time, tuple(problems))
+
+
+def head_problems(log: Log, chain: Chain) -> list[str]:
+    """The head against the walked chain (not its signature), as sentences."""
+    head_path = log.head_path.as_posix()
     if log.head is not None:
         if log.head.get("seq") != len(log.entries):
-            problems.append(f"{head_path}: the head names entry {log.head.get('seq')}, the "
-                            f"log has {len(log.entries)}")
-        elif log.head.get("hash") != prev:
-            problems.append(f"{head_path}: the head's hash does not match the last entry: the "
-                            "log was edited")
+            return [f"{head_path}: the head names entry {log.head.get('seq')}, the log has "
+                    f"{len(log.entries)}"]
+        if log.head.get("hash") != chain.prev:
+            return [f"{head_path}: the head's hash does not match the last entry: the log "
+                    "was edited"]
     elif log.entries:
-        problems.append(f"{head_path}: missing; the log has no signed head")
-    return problems
+        return [f"{head_path}: missing; the log has no signed head"]
+    return []
+
+
+def check_chain(log: Log, hashes: list[str] | None = None) -> list[str]:
+    """Every problem of the chain and the head (not the signature), as sentences.
+    ``hashes``: entry_hash of each entry, when the caller computed them already (on
+    every core: 100,000 JCS canonicalizations)."""
+    if hashes is None:
+        hashes = [entry_hash(e) for e in log.entries]
+    chain = walk_chain(log, hashes)
+    return [*chain.problems, *head_problems(log, chain)]
 
 
 def _head_payload(head: dict[str, Any]) -> bytes:

@@ -11,8 +11,9 @@ build tells "after" from "in parallel" without trusting clocks.
 
 from __future__ import annotations
 
+import operator
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,67 @@ def _merge(logs: list[Log]) -> list[Step]:
 
 
 @dataclass
+class Facts:
+    """What one log's entries say, folded in their order (the order they apply when the
+    log is the site's only one): each path's hash, the revocation records, the renewals,
+    the withdrawals. ``entries`` are the entries folded, for ``log_facts`` to tell whether
+    a log read later only grew at its end (then just the new entries are folded)."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    legacy: set[str] = field(default_factory=set)
+    renewals: dict[str, str] = field(default_factory=dict)
+    withdrawn: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def grown(self, entries: list[dict[str, Any]]) -> Facts:
+        """These facts with ``entries[len(self.entries):]`` folded in, as a new object:
+        the facts of an earlier read stay what they were."""
+        out = Facts(list(entries), dict(self.files), dict(self.records), set(self.legacy),
+                    dict(self.renewals), dict(self.withdrawn))
+        for e in entries[len(self.entries):]:
+            out.files.update(e.get("files") or {})
+            action = e.get("action")
+            if action == "revoke":
+                record = e.get("revocation")
+                if isinstance(record, dict):
+                    out.records[str(record.get("id"))] = record
+                else:
+                    out.legacy.add(str(e.get("subject")))
+            elif action == "renew" and e.get("renews"):
+                out.renewals[e["renews"]] = e["subject"]
+            elif action == "withdraw":
+                out.withdrawn[e["subject"]] = e
+        return out
+
+
+def log_facts(log: Log, memo: dict | None = None) -> Facts:
+    """The facts of one log, kept on it for the other callers of this build. ``memo`` (a
+    dev server's) keeps the last read's: when this log is that one's entries (the very
+    same objects, as ``ledger.read_log`` keeps them) plus new ones at its end, only those
+    are folded: one revocation costs one entry, not 100,000."""
+    kept = log.__dict__.get("_facts")
+    if kept is not None and extends(kept.entries, log.entries, exact=True):
+        return kept
+    last = memo.get(("log-facts", log.name)) if memo is not None else None
+    if last is None or not extends(last.entries, log.entries):
+        last = Facts()
+    facts = last.grown(log.entries)
+    log.__dict__["_facts"] = facts
+    if memo is not None:
+        memo[("log-facts", log.name)] = facts
+    return facts
+
+
+def extends(old: list, new: list, exact: bool = False) -> bool:
+    """Whether ``new`` starts with the very objects of ``old`` (and has no more, when
+    ``exact``)."""
+    if len(old) > len(new) or (exact and len(old) != len(new)):
+        return False
+    return all(map(operator.is_, old, new))
+
+
+@dataclass
 class Expected:
     """What each file's hash must be, and the files parallel branches both wrote."""
 
@@ -113,8 +175,12 @@ class Expected:
     parallel: dict[str, list[Step]]
 
 
-def expected_files(logs: list[Log]) -> Expected:
-    """Apply every entry in history order: path -> SHA-256 ('' = removed)."""
+def expected_files(logs: list[Log], memo: dict | None = None) -> Expected:
+    """Apply every entry in history order: path -> SHA-256 ('' = removed). One log has no
+    parallel branches (each entry's writer had every entry before it): its facts say it.
+    The files dict may be shared with the log's facts: read it, never change it."""
+    if len(logs) == 1:
+        return Expected(log_facts(logs[0], memo).files, {})
     files: dict[str, str] = {}
     writers: dict[str, dict[str, Step]] = {}  # path -> {log: its last step for the path}
     for step in history(logs):
@@ -132,9 +198,13 @@ def expected_files(logs: list[Log]) -> Expected:
     return Expected(files, parallel)
 
 
-def logged_revocations(logs: list[Log]) -> tuple[dict[str, dict[str, Any]], set[str]]:
+def logged_revocations(logs: list[Log], memo: dict | None = None
+                       ) -> tuple[dict[str, dict[str, Any]], set[str]]:
     """({credential id: revocation record} of entries that carry one, {ids revoked by legacy
-    entries, which only named revocations.toml's hash})."""
+    entries, which only named revocations.toml's hash}). Read them, never change them."""
+    if len(logs) == 1:
+        facts = log_facts(logs[0], memo)
+        return facts.records, facts.legacy
     records: dict[str, dict[str, Any]] = {}
     legacy: set[str] = set()
     for step in history(logs):
@@ -148,15 +218,20 @@ def logged_revocations(logs: list[Log]) -> tuple[dict[str, dict[str, Any]], set[
     return records, legacy
 
 
-def renewals(logs: list[Log]) -> dict[str, str]:
+def renewals(logs: list[Log], memo: dict | None = None) -> dict[str, str]:
     """{old id: new id} from 'renew' entries."""
+    if len(logs) == 1:
+        return dict(log_facts(logs[0], memo).renewals)
     return {s.entry["renews"]: s.entry["subject"] for s in history(logs)
             if s.entry.get("action") == "renew" and s.entry.get("renews")}
 
 
 def parallel_revoke_and_renew(logs: list[Log]) -> list[tuple[Step, Step]]:
     """(revoke, renew) pairs of one credential written on parallel branches (neither writer
-    had the other's entry) that no later entry has settled (one written with both known)."""
+    had the other's entry) that no later entry has settled (one written with both known).
+    Within one log, each entry's writer had every entry before it: none."""
+    if len(logs) < 2:
+        return []
     steps = history(logs)
     revokes = [s for s in steps if s.entry.get("action") == "revoke"]
     renews = [s for s in steps if s.entry.get("action") == "renew"]
@@ -171,5 +246,6 @@ def parallel_revoke_and_renew(logs: list[Log]) -> list[tuple[Step, Step]]:
     return out
 
 
-__all__ = ["Expected", "Step", "expected_files", "history", "log_names",
-           "logged_revocations", "parallel_revoke_and_renew", "read_logs", "renewals"]
+__all__ = ["Expected", "Facts", "Step", "expected_files", "extends", "history", "log_facts",
+           "log_names", "logged_revocations", "parallel_revoke_and_renew", "read_logs",
+           "renewals"]
