@@ -337,3 +337,45 @@ def test_a_wrong_insights_file_fails_naming_file_and_field(tmp_path: Path, conte
     with pytest.raises(BuildError) as err:
         load_program_figures(tmp_path)
     assert str(err.value).startswith(message)
+
+
+def test_counts_updated_for_restated_credentials_equal_a_fresh_count() -> None:
+    """A dev server takes a restated credential's old counts out and its new ones in
+    (figures.updated) instead of counting every credential again: after any series of
+    revocations, renewals, expiries and un-revocations, the counts and every published
+    figure equal a fresh count, or updated() declines (a first award date moved)."""
+    from dataclasses import replace
+
+    from badgepress.content.figures import tally, updated
+    from badgepress.content.model import Award
+
+    def plain(t) -> dict:  # Counter(a=0) == Counter(): compare the keys too
+        return {name: dict(value) for name, value in vars(t).items()}
+
+    rng = random.Random(5)
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    slugs = [f"b{i}" for i in range(6)]
+    awards = [Award(uuid=f"u{i}", source="", file=Path(), digest="", badge_slug=rng.choice(
+        slugs), valid_from=rng.choice(months) + "-01T00:00:00Z",
+        state=rng.choice(["valid", "valid", "expired", "not-yet-valid"]))
+        for i in range(400)]
+    counts = tally(awards)
+    declined = 0
+    for _ in range(300):
+        after = list(awards)
+        for i in rng.sample(range(len(after)), rng.randint(1, 4)):
+            a = after[i]
+            state = rng.choice(["valid", "revoked", "expired", "not-yet-valid"])
+            after[i] = replace(a, state=state,
+                               revoked_on=rng.choice(months) + "-02" if state == "revoked"
+                               else "",
+                               renewed_by=rng.choice(["", f"u{rng.randrange(400)}"]),
+                               renews=rng.choice(["", "", f"u{rng.randrange(400)}"]))
+        got = updated(counts, awards, after)
+        fresh = tally(after)
+        if got is None:
+            declined += 1
+            got = fresh
+        assert plain(got) == plain(fresh)
+        awards, counts = after, got
+    assert 0 < declined < 300

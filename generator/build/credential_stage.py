@@ -682,8 +682,25 @@ class _Checked:
 
 
 def _changed_keys(old: dict, new: dict) -> set:
-    """Keys whose value differs between two dicts (added, removed or changed)."""
-    return {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
+    """Keys whose value differs between two dicts (added, removed or changed); one pass
+    over ``new`` (100,000 paths after a revocation), and over ``old`` only when it has a
+    key ``new`` lacks."""
+    if old is new or old == new:
+        return set()
+    out = set()
+    shared = 0
+    for k, v in new.items():
+        was = old.get(k, _GONE)
+        if was is not _GONE:
+            shared += 1
+        if was != v:
+            out.add(k)
+    if shared != len(old):
+        out.update(k for k in old if k not in new)
+    return out
+
+
+_GONE = object()
 
 
 def _horizon(results: dict[str, tuple], now: datetime) -> datetime:

@@ -15,7 +15,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from ..content.figures import compute_figures
+from markupsafe import Markup
+
+from ..content.figures import Tally, compute_figures, tally, updated
 from ..content.model import Award, Badge, Catalog, Earner
 from ..content.people import load_program_figures
 from ..core.errors import BuildError, Problem
@@ -50,6 +52,7 @@ LOG_PAGE_SIZE = 100
 # /log/ and the signed raw logs already give.
 NOINDEX_PREFIXES = ("credentials/", "log/page/", "earners/")
 BADGE_FEED_ENTRIES = 50  # the newest badges in /feeds/badges.atom
+SKILL_SECTIONS = "_skill_sections.html"  # a part of /skills/: see Plan.skill_sections
 
 
 class Job(NamedTuple):
@@ -150,6 +153,30 @@ class Plan:
         if name not in kept[1]:
             kept[1][name] = make()
         return kept[1][name]
+
+    def skill_sections(self) -> Markup:
+        """``{{ skill_sections() }}`` in skills.html: the badges of each skill as /skills/
+        shows them (``_skill_sections.html``), kept by a dev server while the catalog's
+        skills and cards are the same."""
+        key = (self.r.template_digest(SKILL_SECTIONS), self.common, self.catalog.skills,
+               self.cards_fp)
+        kept = self.memo.get("skill-sections")
+        if kept is None or kept[0] != key:
+            html = self.r.page(SKILL_SECTIONS, "skills/index.html").decode("utf-8")
+            kept = self.memo["skill-sections"] = (key, Markup(html))
+        return kept[1]
+
+    def tally(self, awards: tuple[Award, ...] | list[Award]) -> Tally:
+        """The counts of the credentials; a dev server updates the last build's for the
+        few a revocation or renewal restated (figures.updated)."""
+        last = self.memo.get("tally")
+        counts = None
+        if last is not None:
+            counts = last[1] if last[0] is awards else updated(last[1], last[0], awards)
+        if counts is None:
+            counts = tally(awards)
+        self.memo["tally"] = (awards, counts)
+        return counts
 
     def by_uuid(self, awards: tuple[Award, ...] | list[Award]) -> dict[str, Award]:
         return self.per_awards(awards, "by_uuid", lambda: {a.uuid: a for a in awards})
@@ -281,11 +308,13 @@ class Plan:
                  tuple((b.slug, b.level) for b in catalog.badges))
         kept = self.per_awards(awards, "figures", dict)  # what they were computed for
         if kept.get("shape") != shape:
-            kept.update(shape=shape, figures=compute_figures(catalog, awards))
+            kept.update(shape=shape, figures=compute_figures(catalog, awards,
+                                                             self.tally(awards)))
         figures = kept["figures"]
         self.page("skills/index.html", "skills.html", "skills",
-                  (self.catalog.skills, self.cards_fp, figures.levels, figures.heat),
-                  figures=figures)
+                  (self.catalog.skills, self.cards_fp, figures.levels, figures.heat,
+                   self.r.template_digest(SKILL_SECTIONS)),
+                  figures=figures, skill_sections=self.skill_sections)
         program = load_program_figures(self.cfg.root)
         self.page("insights/index.html", "insights.html", "insights",
                   (self.cards_fp, figures.months, figures.badges, figures.issued,

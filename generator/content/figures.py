@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .model import Award, Catalog
 
@@ -89,33 +89,100 @@ class SiteFigures:
     withheld: tuple[str, ...] = ()  # totals ("issued", "revoked") withheld by ``total``
 
 
-def compute_figures(catalog: Catalog, awards: Iterable[Award]) -> SiteFigures:
-    """All figures from one pass over ``awards`` (then per badge and month, not per
-    credential)."""
-    issued: Counter[str] = Counter()
-    revoked: Counter[str] = Counter()
-    held: Counter[str] = Counter()
-    current: Counter[str] = Counter()
-    first: dict[str, str] = {}
-    replaced: list[str] = []  # held credentials that name a successor
-    renewals: dict[str, str] = {}  # held credentials that renew another: uuid -> badge
-    for a in awards:
-        issued[a.valid_from[:7]] += 1
+@dataclass
+class Tally:
+    """The counts ``compute_figures`` publishes from, before the small-count rule: per
+    month issued and revoked, per badge held and current credentials and first award, and
+    the renewals that make one earner hold two credentials of a badge. Counts are sums
+    over credentials, so a dev server takes a revoked credential's old count out and puts
+    its new one in (``updated``) instead of counting 100,000 again."""
+
+    issued: Counter[str] = field(default_factory=Counter)
+    revoked: Counter[str] = field(default_factory=Counter)
+    held: Counter[str] = field(default_factory=Counter)
+    current: Counter[str] = field(default_factory=Counter)
+    first: dict[str, str] = field(default_factory=dict)
+    replaced: Counter[str] = field(default_factory=Counter)  # successors named by held ones
+    renewals: dict[str, str] = field(default_factory=dict)  # held renewals: uuid -> badge
+
+    def count(self, a: Award, n: int = 1) -> None:
+        """Add one credential (``n`` = 1) or take it out (-1); a count that reaches 0 is
+        dropped, as a month no credential has is no month of the chart."""
+        _bump(self.issued, a.valid_from[:7], n)
         if a.state == "revoked":
-            revoked[a.revoked_on[:7]] += 1
+            _bump(self.revoked, a.revoked_on[:7], n)
         else:
-            held[a.badge_slug] += 1
+            _bump(self.held, a.badge_slug, n)
             if a.renewed_by:
-                replaced.append(a.renewed_by)
+                _bump(self.replaced, a.renewed_by, n)
             if a.renews:
-                renewals[a.uuid] = a.badge_slug
+                if n > 0:
+                    self.renewals[a.uuid] = a.badge_slug
+                else:
+                    self.renewals.pop(a.uuid, None)
             if a.state == "valid":
-                current[a.badge_slug] += 1
+                _bump(self.current, a.badge_slug, n)
+
+    def copy(self) -> Tally:
+        return Tally(Counter(self.issued), Counter(self.revoked), Counter(self.held),
+                     Counter(self.current), dict(self.first), Counter(self.replaced),
+                     dict(self.renewals))
+
+
+def _bump(counter: Counter[str], key: str, n: int) -> None:
+    left = counter[key] + n
+    if left:
+        counter[key] = left
+    else:
+        del counter[key]
+
+
+def _first_of(a: Award) -> tuple[str, str] | None:
+    """What a credential gives the badge's first award date: its validFrom, unless it is
+    not valid yet."""
+    return None if a.state == "not-yet-valid" else (a.badge_slug, a.valid_from)
+
+
+def tally(awards: Iterable[Award]) -> Tally:
+    """The counts of ``awards``, in one pass."""
+    out = Tally()
+    first = out.first
+    for a in awards:
+        out.count(a)
         if a.state != "not-yet-valid" and a.valid_from < first.get(a.badge_slug, "\uffff"):
             first[a.badge_slug] = a.valid_from
-    for successor in replaced:  # the earner holds the successor: count them once
-        if successor in renewals:
-            held[renewals[successor]] -= 1
+    return out
+
+
+def updated(last: Tally, before: list[Award] | tuple[Award, ...],
+            after: list[Award] | tuple[Award, ...]) -> Tally | None:
+    """The tally of ``after`` from ``last``, the tally of ``before``, when the two lists
+    differ only in a few positions (the credentials a revocation or renewal restated,
+    new objects in the same places) and none of those changes a first award date; None
+    otherwise (count again)."""
+    if len(before) != len(after):
+        return None
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a is not b]
+    if len(changed) > 1000 or any(_first_of(before[i]) != _first_of(after[i])
+                                  for i in changed):
+        return None
+    out = last.copy()
+    for i in changed:
+        out.count(before[i], -1)
+        out.count(after[i])
+    return out
+
+
+def compute_figures(catalog: Catalog, awards: Iterable[Award],
+                    counts: Tally | None = None) -> SiteFigures:
+    """All figures from one pass over ``awards`` (then per badge and month, not per
+    credential); ``counts``: their tally, when the caller has it."""
+    t = counts if counts is not None else tally(awards)
+    held = Counter(t.held)
+    for successor, n in t.replaced.items():  # the earner holds the successor: count once
+        if successor in t.renewals:
+            held[t.renewals[successor]] -= n
+    issued, revoked, current = t.issued, t.revoked, t.current
     return SiteFigures(
         *_heat(catalog, current),
         months=tuple(Month(m, public(issued[m]), public(revoked[m]))
@@ -125,7 +192,7 @@ def compute_figures(catalog: Catalog, awards: Iterable[Award]) -> SiteFigures:
         issued=total(issued.values())[0], revoked=total(revoked.values())[0],
         withheld=tuple(k for k, c in (("issued", issued), ("revoked", revoked))
                        if total(c.values())[1]),
-        first_awarded=tuple(sorted(first.items(), key=lambda kv: (kv[1], kv[0]),
+        first_awarded=tuple(sorted(t.first.items(), key=lambda kv: (kv[1], kv[0]),
                                    reverse=True)))
 
 
