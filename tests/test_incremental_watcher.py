@@ -225,3 +225,28 @@ def test_serve_rebuilds_everything_when_a_watched_folder_is_replaced(tmp_path: P
         assert said[before:] and said[-1].startswith("rebuilt in"), said[before:]
     finally:
         server.stop()
+
+
+def test_a_theme_template_added_while_serving_overrides_the_default(tmp_path: Path) -> None:
+    """A template the site's theme gains while `serve` runs overrides the default theme's
+    copy from the next rebuild on (Jinja had kept the default's, whose file did not
+    change); editing it and deleting it show too. Each time: a clean build's bytes."""
+    site = tmp_path / "site"
+    make_site(site, badges=3, credentials=4)
+    (site / "theme/templates").mkdir(parents=True)
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    builder.build(now=NOW)
+    default = (REPO / "theme/templates/badge.html").read_text()
+    assert "About this badge" in default
+    page = out / "badges/badge-0001/index.html"
+    override = site / "theme/templates/badge.html"
+    for text in ("About the override", "About the edited override"):
+        override.write_text(default.replace("About this badge", text))
+        builder.build(now=NOW, changed={override})
+        assert text in page.read_text()
+        assert tree(out) == clean_tree(site, tmp_path)
+    override.unlink()
+    builder.build(now=NOW, changed={override})
+    assert "About this badge" in page.read_text()
+    assert tree(out) == clean_tree(site, tmp_path)

@@ -155,16 +155,22 @@ def verifier_modules() -> dict[str, bytes]:
     }
 
 
-_ENVS: dict[str, jinja2.Environment] = {}
+_ENVS: dict[str, tuple[frozenset[str], jinja2.Environment]] = {}
 _ASSETS: dict[tuple, Assets] = {}
 
 
 def _environment(theme: Theme) -> jinja2.Environment:
     """One Jinja environment per theme search path for the life of the process: templates
-    are compiled once and recompiled only when their file changes (auto_reload)."""
+    are compiled once and recompiled only when their file changes (auto_reload). A new
+    one when the site's theme gains or loses a template: Jinja would keep using the
+    default theme's copy, whose file did not change, instead of the new override (a dev
+    server would never show a template added while it runs)."""
     dirs = theme.template_dirs()
     key = "\0".join(dirs)
-    if key not in _ENVS:
+    overrides = frozenset(
+        f"{d}/{p.relative_to(d).as_posix()}" for d in map(Path, dirs[:-1])
+        for p in d.rglob("*") if p.is_file())
+    if key not in _ENVS or _ENVS[key][0] != overrides:
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(dirs), autoescape=True,
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -181,8 +187,8 @@ def _environment(theme: Theme) -> jinja2.Environment:
         env.filters["small_count"] = small_count
         env.globals["social_card"] = {"name": CARD_NAME, "width": CARD_SIZE[0],
                                       "height": CARD_SIZE[1]}
-        _ENVS[key] = env
-    return _ENVS[key]
+        _ENVS[key] = (overrides, env)
+    return _ENVS[key][1]
 
 
 def _finalize(value: Any) -> Any:
