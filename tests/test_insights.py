@@ -371,6 +371,8 @@ def test_counts_updated_for_restated_credentials_equal_a_fresh_count() -> None:
                                else "",
                                renewed_by=rng.choice(["", f"u{rng.randrange(400)}"]),
                                renews=rng.choice(["", "", f"u{rng.randrange(400)}"]))
+        if rng.random() < 0.2:  # the same credentials in another order
+            after.reverse()
         got = updated(counts, awards, after)
         fresh = tally(after)
         if got is None:
@@ -379,3 +381,10 @@ def test_counts_updated_for_restated_credentials_equal_a_fresh_count() -> None:
         assert plain(got) == plain(fresh)
         awards, counts = after, got
     assert 0 < declined < 300
+    # two credentials of one badge and date trade places (a first award date cannot
+    # move): updated() counts them in place, and the renewal one still counts as such
+    twins = [Award(uuid=u, source="", file=Path(), digest="", badge_slug="b0",
+                   valid_from="2025-01-01T00:00:00Z", renews=r)
+             for u, r in (("y", ""), ("x", "old"))]
+    got = updated(tally(twins), twins, twins[::-1])
+    assert got is not None and plain(got) == plain(tally(twins[::-1]))

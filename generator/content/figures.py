@@ -167,8 +167,9 @@ def updated(last: Tally, before: list[Award] | tuple[Award, ...],
                                   for i in changed):
         return None
     out = last.copy()
-    for i in changed:
+    for i in changed:  # all out first: a credential moved to another place comes back in
         out.count(before[i], -1)
+    for i in changed:
         out.count(after[i])
     return out
 
