@@ -384,3 +384,48 @@ def test_rebuild_checks_appended_log_entries_as_a_clean_build_does(tmp_path: Pat
     assert restore(before) == []  # an older, shorter log: walked whole, and good
     append()
     assert same_as_clean(log_path, head_path) == []
+
+
+def test_values_patched_for_restated_credentials_equal_fresh_ones() -> None:
+    """After a revocation, a dev server patches its lookups, groupings and counts of the
+    credentials (plan.restated_values) instead of walking 100,000 again: they equal the
+    values computed afresh; a list that is not a restatement of the last one (another
+    length, another credential in a place) keeps nothing."""
+    import random
+    from collections import Counter
+    from dataclasses import replace
+
+    from badgepress.build.plan import restated_values
+    from badgepress.content.model import Award
+
+    def fresh(awards):
+        groups: dict[str, list] = {}
+        for a in awards:
+            groups.setdefault(a.badge_slug, []).append(a)
+        return {"by_uuid": {a.uuid: a for a in awards}, "by_id": {a.id: a for a in awards},
+                "ids": frozenset(a.id for a in awards), "groups": groups,
+                "earned": Counter(a.badge_slug for a in awards if a.state != "revoked")}
+
+    def same(got, want) -> bool:  # identity of the award objects, counts by value
+        return (got["ids"] == want["ids"] and got["earned"] == want["earned"]
+                and all(got[n].keys() == want[n].keys() and all(
+                    got[n][k] is want[n][k] for k in want[n]) for n in ("by_uuid", "by_id"))
+                and got["groups"].keys() == want["groups"].keys()
+                and all(list(map(id, got["groups"][k])) == list(map(id, want["groups"][k]))
+                        for k in want["groups"]))
+
+    rng = random.Random(3)
+    awards = [Award(uuid=f"u{i}", id=f"urn:uuid:u{i}", source="", file=Path(), digest="",
+                    badge_slug=f"b{rng.randrange(5)}", state=rng.choice(["valid", "revoked"]))
+              for i in range(300)]
+    values = fresh(awards)
+    for _ in range(200):
+        after = list(awards)
+        for i in rng.sample(range(len(after)), rng.randint(1, 5)):
+            after[i] = replace(after[i], state=rng.choice(["valid", "revoked", "expired"]))
+        values = restated_values(values, awards, after)
+        assert same(values, fresh(after))
+        awards = after
+    moved = [replace(awards[1], badge_slug="b9"), *awards[1:]]
+    assert restated_values(values, awards, moved) == {}
+    assert restated_values(values, awards, awards[:-1]) == {}

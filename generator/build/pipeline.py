@@ -300,8 +300,8 @@ class Pipeline:
         if self.caches.jobs is not None:  # per-badge credential jobs check their own keys
             memo = self.caches.jobs.memo
             self.caches.jobs.memo = {k: memo[k] for k in (
-                "credentials", "award_fp", "group_fps", "log-pages", "tally", "skill-sections")
-                if k in memo}
+                "credentials", "award_fp", "group_fps", "log-pages", "tally", "skill-sections",
+                "awards") if k in memo}
         self.caches.records = None
         return awards
 

@@ -55,6 +55,40 @@ BADGE_FEED_ENTRIES = 50  # the newest badges in /feeds/badges.atom
 SKILL_SECTIONS = "_skill_sections.html"  # a part of /skills/: see Plan.skill_sections
 
 
+def restated_values(values: dict[str, Any], before: Sequence[Award], after: Sequence[Award]
+                    ) -> dict[str, Any]:
+    """The values ``Plan.per_awards`` computed from ``before`` that ``after`` keeps or that
+    can be patched: when ``after`` is ``before`` with a few credentials restated (a new
+    object in the same place, with the same uuid, id and badge: a revocation or a renewal
+    changed its state), the lookups and groupings get the new objects in place of the old
+    and the counts of unrevoked credentials follow. Anything else is computed again."""
+    if len(before) != len(after):
+        return {}
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a is not b]
+    if len(changed) > 1000 or any(
+            (before[i].uuid, before[i].id, before[i].badge_slug)
+            != (after[i].uuid, after[i].id, after[i].badge_slug) for i in changed):
+        return {}
+    out: dict[str, Any] = {}
+    for name in ("by_uuid", "by_id"):
+        old = values.get(name)
+        if old is not None and len(old) == len(after):  # no key held by two credentials
+            out[name] = {**old, **{getattr(after[i], name[3:]): after[i] for i in changed}}
+    if "ids" in values:
+        out["ids"] = values["ids"]
+    if "groups" in values:
+        instead = {id(before[i]): after[i] for i in changed}
+        out["groups"] = dict(values["groups"])
+        for slug in {after[i].badge_slug for i in changed}:
+            out["groups"][slug] = [instead.get(id(a), a) for a in out["groups"][slug]]
+    if "earned" in values:
+        earned = out["earned"] = Counter(values["earned"])
+        for i in changed:
+            earned[after[i].badge_slug] += ((after[i].state != "revoked")
+                                            - (before[i].state != "revoked"))
+    return out
+
+
 class Job(NamedTuple):
     """One output file: how to make it, and every input its bytes depend on. Equal inputs
     give equal bytes, which is what lets an incremental build reuse the last result."""
@@ -149,7 +183,8 @@ class Plan:
         changes), so a badge edit does not walk 100,000 credentials again."""
         kept = self.memo.get("awards")
         if kept is None or kept[0] is not awards:
-            kept = self.memo["awards"] = (awards, {})
+            derived = {} if kept is None else restated_values(kept[1], kept[0], awards)
+            kept = self.memo["awards"] = (awards, derived)
         if name not in kept[1]:
             kept[1][name] = make()
         return kept[1][name]
