@@ -3,6 +3,7 @@ whole) or was given to a build that failed early: each must refuse what a clean 
 refuses. (Found by an attacker's review of the incremental caches.)"""
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from datetime import timedelta
@@ -249,4 +250,67 @@ def test_a_theme_template_added_while_serving_overrides_the_default(tmp_path: Pa
     override.unlink()
     builder.build(now=NOW, changed={override})
     assert "About this badge" in page.read_text()
+    assert tree(out) == clean_tree(site, tmp_path)
+
+
+def test_an_address_no_longer_public_is_found_in_the_unchanged_published_log(
+        tmp_path: Path) -> None:
+    """A signed log entry names the program's contact address, which site.toml publishes:
+    allowed. The address is taken out of site.toml: a clean build refuses the log (it would
+    publish an address no longer public); the dev server's rebuild must too, although the
+    log's output bytes did not change (check_output scans only re-rendered files)."""
+    from badgepress.trust.ledger import Log, entry_hash, read_log, sign_head
+
+    site = tmp_path / "site"
+    key = make_site(site, badges=3, credentials=4)
+    toml = site / "site_src/site.toml"
+    plain = toml.read_text()
+    toml.write_text(plain + "# write to contact@synthetic.example\n")
+    [log_path] = sorted((site / "site_src/log").glob("*.jsonl"))
+    [head_path] = sorted((site / "site_src/log").glob("*.head.json"))
+    log = read_log(site, log_path.stem)
+    entry = {"seq": len(log.entries) + 1, "time": "2026-05-01T00:00:00Z",
+             "action": "reconcile", "subject": "urn:uuid:x", "files": {},
+             "note": "questions: contact@synthetic.example",
+             "prev": entry_hash(log.entries[-1])}
+    with log_path.open("a") as f:
+        f.write(json.dumps(entry, sort_keys=True) + "\n")
+    head = sign_head(Log(log.entries + [entry], name=log.name), key,
+                     log.head["verificationMethod"], entry["time"])
+    head_path.write_text(json.dumps(head, indent=2) + "\n")
+    builder = IncrementalBuilder(site, tmp_path / "out")
+    builder.build(now=NOW)  # the address is public: allowed
+    toml.write_text(plain)
+    with pytest.raises(BuildError, match="contact@synthetic.example"):
+        build(site, tmp_path / "clean", now=NOW)
+    with pytest.raises(BuildError, match="contact@synthetic.example"):
+        builder.build(now=NOW, changed={toml})
+
+
+def test_a_badge_image_deleted_while_serving_is_no_crash(tmp_path: Path) -> None:
+    """A badge's image (found by its slug, badges/<slug>.svg) is deleted and reported: the
+    rebuild must do what a clean build does, not raise FileNotFoundError."""
+    site = tmp_path / "site"
+    make_site(site, badges=3, credentials=3)
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    builder.build(now=NOW)
+    svg = site / "badges/badge-0002.svg"
+    svg.unlink()
+    expected = clean_tree(site, tmp_path)  # a clean build passes: a badge without image
+    builder.build(now=NOW, changed={svg})
+    assert tree(out) == expected
+
+
+def test_a_badge_image_added_while_serving_is_shown(tmp_path: Path) -> None:
+    """A badge without an image gains badges/<slug>.svg: a clean build shows it."""
+    site = tmp_path / "site"
+    make_site(site, badges=3, credentials=3)
+    svg = site / "badges/badge-0002.svg"
+    svg.rename(tmp_path / "aside.svg")
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    builder.build(now=NOW)
+    (tmp_path / "aside.svg").rename(svg)
+    builder.build(now=NOW, changed={svg})
     assert tree(out) == clean_tree(site, tmp_path)

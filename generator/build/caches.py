@@ -14,7 +14,7 @@ from pathlib import Path
 from ..content.config import SiteConfig
 from ..content.load import SourceFile, read_source
 from ..content.model import Award, Badge, Catalog
-from ..content.validate import validate_badge
+from ..content.validate import IMAGE_SUFFIXES, validate_badge
 from ..core.errors import Problems
 from ..core.paths import (
     CREDENTIALS_DIR,
@@ -61,14 +61,30 @@ class SourceCache:
         return src
 
     def validate(self, src: SourceFile, config: SiteConfig, problems: Problems) -> Badge | None:
+        """The badge of ``src``, validated again when its file, the config or its image
+        changed: an image added, removed or replaced beside an unchanged badge file changes
+        the badge (validate._image finds ``<slug>.svg`` or ``.png`` by its existence)."""
+        images = _image_stamps(src)
         hit = self.badges.get(id(src))
-        if hit and hit[0] == config and self.sources.get(src.path, (None, None))[1] is src:
+        if (hit and hit[0] == config and hit[2] == images
+                and self.sources.get(src.path, (None, None))[1] is src):
             return hit[1]
         before = len(problems.items)
         badge = validate_badge(src, config, problems)
         if badge is not None and len(problems.items) == before:
-            self.badges[id(src)] = (config, badge)
+            self.badges[id(src)] = (config, badge, images)
         return badge
+
+
+def _image_stamps(src: SourceFile) -> tuple:
+    """Stamps of every file a badge's image can be: the one its front matter names, and
+    ``<slug>.svg`` / ``<slug>.png`` beside it."""
+    folder = src.path.parent
+    named = src.meta.get("image") if isinstance(src.meta, dict) else None
+    names = [src.stem.lower() + suffix for suffix in IMAGE_SUFFIXES]
+    if isinstance(named, str) and named and "/" not in named and "\\" not in named:
+        names.append(named)
+    return tuple(_stamp(folder / name) for name in names)
 
 
 class AwardCache:

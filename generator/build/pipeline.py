@@ -260,7 +260,7 @@ class Pipeline:
         with self.report.stage("pages") as tick:
             cache = self.caches.jobs or JobCache(remember=False)
             files, fresh = cache.render(jobs, tick)
-        check_output(self.root, fresh, catalog, cache.sources, self.caches.scans)
+        check_output(self.root, fresh, catalog, cache.sources, self.caches.scans, files)
         if self.strict if links is None else links:
             problems.items.extend(check_links(files, {p: j.source for p, j in jobs.items()}))
             problems.raise_if_errors(self.strict)

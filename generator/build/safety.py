@@ -154,17 +154,20 @@ class ScanMemo:
     Why that finds what a whole scan finds: each line of a published log is one JSON
     value (``json.dumps`` escapes every newline in it), so no email address, key member
     or PEM header runs across a line end, and a key's or a secret's spelling that ends in
-    the new part starts less than ``margin`` bytes before the old end."""
+    the new part starts less than ``margin`` bytes before the old end.
+
+    It also keeps what the last scan that passed looked for: when that changes, every
+    file is scanned again (``check_output``)."""
 
     def __init__(self) -> None:
-        self.context: tuple | None = None
+        self.context: tuple | None = None  # what the last scan that passed looked for
         self.clean: dict[str, bytes] = {}
 
-    def start(self, scanner: SecretScanner) -> int:
-        """The margin for this scanner; what was found clean under another is forgotten."""
-        context = (frozenset(scanner.allowed), tuple(scanner.forms), tuple(scanner.env))
-        if context != self.context:
-            self.context, self.clean = context, {}
+    @staticmethod
+    def context_of(scanner: SecretScanner) -> tuple:
+        return frozenset(scanner.allowed), tuple(scanner.forms), tuple(scanner.env)
+
+    def margin(self, scanner: SecretScanner) -> int:
         return 4096 + max(map(len, (*scanner.forms, *scanner.env)), default=0)
 
     def unseen(self, path: str, data: bytes, margin: int) -> int:
@@ -176,12 +179,23 @@ class ScanMemo:
 
 
 def check_output(root: Path, files: dict[str, bytes], catalog,
-                 sources: dict[str, str] | None = None, memo: ScanMemo | None = None
-                 ) -> None:
+                 sources: dict[str, str] | None = None, memo: ScanMemo | None = None,
+                 everything: dict[str, bytes] | None = None) -> None:
     """Raise BuildError when a file to be published carries a secret; ``sources`` (output
-    path -> what it is made from) lets each problem name the file to fix."""
+    path -> what it is made from) lets each problem name the file to fix.
+
+    A dev server passes the files it rendered again (``files``), all of them
+    (``everything``) and its ``memo``: when what the scan looks for changed since the last
+    scan that passed (an address no longer public in site.toml, another key or secret),
+    every file is scanned, not only the new ones, until such a scan passes."""
     scanner = SecretScanner(root, catalog)
-    margin = memo.start(scanner) if memo is not None else 0
+    context = ScanMemo.context_of(scanner)
+    margin = 0
+    if memo is not None:
+        margin = memo.margin(scanner)
+        if context != memo.context:
+            memo.context, memo.clean = None, {}
+            files = everything if everything is not None else files
     problems = []
     for path, data in sorted(files.items()):
         grows = memo is not None and path.endswith(".jsonl")
@@ -195,6 +209,8 @@ def check_output(root: Path, files: dict[str, bytes], catalog,
                 memo.clean[path] = data
     if problems:
         raise BuildError(problems)
+    if memo is not None:
+        memo.context = context
 
 
 def _email_problems(path: str, data: bytes, allowed: set[str]) -> list[Problem]:
