@@ -314,3 +314,161 @@ def test_a_badge_image_added_while_serving_is_shown(tmp_path: Path) -> None:
     (tmp_path / "aside.svg").rename(svg)
     builder.build(now=NOW, changed={svg})
     assert tree(out) == clean_tree(site, tmp_path)
+
+
+def test_figures_macro_override_rerenders_insights_and_skills(tmp_path: Path) -> None:
+    """_figures.html (imported by insights.html and skills.html) is overridden while
+    serving: the pages that import it show the override, as a clean build does."""
+    site = tmp_path / "site"
+    make_site(site, badges=3, credentials=4)
+    (site / "theme/templates").mkdir(parents=True)
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    builder.build(now=NOW)
+    override = site / "theme/templates/_figures.html"
+    text = (REPO / "theme/templates/_figures.html").read_text()
+    override.write_text("{# override #}<!-- OVERRIDDEN -->\n"
+                        + text.replace("fewer than 5", "under five"))
+    builder.build(now=NOW, changed={override})
+    assert tree(out) == clean_tree(site, tmp_path)
+
+
+def test_time_passing_after_a_failed_credentials_stage_restates(tmp_path: Path) -> None:
+    """The credentials stage fails once (base_url edited: every credential's issuer is
+    another), the edit is undone; later a credential's validUntil passes: the rebuild
+    shows it expired, as a clean build does."""
+    from datetime import timedelta
+
+    from badgepress.commands.issue import IssueRequest, issue_credentials
+
+    site = tmp_path / "site"
+    key = make_site(site, badges=3, credentials=3)
+    badge = site / "badges/badge-0001.md"
+    badge.write_text(badge.read_text().replace("name: Badge 0001",
+                                               "name: Badge 0001\nvalid_for: P30D"))
+    [new] = issue_credentials(site, [(None, IssueRequest("badge-0001", "a@example.org", "A"))],
+                              key, now=NOW)
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    builder.build(now=NOW)
+    toml = site / "site_src/site.toml"
+    good = toml.read_text()
+    toml.write_text(good.replace("https://synthetic.example/\"", "https://other.example/\""))
+    with pytest.raises(BuildError):
+        builder.build(now=NOW, changed={toml})
+    toml.write_text(good)
+    builder.build(now=NOW, changed={toml})
+    later = NOW + timedelta(days=31)
+    result = builder.build(now=later, changed=set())
+    clean = tmp_path / "clean"
+    build(site, clean, now=later)
+    assert {a.uuid: a.state for a in result.awards}[new.path.stem] == "expired"
+    assert tree(out) == tree(clean)
+
+
+def problems_of(run) -> list[tuple]:
+    with pytest.raises(BuildError) as caught:
+        run()
+    return sorted((Path(p.path).name, p.line, p.message) for p in caught.value.problems)
+
+
+def test_template_errors_while_serving_are_the_clean_builds(tmp_path: Path) -> None:
+    """Two theme templates broken at once: the rebuild reports what a clean build
+    reports (each page's error), not only the first page's."""
+    site = tmp_path / "site"
+    make_site(site, badges=3, credentials=3)
+    (site / "theme/templates").mkdir(parents=True)
+    builder = IncrementalBuilder(site, tmp_path / "out")
+    builder.build(now=NOW)
+    broken = {site / "theme/templates/badge.html", site / "theme/templates/page.html"}
+    for path in broken:
+        path.write_text("{% extends 'base.html' %}{% block main %}{{ unclosed {% endblock %}\n")
+    clean = problems_of(lambda: build(site, tmp_path / "clean", now=NOW))
+    mine = problems_of(lambda: builder.build(now=NOW, changed=broken))
+    assert mine == clean
+
+
+def test_badge_edits_never_bring_back_an_older_parse(tmp_path: Path) -> None:
+    """SourceCache.validate keys validated badges by id() of the parsed file: once an
+    older parse is freed, a new parse allocated at its address gets its badge back."""
+    from badgepress.build.caches import SourceCache
+    from badgepress.build.pipeline import load_site
+    from badgepress.core.errors import Problems
+
+    site = tmp_path / "site"
+    make_site(site, badges=2, credentials=1)
+    config = load_site(site)[0].config
+    cache = SourceCache()
+    path = site / "badges/badge-0001.md"
+    text = path.read_text()
+    for i in range(500):
+        path.write_text(text.replace("name: Badge 0001", f"name: Badge v{i}" + "x" * (i % 7)))
+        problems = Problems(site)
+        src = cache.read(path, problems)
+        assert cache.validate(src, config, problems).name == src.meta["name"], i
+
+
+def test_badge_edits_while_serving_never_show_an_older_version(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    make_site(site, badges=2, credentials=1)
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    builder.build(now=NOW)
+    badge = site / "badges/badge-0001.md"
+    text = badge.read_text()
+    for i in range(300):
+        name = f"Badge v{i}" + "x" * (i % 7)
+        badge.write_text(text.replace("name: Badge 0001", f"name: {name}"))
+        builder.build(now=NOW, changed={badge})
+        shown = json.loads((out / "badges/badge-0001/achievement.json").read_text())["name"]
+        assert shown == name, (i, shown)
+
+
+def test_an_address_no_longer_public_names_the_source_like_a_clean_build(
+        tmp_path: Path) -> None:
+    """site.toml stops publishing an address a credential carries: the rebuild scans every
+    file again (check_output), and each problem must name the file it is made from, as a
+    clean build's does, not only those of the pages rendered afresh."""
+    from badgepress.commands.issue import IssueRequest, issue_credentials
+
+    site = tmp_path / "site"
+    key = make_site(site, badges=3, credentials=3)
+    toml = site / "site_src/site.toml"
+    plain = toml.read_text()
+    toml.write_text(plain + 'email = "contact@synthetic.example"\n')  # [issuer] email
+    # the credential's issuer profile carries the program's contact address
+    issue_credentials(site, [(None, IssueRequest("badge-0001", "x@example.org", "X"))],
+                      key, now=NOW)
+    builder = IncrementalBuilder(site, tmp_path / "out")
+    builder.build(now=NOW)
+    toml.write_text(plain)
+    clean = problems_of(lambda: build(site, tmp_path / "clean", now=NOW))
+    mine = problems_of(lambda: builder.build(now=NOW, changed={toml}))
+    assert mine == clean
+
+
+def test_a_failing_credential_reports_the_earner_page_naming_it_like_a_clean_build(
+        tmp_path: Path) -> None:
+    """An opted-in earner's credential stops verifying (its key is revoked): a clean
+    build reports the credential and the earner page that names it; the dev server's
+    credentials stage raises before earners are loaded and reports only the first."""
+    from badgepress.commands.issue import IssueRequest, issue_credentials
+    from badgepress.trust.keys import load_signing_key
+
+    site = tmp_path / "site"
+    key_file = tmp_path / "secret/issuer.key"
+    make_site(site, badges=3, credentials=3, key_file=key_file)
+    key = load_signing_key(key_file, site)
+    [mine_] = issue_credentials(site, [(None, IssueRequest(
+        "badge-0001", "ada@example.org", "Ada Lovelace", earner_page=True))], key, now=NOW)
+    builder = IncrementalBuilder(site, tmp_path / "out")
+    builder.build(now=NOW)
+    from datetime import UTC, datetime
+
+    from badgepress.commands.lifecycle import revoke_key
+    keys = site / "site_src/issuer/keys.json"
+    revoke_key(site, key.public_multibase[:12], datetime(2026, 1, 2, tzinfo=UTC))
+    clean = problems_of(lambda: build(site, tmp_path / "clean", now=NOW))
+    assert any("does not publish" in p[2] for p in clean)
+    mine = problems_of(lambda: builder.build(now=NOW, changed={keys}))
+    assert mine == clean

@@ -9,13 +9,14 @@ a clean build (tests compare the two after a series of edits).
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..content.config import SiteConfig
 from ..content.load import SourceFile, read_source
 from ..content.model import Award, Badge, Catalog
 from ..content.validate import IMAGE_SUFFIXES, validate_badge
-from ..core.errors import Problems
+from ..core.errors import BuildError, Problems
 from ..core.paths import (
     CREDENTIALS_DIR,
     EARNERS_DIR,
@@ -44,7 +45,8 @@ class SourceCache:
 
     def __init__(self) -> None:
         self.sources: dict[Path, tuple[tuple, SourceFile]] = {}
-        self.badges: dict[int, tuple[SiteConfig, Badge]] = {}
+        # badge file -> (the parse it was validated from, config, badge, image stamps)
+        self.badges: dict[Path, tuple[SourceFile, SiteConfig, Badge, tuple]] = {}
         # folders whose last scan found no link or special file (pipeline.load_site): a
         # rebuild scans only what the file watcher says changed in them
         self.clean: set[Path] = set()
@@ -65,14 +67,15 @@ class SourceCache:
         changed: an image added, removed or replaced beside an unchanged badge file changes
         the badge (validate._image finds ``<slug>.svg`` or ``.png`` by its existence)."""
         images = _image_stamps(src)
-        hit = self.badges.get(id(src))
-        if (hit and hit[0] == config and hit[2] == images
-                and self.sources.get(src.path, (None, None))[1] is src):
-            return hit[1]
+        hit = self.badges.get(src.path)
+        if hit and hit[0] is src and hit[1] == config and hit[3] == images:
+            return hit[2]
         before = len(problems.items)
         badge = validate_badge(src, config, problems)
         if badge is not None and len(problems.items) == before:
-            self.badges[id(src)] = (config, badge, images)
+            self.badges[src.path] = (src, config, badge, images)
+        else:
+            self.badges.pop(src.path, None)
         return badge
 
 
@@ -100,6 +103,9 @@ class AwardCache:
         self.loaded: dict = {}  # each credential file as loaded, by path and bytes
         self.stamped: dict[str, tuple[int, int] | None] | None = None  # path -> stamp
         self.version = 0  # moves on whenever ``stamped`` changes
+        # the moments the awards' states hold for: from the run's now to the first
+        # validFrom or validUntil after it (CredentialStage's horizon)
+        self.window: tuple[datetime, datetime] = (datetime.max.replace(tzinfo=UTC),) * 2
 
     @classmethod
     def stamps(cls, root: Path) -> tuple:
@@ -174,12 +180,16 @@ class JobCache:
         # paths the last render made that the one before did not, and the other way round
         self.removed: list[str] = []
         self.sources: dict[str, str] = {}  # what each freshly rendered file is made from
+        # problems of the jobs the last render could not make (a template error): every
+        # page is tried, as a clean build does, and they are reported together
+        self.failed: list = []
 
     def render(self, jobs: dict[str, Job], tick) -> tuple[Output, Output]:
         """(every file, the files rendered in this call)."""
         files: Output = {}
         fresh: Output = {}
         self.sources = {}
+        self.failed = []
         total = len(jobs)
         segments = getattr(jobs, "segments", None) if self.remember else None
         loose = jobs.loose if segments else jobs  # type: ignore[attr-defined]
@@ -230,7 +240,11 @@ class JobCache:
             if hit and hit[0] == fp and remember:
                 data = hit[1]
             else:
-                data = fresh[path] = job.make()
+                try:
+                    data = fresh[path] = job.make()
+                except BuildError as exc:
+                    self.failed += exc.problems
+                    continue
                 self.sources[path] = job.source
             if remember:
                 done[path] = (fp, data, job)

@@ -25,7 +25,7 @@ from ..content.load import load_sources
 from ..content.model import Award, Catalog
 from ..content.people import load_earners
 from ..core.dates import iso, now_utc
-from ..core.errors import Problem, Problems
+from ..core.errors import BuildError, Problem, Problems
 from ..core.files import read_regular, refuse_unsafe
 from ..core.paths import BADGES_DIR, CREDENTIALS_DIR, SRC_DIR, STATUS_DIR
 from ..trust.issuer import identity_documents
@@ -208,6 +208,18 @@ def _published_log(log: Log, memo: dict | None) -> tuple[list, bytes, list[LogLi
     return entries, text, lines
 
 
+class _Sources:
+    """What each output file is made from, looked up in the jobs when a problem names it
+    (a dict of 300,000 sources would be built on every rebuild for nothing)."""
+
+    def __init__(self, jobs: dict[str, Job]) -> None:
+        self.jobs = jobs
+
+    def get(self, path: str) -> str | None:
+        job = self.jobs.get(path)
+        return job.source if job is not None else None
+
+
 class Pipeline:
     """The steps of a build of the site at ``root``; ``caches`` only skip work."""
 
@@ -260,7 +272,14 @@ class Pipeline:
         with self.report.stage("pages") as tick:
             cache = self.caches.jobs or JobCache(remember=False)
             files, fresh = cache.render(jobs, tick)
-        check_output(self.root, fresh, catalog, cache.sources, self.caches.scans, files)
+        try:
+            check_output(self.root, fresh, catalog, _Sources(jobs), self.caches.scans, files)
+            found = []
+        except BuildError as exc:
+            found = exc.problems
+        if cache.failed or found:  # together, in a clean build's order (stream.py)
+            raise BuildError(sorted([*cache.failed, *found],
+                                    key=lambda p: (str(p.path), p.message)))
         if self.strict if links is None else links:
             problems.items.extend(check_links(files, {p: j.source for p, j in jobs.items()}))
             problems.raise_if_errors(self.strict)
@@ -285,8 +304,7 @@ class Pipeline:
         if cache is None or verify_all:
             return self.run_stage(catalog, problems, now, verify_all, tick)
         key = cache.key_for(self.root, catalog, records_changed, changed)
-        stated = cache.loaded.get("stated")  # when the states move with time (its horizon)
-        if key == cache.key and (stated is None or stated.now <= now < stated.horizon):
+        if key == cache.key and cache.window[0] <= now < cache.window[1]:
             return cache.awards
         # the dev server samples proofs on its first build; each rebuild after a revoke or
         # an issue would draw 32 more (1.5 s) while someone waits for the page to reload
@@ -295,8 +313,16 @@ class Pipeline:
                           and rel.startswith(CREDENTIALS_DIR.as_posix() + "/"))
         awards = self.run_stage(catalog, problems, now, False, tick, sampling,
                                 files_unchanged, named)
-        problems.raise_if_errors(self.strict)
-        cache.key, cache.awards = key, awards
+        # kept only when good; a failed run's problems are reported with the earners'
+        # (plan() raises after loading them, as a build without this cache does)
+        cache.key, cache.awards, cache.window = None, [], (now, now)
+        if not problems.errors:
+            stated = cache.loaded.get("stated")  # when the states move with time
+            cache.key, cache.awards = key, awards
+            # a run that kept no statement of its states (it warned) is never reused: the
+            # next build states them, and reports the warnings, again
+            if stated is not None:
+                cache.window = (stated.now, stated.horizon)
         if self.caches.jobs is not None:  # per-badge credential jobs check their own keys
             memo = self.caches.jobs.memo
             self.caches.jobs.memo = {k: memo[k] for k in (

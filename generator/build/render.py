@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 from xml.sax.saxutils import escape
 
 import jinja2
+import jinja2.meta
 from markupsafe import Markup
 from markupsafe import escape as markupsafe_escape
 
@@ -156,6 +157,8 @@ def verifier_modules() -> dict[str, bytes]:
 
 
 _ENVS: dict[str, tuple[frozenset[str], jinja2.Environment]] = {}
+# template source digest -> the templates it names ({% extends/include/import/from %})
+_REFERENCES: dict[str, list[str | None]] = {}
 _ASSETS: dict[tuple, Assets] = {}
 
 
@@ -241,6 +244,7 @@ class Renderer:
         self.env = _environment(self.theme)
         self.site_path = urlsplit(self.config.base_url).path or "/"
         self._digests: dict[str, str] = {}
+        self._closures: dict[str, tuple[tuple[str, str], ...]] = {}
         # (top folder, depth) of a page -> {target: relative link}; see page()
         self._urls: dict[tuple[str, int], dict[str, str]] = {}
         self._templates: dict[str, jinja2.Template] = {}
@@ -252,15 +256,46 @@ class Renderer:
             macros is None or macros.resolve().is_relative_to(DEFAULT_THEME))
 
     def template_digest(self, name: str) -> tuple[str, ...]:
-        """Digests of a page's template and the two every page shares (base, macros)."""
-        out = []
-        for t in (name, "base.html", "_macros.html"):
-            if t not in self._digests:
-                path = self.theme.find(f"templates/{t}")
-                self._digests[t] = hashlib.sha256(path.read_bytes()).hexdigest() \
-                    if path is not None else ""
-            out.append(self._digests[t])
-        return tuple(out)
+        """Digests of a page's template and of every template it extends, includes or
+        imports, however deep (base.html, _macros.html, _figures.html…): a page's job
+        inputs, so an edit of any of them makes the page again, and of no other. A
+        template that names another by an expression could use any: then all count."""
+        found = self._closures.get(name)
+        if found is None:
+            found = self._closures[name] = tuple(
+                (t, self._digest(t)) for t in sorted(self._referenced(name)))
+        return tuple(digest for _, digest in found)
+
+    def _digest(self, name: str) -> str:
+        if name not in self._digests:
+            path = self.theme.find(f"templates/{name}")
+            self._digests[name] = hashlib.sha256(path.read_bytes()).hexdigest() \
+                if path is not None else ""
+        return self._digests[name]
+
+    def _referenced(self, name: str) -> set[str]:
+        """``name`` and the templates it refers to, directly or not (base.html and
+        _macros.html always: every page's parts may come from them)."""
+        seen = {"base.html", "_macros.html"}
+        todo = [name, "base.html", "_macros.html"]
+        while todo:
+            current = todo.pop()
+            seen.add(current)
+            path = self.theme.find(f"templates/{current}")
+            if path is None:
+                continue
+            digest = self._digest(current)
+            refs = _REFERENCES.get(digest)
+            if refs is None:  # parsed once per content for the life of the process
+                try:
+                    refs = _REFERENCES[digest] = list(jinja2.meta.find_referenced_templates(
+                        self.env.parse(path.read_text(encoding="utf-8"))))
+                except (jinja2.TemplateSyntaxError, UnicodeDecodeError):
+                    continue  # rendering the page reports it, naming the template
+            if None in refs:  # {% include some_variable %}: any template may be used
+                return seen | set(self.env.list_templates())
+            todo += [r for r in refs if r not in seen]
+        return seen
 
     def page(self, template: str, path: str, **context: Any) -> bytes:
         """Render one template to the output path ``path`` (e.g. 'badges/x/index.html')."""

@@ -22,6 +22,7 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import base58
 
@@ -179,10 +180,11 @@ class ScanMemo:
 
 
 def check_output(root: Path, files: dict[str, bytes], catalog,
-                 sources: dict[str, str] | None = None, memo: ScanMemo | None = None,
+                 sources: Any = None, memo: ScanMemo | None = None,
                  everything: dict[str, bytes] | None = None) -> None:
     """Raise BuildError when a file to be published carries a secret; ``sources`` (output
-    path -> what it is made from) lets each problem name the file to fix.
+    path -> what it is made from, anything with ``get``) lets each problem name the file
+    to fix.
 
     A dev server passes the files it rendered again (``files``), all of them
     (``everything``) and its ``memo``: when what the scan looks for changed since the last
