@@ -472,3 +472,37 @@ def test_a_failing_credential_reports_the_earner_page_naming_it_like_a_clean_bui
     assert any("does not publish" in p[2] for p in clean)
     mine = problems_of(lambda: builder.build(now=NOW, changed={keys}))
     assert mine == clean
+
+
+def test_same_length_edits_within_one_clock_tick_are_seen_when_reported(
+        tmp_path: Path) -> None:
+    """An edit that keeps a file's length and mtime (two saves within one tick of the file
+    system's clock) of a badge, its image, a theme template and a theme asset: the rebuild
+    told about each shows it, as a clean build does."""
+    import os
+
+    site = tmp_path / "site"
+    make_site(site, badges=3, credentials=3)
+    for rel in ("templates/badge.html", "assets/style.css"):
+        (site / "theme" / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "theme" / rel, site / "theme" / rel)
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    builder.build(now=NOW)
+
+    def same_tick(path: Path, old: str, new: str) -> Path:
+        assert len(old) == len(new)
+        st = path.stat()
+        text = path.read_text()
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1))
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        return path
+
+    for path, old, new in (
+            (site / "badges/badge-0001.md", "Badge 0001", "Badge 000X"),
+            (site / "badges/badge-0002.svg", "Badge 0002", "Badge 000Y"),
+            (site / "theme/templates/badge.html", "About this badge", "About that badge"),
+            (site / "theme/assets/style.css", "color", "COLOR")):
+        builder.build(now=NOW, changed={same_tick(path, old, new)})
+        assert tree(out) == clean_tree(site, tmp_path), path.name

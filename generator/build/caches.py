@@ -51,6 +51,17 @@ class SourceCache:
         # rebuild scans only what the file watcher says changed in them
         self.clean: set[Path] = set()
 
+    def forget(self, changed: set[Path]) -> None:
+        """Read and validate again what a file watcher reported, whatever its mtime and
+        size say (an edit of the same length within one tick of the file system's clock):
+        a badge or page file, or a file its image can be."""
+        for path in changed:
+            self.sources.pop(path, None)
+            self.badges.pop(path, None)
+        for key, hit in list(self.badges.items()):
+            if any(p in changed for p in _image_paths(hit[0])):
+                del self.badges[key]
+
     def read(self, path: Path, problems: Problems) -> SourceFile | None:
         stamp = _stamp(path)
         hit = self.sources.get(path)
@@ -79,15 +90,19 @@ class SourceCache:
         return badge
 
 
-def _image_stamps(src: SourceFile) -> tuple:
-    """Stamps of every file a badge's image can be: the one its front matter names, and
+def _image_paths(src: SourceFile) -> list[Path]:
+    """Every file a badge's image can be: the one its front matter names, and
     ``<slug>.svg`` / ``<slug>.png`` beside it."""
     folder = src.path.parent
     named = src.meta.get("image") if isinstance(src.meta, dict) else None
     names = [src.stem.lower() + suffix for suffix in IMAGE_SUFFIXES]
     if isinstance(named, str) and named and "/" not in named and "\\" not in named:
         names.append(named)
-    return tuple(_stamp(folder / name) for name in names)
+    return [folder / name for name in names]
+
+
+def _image_stamps(src: SourceFile) -> tuple:
+    return tuple(_stamp(path) for path in _image_paths(src))
 
 
 class AwardCache:

@@ -39,7 +39,7 @@ from .credential_stage import DEFAULT_SAMPLING, CredentialStage, ProofReport, Sa
 from .fanout import collector_paused
 from .links import check_links
 from .plan import Job, LogLine, plan_site
-from .render import Output
+from .render import Output, forget_theme
 from .safety import ScanMemo, SecretScanner, check_output
 from .stream import SiteFiles, write_jobs
 
@@ -132,6 +132,11 @@ def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = N
     _scan(was_clean, [config.theme_dir], problems, changed)
     if cache is not None:
         cache.clean.update([root / BADGES_DIR, root / SRC_DIR, config.theme_dir])
+    if cache is not None and changed is not None:
+        cache.forget(changed)
+        if any(p == config.theme_dir or p.is_relative_to(config.theme_dir)
+               or config.theme_dir.is_relative_to(p) for p in changed):
+            forget_theme()
     if cache is not None:
         badge_sources, page_sources = load_sources(root, problems, cache.read)
         catalog = build_catalog(config, badge_sources, page_sources, problems, cache.validate)

@@ -204,6 +204,16 @@ def _finalize(value: Any) -> Any:
     return xml_text(visible_text(value))
 
 
+def forget_theme() -> None:
+    """Compile every template and read every asset again at the next render: a dev server's
+    file watcher reported a change in the theme, which a file's mtime and size may not
+    show (an edit of the same length within one tick of the file system's clock)."""
+    for _, env in _ENVS.values():
+        if env.cache is not None:
+            env.cache.clear()
+    _ASSETS.clear()
+
+
 def _assets(theme: Theme) -> Assets:
     """Theme assets, reread only when a file of assets/ or vendor/ changed."""
     stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size)
