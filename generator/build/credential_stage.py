@@ -22,6 +22,7 @@ import json
 import os
 import random
 import re
+from collections import ChainMap
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..content.config import SiteConfig
-from ..content.model import Award, Catalog, Evidence
+from ..content.model import Award, Catalog, Evidence, Restated
 from ..core.dates import timestamp_problem
 from ..core.errors import Problems
 from ..core.files import UnsafeFile, atomic_write, read_regular
@@ -266,13 +267,11 @@ class CredentialStage:
             before = len(problems.errors)
             logs = check_logs(root, cfg, self.keys, problems, self.memo)
             expected = expected_files(logs, self.memo)
+            others = {f.rel: f.digest for f in status_files + people_files}
             if len(problems.errors) == before:  # every chain and head signature verified
-                self.check_files(expected, logs, credential_files,
-                                 {f.rel: f.digest
-                                  for f in credential_files + status_files + people_files})
+                self.check_files(expected, logs, credential_files, others)
             else:
-                check_files(root, expected, {f.rel: f.digest for f in credential_files +
-                                             status_files + people_files},
+                check_files(root, expected, {**self.digests(credential_files)[0], **others},
                             self.keys, problems, withdrawn=logs)
                 if self.memo is not None:
                     self.memo.pop("checked", None)
@@ -295,17 +294,44 @@ class CredentialStage:
         awards = self.restated(credential_files, results)
         if awards is None:
             awards = self.state_all(credential_files, results)
-        _check_revocations_match(root, cfg, awards, self.lists, self.revocations,
-                                 self.owners, self.withdrawn, problems)
+        _check_revocations_match(root, cfg, self.by_id(awards), self.lists,
+                                 self.revocations, self.owners, self.withdrawn, problems)
         if not problems.errors:
-            self.cache.save({f.digest for f in credential_files})
+            self.cache.save(self.digests(credential_files)[1])
         self.report.credentials = len(credential_files)
         return awards
 
+    def by_id(self, awards: list[Award]) -> dict[str, Award]:
+        """{credential id: award}; a dev server's is patched for the few awards a
+        revocation restated (same ids, same places) instead of made again."""
+        kept = self.memo.get("by-id") if self.memo is not None else None
+        if kept is not None and isinstance(awards, Restated) and awards.before is kept[0] \
+                and len(kept[1]) == len(awards):  # no id held by two credentials
+            by_id = dict(kept[1])
+            for i in awards.positions:
+                by_id[awards[i].id] = awards[i]
+        else:
+            by_id = {a.id: a for a in awards}
+        if self.memo is not None:
+            self.memo["by-id"] = (awards, by_id)
+        return by_id
+
+    def digests(self, files: list[_File]) -> tuple[dict[str, str], set[str]]:
+        """({path: SHA-256}, {SHA-256}) of the credential files; a dev server's are kept
+        while the list of files is the same (a revocation changes none of them)."""
+        kept = self.memo.get("credential-digests") if self.memo is not None else None
+        if kept is None or kept[0] is not files:
+            by_path = {f.rel: f.digest for f in files}
+            kept = (files, by_path, set(by_path.values()))
+            if self.memo is not None:
+                self.memo["credential-digests"] = kept
+        return kept[1], kept[2]
+
     def check_files(self, expected: Expected, logs: list[Log], credential_files: list[_File],
-                    digests: dict[str, str]) -> None:
-        """log_stage.check_files over ``digests`` (path -> SHA-256 of every signed file),
-        and the digests of the credential files a log entry gives these exact bytes
+                    others: dict[str, str]) -> None:
+        """log_stage.check_files over every signed file's SHA-256 (the credential files',
+        and ``others``: path -> SHA-256 of the status lists and people files), and the
+        digests of the credential files a log entry gives these exact bytes
         (``vouched``), when every log verified.
 
         A dev server's rebuild checks only the paths whose file or logged hash changed
@@ -316,14 +342,19 @@ class CredentialStage:
         memo = self.memo
         last = memo.pop("checked", None) if memo is not None else None
         withdrawn = [log_facts(log).withdrawn for log in logs]
+        credentials = self.digests(credential_files)[0]
         only = None
         if (last is not None and not expected.parallel and not last.expected.parallel
                 and last.withdrawn == withdrawn):
-            only = _changed_keys(last.digests, digests) | _changed_keys(
-                last.expected.files, expected.files)
+            since = expected.since
+            logged = (since[1] if since is not None and since[0] is last.expected.files
+                      else _changed_keys(last.expected.files, expected.files))
+            only = (_changed_keys(last.credentials, credentials)
+                    | _changed_keys(last.others, others) | logged)
         before = len(self.problems.errors)
-        check_files(self.root, expected, digests, self.keys, self.problems, withdrawn=logs,
-                    only=only)
+        check_files(self.root, expected, ChainMap(others, credentials) if only is not None
+                    else {**credentials, **others}, self.keys, self.problems,
+                    withdrawn=logs, only=only)
         if len(self.problems.errors) != before:
             return
         prefix = CREDENTIALS_DIR.as_posix() + "/"
@@ -334,8 +365,8 @@ class CredentialStage:
             self.vouched = {f.digest for f in credential_files
                             if _logged(expected, f.rel, f.digest)}
         if memo is not None:
-            memo["checked"] = _Checked(digests, expected, withdrawn, credential_files,
-                                       self.vouched)
+            memo["checked"] = _Checked(credentials, others, expected, withdrawn,
+                                       credential_files, self.vouched)
 
     def state_all(self, files: list[_File], results: dict[str, tuple]) -> list[Award]:
         """Each file's problems, the status list entry it claims, and its award with its
@@ -379,12 +410,15 @@ class CredentialStage:
         changed = (_changed_keys(last.revocations, self.revocations)
                    | _changed_keys(last.renewals, self.renewals)
                    | _changed_keys(last.renewed_from, self.renewed_from))
-        awards = list(last.awards)
+        awards = Restated(last.awards, last.awards, [])
+        positions = []
         for cid in changed:
             i = last.position.get(cid)
             if i is not None:
                 award, _, _, dates = results[awards[i].source]
                 awards[i] = self.restate(award, dates)
+                positions.append(i)
+        awards.positions = sorted(set(positions))
         self.owners = last.owners
         self.memo["stated"] = replace(last, awards=awards, revocations=self.revocations,
                                       renewals=self.renewals, renewed_from=self.renewed_from,
@@ -671,10 +705,12 @@ class _Stated:
 @dataclass(frozen=True)
 class _Checked:
     """What the last run's file check was given, when it found no problem in the logs or
-    the files: path -> SHA-256 of every signed file, the logged hashes, the withdrawals,
-    the credential files; and the digests it found vouched for."""
+    the files: path -> SHA-256 of the credential files and of the other signed files, the
+    logged hashes, the withdrawals, the credential files; and the digests it found vouched
+    for."""
 
-    digests: dict[str, str]
+    credentials: dict[str, str]
+    others: dict[str, str]
     expected: Expected
     withdrawn: list[dict[str, Any]]
     files: list[_File]
@@ -839,12 +875,12 @@ def _revocations(root: Path, problems: Problems) -> dict[str, Any]:
         return {}
 
 
-def _check_revocations_match(root: Path, cfg: SiteConfig, awards: list[Award],
+def _check_revocations_match(root: Path, cfg: SiteConfig, by_id: dict[str, Award],
                              lists: dict[str, set[int]], revocations: dict[str, Any],
                              owners: dict[tuple[str, int], str],
                              withdrawn: dict[tuple[str, int], str], problems: Problems) -> None:
-    """revocations.toml is the source of truth; the signed lists must say exactly the same."""
-    by_id = {a.id: a for a in awards}
+    """revocations.toml is the source of truth; the signed lists must say exactly the same.
+    ``by_id``: every award by credential id."""
     for rid in revocations:
         award = by_id.get(rid)
         if award is None and rid in withdrawn.values():

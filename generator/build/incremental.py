@@ -5,9 +5,9 @@ process): the one pipeline with caches, then only the files whose bytes changed 
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ class IncrementalResult:
     rendered: int
     seconds: float
     warnings: tuple[Problem, ...] = ()
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: Mapping[str, bytes] = field(default_factory=dict)
 
 
 class IncrementalBuilder:
@@ -39,7 +39,7 @@ class IncrementalBuilder:
         self.root = root.resolve()
         self.out_dir = out_dir
         self.pipeline = Pipeline(self.root, strict=strict, caches=Caches())
-        self.on_disk: dict[str, bytes] = {}  # path -> sha256 of what was written
+        self.on_disk: dict[str, bytes] = {}  # path -> the bytes written there
         self.first = True
         # paths changed since the last good build (None: unknown, look at everything)
         self.missed: set[Path] | None = None
@@ -73,34 +73,55 @@ class IncrementalBuilder:
             if enabled:
                 gc.enable()
 
-    def _write(self, out: Path, files: dict[str, bytes], fresh: dict[str, bytes],
+    def _write(self, out: Path, files: Mapping[str, bytes], fresh: dict[str, bytes],
                removed: tuple[str, ...]) -> tuple[list[str], list[str]]:
-        """Only re-rendered files can differ from what is on disk: hash just those.
-        ``removed``: the files of the last build this one no longer makes. A write that
-        fails leaves the next build to write the whole site again."""
+        """Only re-rendered files can differ from what is on disk: compare just those with
+        the bytes last written (kept by reference: the page cache holds them anyway, and
+        comparing is cheaper than hashing a 35 MB log). A file that only grew (the signed
+        log, after an issue or a revocation) gets its new end appended, when the file on
+        disk is still the size this builder wrote. ``removed``: the files of the last
+        build this one no longer makes. A write that fails leaves the next build to write
+        the whole site again."""
         if self.first or not out.is_dir():
             self.first = True
             write_site(out, files)
             self.first = False
-            self.on_disk = {p: hashlib.sha256(d).digest() for p, d in files.items()}
+            self.on_disk = dict(files.items())
             return sorted(files), []
-        written = []
-        digests = {}
-        for p, d in fresh.items():
-            digest = digests[p] = hashlib.sha256(d).digest()
-            if self.on_disk.get(p) != digest:
-                written.append(p)
+        written = [p for p, d in fresh.items() if self.on_disk.get(p) != d]
         written.sort()
         self.first = True  # until every file below is in place
         for p in written:
             target = out / p
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.tmp")
-            tmp.write_bytes(files[p])
-            os.replace(tmp, target)
+            data = files[p]
+            if not _appended(target, self.on_disk.get(p), data):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f".{target.name}.tmp")
+                tmp.write_bytes(data)
+                os.replace(tmp, target)
+            self.on_disk[p] = data
         remove_stale(out, list(removed))
-        self.on_disk.update(digests)
         for p in removed:
             self.on_disk.pop(p, None)
         self.first = False
         return written, list(removed)
+
+
+APPEND_MIN = 1 << 20  # below this, a file is written whole: appending saves nothing
+
+
+def _appended(target: Path, old: bytes | None, new: bytes) -> bool:
+    """Write the end of ``new`` after ``old`` in ``target`` when ``new`` only grew from
+    ``old`` and ``target`` still has ``old``'s size; whether it did."""
+    if old is None or len(old) < APPEND_MIN or len(new) <= len(old) or \
+            not new.startswith(old):
+        return False
+    try:
+        with open(target, "r+b") as fh:
+            if os.fstat(fh.fileno()).st_size != len(old):
+                return False
+            fh.seek(len(old))
+            fh.write(memoryview(new)[len(old):])
+    except OSError:
+        return False
+    return True

@@ -22,7 +22,7 @@ from pathlib import Path
 from ..content.catalog import build_catalog
 from ..content.config import SiteConfig, load_config
 from ..content.load import load_sources
-from ..content.model import Award, Catalog
+from ..content.model import Award, Catalog, Restated
 from ..content.people import load_earners
 from ..core.dates import iso, now_utc
 from ..core.errors import BuildError, Problem, Problems
@@ -132,13 +132,15 @@ def load_site(root: Path, *, strict: bool = False, cache: SourceCache | None = N
     _scan(was_clean, [config.theme_dir], problems, changed)
     if cache is not None:
         cache.clean.update([root / BADGES_DIR, root / SRC_DIR, config.theme_dir])
+    if cache is not None:
+        cache.watch(changed)
     if cache is not None and changed is not None:
         cache.forget(changed)
         if any(p == config.theme_dir or p.is_relative_to(config.theme_dir)
                or config.theme_dir.is_relative_to(p) for p in changed):
             forget_theme()
     if cache is not None:
-        badge_sources, page_sources = load_sources(root, problems, cache.read)
+        badge_sources, page_sources = load_sources(root, problems, cache.read, cache.listing)
         catalog = build_catalog(config, badge_sources, page_sources, problems, cache.validate)
     else:
         badge_sources, page_sources = load_sources(root, problems)
@@ -293,9 +295,11 @@ class Pipeline:
                           self.proofs, tuple(cache.removed))
 
     def uuids(self, awards: list[Award]) -> set[str]:
-        """The uuids of ``awards``; kept while the credentials stage's result is."""
+        """The uuids of ``awards``; kept while the credentials stage's result is, or
+        restates its credentials (same files: same uuids)."""
         if self._uuids[0] is not awards:
-            self._uuids = (awards, {a.uuid for a in awards})
+            same = isinstance(awards, Restated) and awards.before is self._uuids[0]
+            self._uuids = (awards, self._uuids[1] if same else {a.uuid for a in awards})
         return self._uuids[1]
 
     def credentials(self, catalog: Catalog, problems: Problems, now: datetime,
@@ -332,7 +336,7 @@ class Pipeline:
             memo = self.caches.jobs.memo
             self.caches.jobs.memo = {k: memo[k] for k in (
                 "credentials", "award_fp", "group_fps", "log-pages", "tally", "skill-sections",
-                "awards") if k in memo}
+                "awards", "segments") if k in memo}
         self.caches.records = None
         return awards
 

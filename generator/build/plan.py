@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from markupsafe import Markup
 
 from ..content.figures import Tally, compute_figures, tally, updated
-from ..content.model import Award, Badge, Catalog, Earner
+from ..content.model import Award, Badge, Catalog, Earner, changed_positions
 from ..content.people import load_program_figures
 from ..core.errors import BuildError, Problem
 from ..core.files import read_regular
@@ -28,6 +28,7 @@ from ..trust.keys import load_key_history
 from . import cards, render
 from .diagrams import bar_chart, pathway_graph
 from .earner_pages import plan_earners
+from .layers import Layered, SegmentIndex
 from .render import (
     Lazy,
     Output,
@@ -62,10 +63,8 @@ def restated_values(values: dict[str, Any], before: Sequence[Award], after: Sequ
     object in the same place, with the same uuid, id and badge: a revocation or a renewal
     changed its state), the lookups and groupings get the new objects in place of the old
     and the counts of unrevoked credentials follow. Anything else is computed again."""
-    if len(before) != len(after):
-        return {}
-    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a is not b]
-    if len(changed) > 1000 or any(
+    changed = changed_positions(before, after)
+    if changed is None or len(changed) > 1000 or any(
             (before[i].uuid, before[i].id, before[i].badge_slug)
             != (after[i].uuid, after[i].id, after[i].badge_slug) for i in changed):
         return {}
@@ -103,18 +102,14 @@ class Job(NamedTuple):
         return hash(self.inputs)
 
 
-class Jobs(dict):
+class Jobs(Layered[Job]):
     """Every job of a build by output path. In a dev server, the jobs of each badge's
     credentials and of the /log/ pages form ``segments`` that are kept whole between builds
     while their inputs stay the same, so that the page cache takes their last bytes in one
-    step instead of comparing 300,000 jobs one by one; ``loose`` holds all other jobs."""
+    step instead of comparing 300,000 jobs one by one (layers.py); ``loose`` holds all other
+    jobs (every job, in a one-off build)."""
 
-    __slots__ = ("segments", "loose")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.segments: dict[Any, dict[str, Job]] = {}
-        self.loose: dict[str, Job] = {}
+    __slots__ = ()
 
 
 class Plan:
@@ -240,20 +235,17 @@ class Plan:
         self.put(path, Job(source, inputs, make))
 
     def _last_job(self, path: str) -> Job:
-        return (self.jobs if self.into is None else self.into)[path]
+        return (self.jobs.loose if self.into is None else self.into)[path]
 
     def put(self, path: str, job: Job) -> None:
         """Add a job (a new one, or one kept from the last build with equal inputs)."""
-        into = self.jobs if self.into is None else self.into
+        into = self.jobs.loose if self.into is None else self.into
         if path in into:
             raise BuildError([Problem(job.source, f"two sources write '{path}'",
                                       hint="rename one of them")])
         into[path] = job
-        if self.into is None:
-            if self.fingerprints:
-                self.jobs.loose[path] = job
-            if listed_in_sitemap(path):
-                self.listed.append(path)
+        if self.into is None and listed_in_sitemap(path):
+            self.listed.append(path)
 
     def segment(self, store: dict, name: Any, key: tuple, plan: Callable[[], None]) -> None:
         """The jobs ``plan`` adds, planned again only when ``key`` changed since the last
@@ -267,14 +259,22 @@ class Plan:
             finally:
                 self.into = None
             hit = store[name] = (key, jobs, [p for p in jobs if listed_in_sitemap(p)])
-        jobs = hit[1]
-        if not self.jobs.keys().isdisjoint(jobs.keys()):
-            clash = next(p for p in jobs if p in self.jobs)
-            raise BuildError([Problem(jobs[clash].source, f"two sources write '{clash}'",
-                                      hint="rename one of them")])
-        self.jobs.update(jobs)
-        self.jobs.segments[name] = jobs
+        self.jobs.segments[name] = hit[1]
         self.listed += hit[2]
+
+    def index_segments(self) -> None:
+        """Say which segment holds each path (``Jobs.owner``), from the last build's index
+        and the segments that changed; two sources writing one path is an error here."""
+        if not self.jobs.segments:
+            return
+        index = self.memo.pop("segments", None) or SegmentIndex()
+        clash = index.update(self.jobs.segments, self.jobs.loose)
+        if clash is not None:
+            path, _, job = clash
+            raise BuildError([Problem(job.source, f"two sources write '{path}'",
+                                      hint="rename one of them")])
+        self.memo["segments"] = index
+        self.jobs.owner = index.owner
 
     def page(self, path: str, template: str, source: str, inputs: tuple,
              **context: Any) -> None:
@@ -628,7 +628,7 @@ def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
               identity: dict[str, Any] | None = None, *,
               records: dict[str, bytes] | None = None, log_entries: Sequence[LogLine] = (),
               renderer: Renderer | None = None, memo: dict | None = None,
-              earners: tuple[Earner, ...] = ()) -> dict[str, Job]:
+              earners: tuple[Earner, ...] = ()) -> Jobs:
     """Every output file of the site as a job, keyed by its path below the output folder.
 
     ``identity`` holds the issuer documents ({site path: JSON}); ``awards`` the verified
@@ -644,6 +644,7 @@ def plan_site(catalog: Catalog, awards: list[Award] | tuple[Award, ...] = (),
     plan_earners(plan, earners, awards)
     plan.records(awards, identity or {}, records or {}, log_entries)
     plan.site_files()
+    plan.index_segments()
     return plan.jobs
 
 

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .model import Award, Catalog
+from .model import Award, Catalog, changed_positions
 
 SMALL = 5  # counts below this are never published
 SHADES = 5  # heat-map shades of the published counts, 1 (lightest) … SHADES
@@ -160,10 +160,8 @@ def updated(last: Tally, before: list[Award] | tuple[Award, ...],
     differ only in a few positions (the credentials a revocation or renewal restated,
     new objects in the same places) and none of those changes a first award date; None
     otherwise (count again)."""
-    if len(before) != len(after):
-        return None
-    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a is not b]
-    if len(changed) > 1000 or any(_first_of(before[i]) != _first_of(after[i])
+    changed = changed_positions(before, after)
+    if changed is None or len(changed) > 1000 or any(_first_of(before[i]) != _first_of(after[i])
                                   for i in changed):
         return None
     out = last.copy()

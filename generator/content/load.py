@@ -171,12 +171,12 @@ def markdown_files(folder: Path) -> list[Path]:
                   and not p.name.startswith((".", "_")))
 
 
-def load_sources(root: Path, problems: Problems, read=read_source
+def load_sources(root: Path, problems: Problems, read=read_source, listing=markdown_files
                  ) -> tuple[list[SourceFile], list[SourceFile]]:
     """Read every badge and page file; syntax problems are collected, never raised.
-    ``read`` may be a caching reader (the dev server's incremental builds)."""
-    badges = [s for p in markdown_files(root / BADGES_DIR) if (s := read(p, problems))]
-    pages = [s for p in markdown_files(root / PAGES_DIR) if (s := read(p, problems))]
+    ``read`` and ``listing`` may be caching ones (the dev server's incremental builds)."""
+    badges = [s for p in listing(root / BADGES_DIR) if (s := read(p, problems))]
+    pages = [s for p in listing(root / PAGES_DIR) if (s := read(p, problems))]
     if not badges and not (root / BADGES_DIR).is_dir():
         problems.error(root / BADGES_DIR, "folder not found",
                        hint="create badges/ with one Markdown file per badge")

@@ -117,14 +117,19 @@ class Facts:
     legacy: set[str] = field(default_factory=set)
     renewals: dict[str, str] = field(default_factory=dict)
     withdrawn: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # (the files of the facts these grew from, the paths the new entries name): a check
+    # of the files against an earlier read's needs to look at those paths only
+    since: tuple[dict[str, str], frozenset[str]] | None = None
 
     def grown(self, entries: list[dict[str, Any]]) -> Facts:
         """These facts with ``entries[len(self.entries):]`` folded in, as a new object:
         the facts of an earlier read stay what they were."""
         out = Facts(list(entries), dict(self.files), dict(self.records), set(self.legacy),
                     dict(self.renewals), dict(self.withdrawn))
+        touched: set[str] = set()
         for e in entries[len(self.entries):]:
             out.files.update(e.get("files") or {})
+            touched.update(e.get("files") or {})
             action = e.get("action")
             if action == "revoke":
                 record = e.get("revocation")
@@ -136,6 +141,7 @@ class Facts:
                 out.renewals[e["renews"]] = e["subject"]
             elif action == "withdraw":
                 out.withdrawn[e["subject"]] = e
+        out.since = (self.files, frozenset(touched))
         return out
 
 
@@ -150,7 +156,9 @@ def log_facts(log: Log, memo: dict | None = None) -> Facts:
     last = memo.get(("log-facts", log.name)) if memo is not None else None
     if last is None or not extends(last.entries, log.entries):
         last = Facts()
-    facts = last.grown(log.entries)
+    # the same entries: the same facts (they are never changed once made)
+    facts = last if len(last.entries) == len(log.entries) and last.entries else \
+        last.grown(log.entries)
     log.__dict__["_facts"] = facts
     if memo is not None:
         memo[("log-facts", log.name)] = facts
@@ -173,6 +181,8 @@ class Expected:
     # path -> its last step and the steps of other logs for the path that the last one's
     # writer did not have (git could keep only one side of each such file)
     parallel: dict[str, list[Step]]
+    # (earlier files, the paths whose hash may differ from them): see Facts.since
+    since: tuple[dict[str, str], frozenset[str]] | None = None
 
 
 def expected_files(logs: list[Log], memo: dict | None = None) -> Expected:
@@ -180,7 +190,8 @@ def expected_files(logs: list[Log], memo: dict | None = None) -> Expected:
     parallel branches (each entry's writer had every entry before it): its facts say it.
     The files dict may be shared with the log's facts: read it, never change it."""
     if len(logs) == 1:
-        return Expected(log_facts(logs[0], memo).files, {})
+        facts = log_facts(logs[0], memo)
+        return Expected(facts.files, {}, facts.since)
     files: dict[str, str] = {}
     writers: dict[str, dict[str, Step]] = {}  # path -> {log: its last step for the path}
     for step in history(logs):
