@@ -506,3 +506,39 @@ def test_same_length_edits_within_one_clock_tick_are_seen_when_reported(
             (site / "theme/assets/style.css", "color", "COLOR")):
         builder.build(now=NOW, changed={same_tick(path, old, new)})
         assert tree(out) == clean_tree(site, tmp_path), path.name
+
+
+def test_progression_part_is_kept_across_a_revocation_and_made_again_when_overridden(
+        tmp_path: Path) -> None:
+    """/insights/ shows its progression table through the part _progression.html, which a
+    dev server keeps while the signed program figures and the catalog stay the same: after
+    a revocation and after the part is overridden in the site's theme, the output is a
+    clean build's."""
+    from badgepress.build.pipeline import load_site
+    from badgepress.commands.issue import current_key
+    from badgepress.trust.ledger import transaction
+
+    site = tmp_path / "site"
+    key = make_site(site, badges=3, credentials=6)
+    program = json.dumps({"version": 1, "asOf": "2026-05-31T00:00:00Z", "credentials": 40,
+                          "earners": 20, "returning": 9, "progression": {
+                              "badge-0000": {"earners": 12, "to": {"badge-0001": 6}}}})
+    vm = current_key(site, load_site(site)[0].config, key)
+    with transaction(site, key, vm) as tx:
+        tx.write("site_src/insights.json", program.encode())
+        tx.record("insights", "insights", {"site_src/insights.json": program.encode()})
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    first = builder.build(now=NOW)
+    assert b'id="progression"' in first.files["insights/index.html"]
+    revoke(site, first.awards[0].uuid, "test", key, public=True, now=NOW)
+    builder.build(now=NOW, changed={site / "site_src/revocations.toml",
+                                    *(site / "site_src/log").iterdir()})
+    assert tree(out) == clean_tree(site, tmp_path)
+    (site / "theme/templates").mkdir(parents=True)
+    part = site / "theme/templates/_progression.html"
+    part.write_text((REPO / "theme/templates/_progression.html").read_text()
+                    .replace("went on to a badge", "went on to the badge"))
+    builder.build(now=NOW, changed={part, part.parent, part.parent.parent})
+    assert b"went on to the badge" in (out / "insights/index.html").read_bytes()
+    assert tree(out) == clean_tree(site, tmp_path)

@@ -40,6 +40,8 @@ _TEXT_LEFT = _MARGIN + _IMAGE_BOX + 60
 # An SVG reference to anything but its own fragments or inline data would make resvg read
 # a file from the maintainer's disk into a published image.
 _HREF = re.compile(r"""(?:xlink:)?href\s*=\s*["']\s*([^"'\s]*)""", re.I)
+# an element that draws text (text, or a font-using foreign element): needs fonts
+_SVG_TEXT = re.compile(r"<(?:[\w.-]+:)?(?:text|foreignObject)\b")
 _CSS_URL = re.compile(r"""url\(\s*["']?\s*([^"')\s]*)""", re.I)
 
 
@@ -142,8 +144,11 @@ def _badge_image(data: bytes | None, kind: str | None):
                 return None
             import resvg_py
 
+            # the system fonts are loaded (a quarter of the time) only for an image
+            # with text: without any, they change no pixel
             data = bytes(resvg_py.svg_to_bytes(svg_string=text, width=_IMAGE_BOX,
-                                               height=_IMAGE_BOX))
+                                               height=_IMAGE_BOX,
+                                               skip_system_fonts=not _SVG_TEXT.search(text)))
         img = Image.open(io.BytesIO(data))
         img = img.convert("RGBA")
     except (ValueError, OSError, UnicodeDecodeError, Image.DecompressionBombError):

@@ -54,6 +54,7 @@ LOG_PAGE_SIZE = 100
 NOINDEX_PREFIXES = ("credentials/", "log/page/", "earners/")
 BADGE_FEED_ENTRIES = 50  # the newest badges in /feeds/badges.atom
 SKILL_SECTIONS = "_skill_sections.html"  # a part of /skills/: see Plan.skill_sections
+PROGRESSION = "_progression.html"  # a part of /insights/: see Plan.progression
 
 
 def restated_values(values: dict[str, Any], before: Sequence[Award], after: Sequence[Award]
@@ -131,8 +132,7 @@ class Plan:
         self.fps: dict[str, tuple[Award, tuple]] = self.memo.setdefault("award_fp", {})
         nav = tuple((p.slug, p.title) for p in catalog.pages)
         self.common = (self.cfg, renderer.assets.prefix, nav, has_log)
-        self.badge_fp = {b.slug: hashlib.sha256(pickle.dumps(b, protocol=5)).digest()
-                         for b in catalog.badges}
+        self.badge_fp = self._badge_fps(catalog.badges)
         # what cards and mini-lists show of a badge: other pages depend on just that
         self.card = {b.slug: (b.slug, b.name, b.summary, b.level, b.type, b.skills,
                               b.image_url, b.status) for b in catalog.badges}
@@ -146,6 +146,20 @@ class Plan:
                          for slug, data in self.images.items()}
         self.earner_of: dict[str, Earner] = {}  # uuid -> the opted-in earner holding it
         self.held: dict[str, tuple[str, ...]] = {}  # earner slug -> badges held (unrevoked)
+
+    def _badge_fps(self, badges: tuple[Badge, ...]) -> dict[str, bytes]:
+        """A digest of everything each badge says; a dev server keeps each while the
+        source cache gives the very same Badge (an unchanged file)."""
+        last = self.memo.get("badge-fps", {})
+        kept = {}
+        for b in badges:
+            hit = last.get(b.slug)
+            if hit is None or hit[0] is not b:
+                hit = (b, hashlib.sha256(pickle.dumps(b, protocol=5)).digest())
+            kept[b.slug] = hit
+        if self.fingerprints:
+            self.memo["badge-fps"] = kept
+        return {slug: hit[1] for slug, hit in kept.items()}
 
     def people(self, earners: tuple[Earner, ...], awards: tuple[Award, ...] | list[Award]
                ) -> None:
@@ -194,6 +208,19 @@ class Plan:
         if kept is None or kept[0] != key:
             html = self.r.page(SKILL_SECTIONS, "skills/index.html").decode("utf-8")
             kept = self.memo["skill-sections"] = (key, Markup(html))
+        return kept[1]
+
+    def progression(self, program: Any) -> Markup:
+        """``{{ progression(program) }}`` in insights.html: the pathway progression table
+        (``_progression.html``, up to one row per prerequisite), kept by a dev server
+        while the signed program figures and the catalog's cards are the same: a
+        revocation changes the counts around it, not it."""
+        key = (self.r.template_digest(PROGRESSION), self.common, program, self.cards_fp)
+        kept = self.memo.get("progression")
+        if kept is None or kept[0] != key:
+            html = self.r.page(PROGRESSION, "insights/index.html",
+                               program=program).decode("utf-8")
+            kept = self.memo["progression"] = (key, Markup(html))
         return kept[1]
 
     def tally(self, awards: tuple[Award, ...] | list[Award]) -> Tally:
@@ -353,9 +380,9 @@ class Plan:
         program = load_program_figures(self.cfg.root)
         self.page("insights/index.html", "insights.html", "insights",
                   (self.cards_fp, figures.months, figures.badges, figures.issued,
-                   figures.revoked, program),
+                   figures.revoked, program, self.r.template_digest(PROGRESSION)),
                   figures=figures, chart=bar_chart(figures.months), program=program,
-                  program_source=INSIGHTS_PATH.as_posix())
+                  program_source=INSIGHTS_PATH.as_posix(), progression=self.progression)
         r, has_log = self.r, self.has_log
         shape = tuple((b.slug, b.name, b.level, b.requires) for b in catalog.badges)
         self.add("pathways/index.html", "pathways",

@@ -139,11 +139,13 @@ def read_log(root: Path, name: str = LEGACY_LOG, *, committed_only: bool = True,
     raw = read_regular(path) if path.is_file() else b""
     last = memo.get(("log-read", name)) if memo is not None else None
     if last is not None and raw.startswith(last[0]) and last[0].endswith(b"\n"):
-        start = last[0].count(b"\n") + 1  # the number of the first line past it
+        start = last[3] + 1  # the number of the first line past it
         numbered = last[1] + _numbered(raw[len(last[0]):], start)
         parsed = last[2]
+        breaks = last[3] + raw.count(b"\n", len(last[0]))
     else:
         numbered, parsed = _numbered(raw, 1), []
+        breaks = raw.count(b"\n") if memo is not None else 0
     keep = len(numbered)
     if committed_only:
         keep = min(head["seq"], keep) if head else 0
@@ -154,7 +156,7 @@ def read_log(root: Path, name: str = LEGACY_LOG, *, committed_only: bool = True,
         except ValueError as exc:
             raise LedgerError(f"{log_file(name)}:{n}: not a JSON log entry ({exc})") from exc
     if memo is not None:
-        memo[("log-read", name)] = (raw, numbered, entries)
+        memo[("log-read", name)] = (raw, numbered, entries, breaks)
         entries = list(entries)
     tail = numbered[keep:]
     torn = 0
