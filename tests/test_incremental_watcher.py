@@ -253,19 +253,27 @@ def test_a_theme_template_added_while_serving_overrides_the_default(tmp_path: Pa
     assert tree(out) == clean_tree(site, tmp_path)
 
 
+@pytest.mark.parametrize("where", ["site_src/site.toml", "badges/badge-0001.md",
+                                   "theme/templates/404.html"])
 def test_an_address_no_longer_public_is_found_in_the_unchanged_published_log(
-        tmp_path: Path) -> None:
-    """A signed log entry names the program's contact address, which site.toml publishes:
-    allowed. The address is taken out of site.toml: a clean build refuses the log (it would
-    publish an address no longer public); the dev server's rebuild must too, although the
-    log's output bytes did not change (check_output scans only re-rendered files)."""
+        tmp_path: Path, where: str) -> None:
+    """A signed log entry names the program's contact address, which site.toml (or a badge
+    file, or a template of the site's theme) publishes: allowed. The address is taken out
+    of that file: a clean build refuses the log (it would publish an address no longer
+    public); the dev server's rebuild must too, although the log's output bytes did not
+    change (check_output scans only re-rendered files), and although it keeps the public
+    addresses while the watcher reports no file they come from."""
     from badgepress.trust.ledger import Log, entry_hash, read_log, sign_head
 
     site = tmp_path / "site"
     key = make_site(site, badges=3, credentials=4)
-    toml = site / "site_src/site.toml"
+    toml = site / where
+    if where.startswith("theme/"):
+        toml.parent.mkdir(parents=True)
+        shutil.copy(REPO / "theme/templates/404.html", toml)
     plain = toml.read_text()
-    toml.write_text(plain + "# write to contact@synthetic.example\n")
+    toml.write_text(plain + ("# write to contact@synthetic.example\n" if where.endswith(
+        ".toml") else "\n<!-- write to contact@synthetic.example -->\n"))
     [log_path] = sorted((site / "site_src/log").glob("*.jsonl"))
     [head_path] = sorted((site / "site_src/log").glob("*.head.json"))
     log = read_log(site, log_path.stem)
@@ -280,6 +288,8 @@ def test_an_address_no_longer_public_is_found_in_the_unchanged_published_log(
     head_path.write_text(json.dumps(head, indent=2) + "\n")
     builder = IncrementalBuilder(site, tmp_path / "out")
     builder.build(now=NOW)  # the address is public: allowed
+    # a rebuild for a record only: the public addresses are kept
+    builder.build(now=NOW, changed={site / "site_src/revocations.toml"})
     toml.write_text(plain)
     with pytest.raises(BuildError, match="contact@synthetic.example"):
         build(site, tmp_path / "clean", now=NOW)

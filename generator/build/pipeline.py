@@ -10,6 +10,7 @@ The output is the same either way (tests compare the two byte for byte).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import operator
 import time
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ..content.catalog import build_catalog
 from ..content.config import SiteConfig, load_config
@@ -169,8 +171,8 @@ def published_records(root: Path, logs: list[Log] | None = None, memo: dict | No
     ``logs``: as the credentials stage of this build read and checked them (else read).
     ``memo`` (a dev server's): a log whose entries are the last run's plus new ones at its
     end has only those encoded again."""
-    files = {f"status/{p.name}": read_regular(p)
-             for p in sorted((root / STATUS_DIR).glob("*.json"))}
+    files = Records({f"status/{p.name}": read_regular(p)
+                     for p in sorted((root / STATUS_DIR).glob("*.json"))})
     logs = [log for log in (read_logs(root) if logs is None else logs)
             if log.head is not None]
     listed = []
@@ -178,6 +180,8 @@ def published_records(root: Path, logs: list[Log] | None = None, memo: dict | No
     for log in logs:
         published[log.name] = _published_log(log, memo)
         files[f"log/{log.path.name}"] = published[log.name][1]
+        if published[log.name][3] is not None:
+            files.digests[f"log/{log.path.name}"] = published[log.name][3]
         files[f"log/{log.head_path.name}"] = read_regular(root / log.head_path)
         listed.append({"name": log.name, "log": log.path.name, "head": log.head_path.name,
                        "entries": len(log.entries)})
@@ -193,26 +197,42 @@ def published_records(root: Path, logs: list[Log] | None = None, memo: dict | No
     return files, entries
 
 
-def _published_log(log: Log, memo: dict | None) -> tuple[list, bytes, list[LogLine]]:
+class Records(dict):
+    """{site path: bytes} of the signed records as published; ``digests`` holds the
+    SHA-256 of those a dev server hashed as they grew (plan.Plan.records takes it instead
+    of hashing a 35 MB log again)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.digests: dict[str, bytes] = {}
+
+
+def _published_log(log: Log, memo: dict | None
+                   ) -> tuple[list, bytes, list[LogLine], bytes | None]:
     """(its entries, the log as published: each entry as canonical JSON on a line, each
-    entry as a LogLine), from the last run's for the entries it had (the very same
-    objects: trust.ledger.read_log keeps them) and encoded for the new ones."""
+    entry as a LogLine, the SHA-256 of the log as published or None), from the last run's
+    for the entries it had (the very same objects: trust.ledger.read_log keeps them) and
+    encoded for the new ones; a dev server's hash goes on from the last run's too."""
     kept = memo.get(("published-log", log.name)) if memo is not None else None
     entries = log.entries
     if kept is not None and len(kept[0]) <= len(entries) and all(
             map(operator.is_, kept[0], entries)):
-        done, text, lines = kept
+        done, text, lines, hasher = kept
+        hasher = hasher.copy()
     else:
-        done, text, lines = [], b"", []
+        done, text, lines, hasher = [], b"", [], hashlib.sha256()
     new = entries[len(done):]
     own = log.lines[len(done):] if len(log.lines) == len(entries) else [None] * len(new)
     encoded = [json.dumps(e, ensure_ascii=False, sort_keys=True) for e in new]
-    text += "".join(line + "\n" for line in encoded).encode()
+    added = "".join(line + "\n" for line in encoded).encode()
+    text += added
     lines = lines + [LogLine(log.name, str(e.get("subject")), line or line_of_entry)
                      for e, line, line_of_entry in zip(new, own, encoded, strict=True)]
-    if memo is not None:
-        memo[("published-log", log.name)] = (list(entries), text, lines)
-    return entries, text, lines
+    if memo is None:
+        return entries, text, lines, None
+    hasher.update(added)
+    memo[("published-log", log.name)] = (list(entries), text, lines, hasher)
+    return entries, text, lines, hasher.digest()
 
 
 class _Sources:
@@ -280,7 +300,8 @@ class Pipeline:
             cache = self.caches.jobs or JobCache(remember=False)
             files, fresh = cache.render(jobs, tick)
         try:
-            check_output(self.root, fresh, catalog, _Sources(jobs), self.caches.scans, files)
+            check_output(self.root, fresh, catalog, _Sources(jobs), self.caches.scans, files,
+                         changed)
             found = []
         except BuildError as exc:
             found = exc.problems

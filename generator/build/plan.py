@@ -471,8 +471,9 @@ class Plan:
         """The issuer's documents, the signed status lists and log as signed, /log/."""
         for path, doc in identity.items():
             self.data(path, KEYS_PATH.as_posix(), json_bytes(doc))
+        digests = getattr(records, "digests", {})  # pipeline.Records: hashed as it grew
         for path, value in records.items():
-            self.data(path, (SRC_DIR / path).as_posix(), value)
+            self.data(path, (SRC_DIR / path).as_posix(), value, digests.get(path))
         if self.has_log:
             self.log_pages(awards, records, log_entries)
 

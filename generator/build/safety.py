@@ -133,8 +133,9 @@ class SecretScanner:
     """The check of one output file, prepared once per build (the public addresses, the
     key's spellings, the environment's secrets) so that worker processes can run it."""
 
-    def __init__(self, root: Path, catalog) -> None:
-        self.allowed = public_emails(root, Theme.for_site(catalog.config.theme_dir))
+    def __init__(self, root: Path, catalog, allowed: set[str] | None = None) -> None:
+        self.allowed = allowed if allowed is not None else public_emails(
+            root, Theme.for_site(catalog.config.theme_dir))
         self.forms, self.env = key_forms(), environment_secrets()
 
     def scan(self, path: str, data: bytes, source: str | None = None) -> list[Problem]:
@@ -163,6 +164,7 @@ class ScanMemo:
     def __init__(self) -> None:
         self.context: tuple | None = None  # what the last scan that passed looked for
         self.clean: dict[str, bytes] = {}
+        self.allowed: set[str] | None = None  # the public addresses the last scan found
 
     @staticmethod
     def context_of(scanner: SecretScanner) -> tuple:
@@ -181,7 +183,8 @@ class ScanMemo:
 
 def check_output(root: Path, files: dict[str, bytes], catalog,
                  sources: Any = None, memo: ScanMemo | None = None,
-                 everything: dict[str, bytes] | None = None) -> None:
+                 everything: dict[str, bytes] | None = None,
+                 changed: set[Path] | None = None) -> None:
     """Raise BuildError when a file to be published carries a secret; ``sources`` (output
     path -> what it is made from, anything with ``get``) lets each problem name the file
     to fix.
@@ -189,8 +192,14 @@ def check_output(root: Path, files: dict[str, bytes], catalog,
     A dev server passes the files it rendered again (``files``), all of them
     (``everything``) and its ``memo``: when what the scan looks for changed since the last
     scan that passed (an address no longer public in site.toml, another key or secret),
-    every file is scanned, not only the new ones, until such a scan passes."""
-    scanner = SecretScanner(root, catalog)
+    every file is scanned, not only the new ones, until such a scan passes. The public
+    addresses are searched for again only when the file watcher's report (``changed``)
+    names a file they come from (site.toml, a badge or page file, the site's theme)."""
+    reuse = memo is not None and memo.allowed is not None and changed is not None and \
+        not _names_a_source(root, catalog.config.theme_dir, changed)
+    scanner = SecretScanner(root, catalog, memo.allowed if reuse else None)  # type: ignore[union-attr]
+    if memo is not None:
+        memo.allowed = scanner.allowed
     context = ScanMemo.context_of(scanner)
     margin = 0
     if memo is not None:
@@ -213,6 +222,12 @@ def check_output(root: Path, files: dict[str, bytes], catalog,
         raise BuildError(problems)
     if memo is not None:
         memo.context = context
+
+
+def _names_a_source(root: Path, theme_dir: Path, changed: set[Path]) -> bool:
+    """Whether a changed path is, holds or lies in a file public_emails reads."""
+    sources = (root / CONFIG_PATH, root / BADGES_DIR, root / PAGES_DIR, theme_dir)
+    return any(p == s or s in p.parents or p in s.parents for p in changed for s in sources)
 
 
 def _email_problems(path: str, data: bytes, allowed: set[str]) -> list[Problem]:
