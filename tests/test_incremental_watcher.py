@@ -326,6 +326,28 @@ def test_a_badge_image_added_while_serving_is_shown(tmp_path: Path) -> None:
     assert tree(out) == clean_tree(site, tmp_path)
 
 
+def test_a_badge_image_replaced_while_serving_is_shown_everywhere(tmp_path: Path) -> None:
+    """A badge's SVG is replaced (same size, same mtime): its page, its social card and
+    its credentials' baked images show the new one, as a clean build does (the plan keeps
+    images and cards per Badge object, which the report of the file makes anew)."""
+    import os
+
+    site = tmp_path / "site"
+    make_site(site, badges=3, credentials=6)
+    svg = site / "badges/badge-0001.svg"
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    builder.build(now=NOW)
+    before = svg.stat()
+    text = svg.read_text()
+    swapped = text.replace('fill="#', 'fill="#0', 1)[:len(text)]
+    assert swapped != text and len(swapped.encode()) == len(text.encode())
+    svg.write_text(swapped)
+    os.utime(svg, ns=(before.st_atime_ns, before.st_mtime_ns))
+    builder.build(now=NOW, changed={svg})
+    assert tree(out) == clean_tree(site, tmp_path)
+
+
 def test_figures_macro_override_rerenders_insights_and_skills(tmp_path: Path) -> None:
     """_figures.html (imported by insights.html and skills.html) is overridden while
     serving: the pages that import it show the override, as a clean build does."""

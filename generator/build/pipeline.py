@@ -357,7 +357,8 @@ class Pipeline:
             memo = self.caches.jobs.memo
             self.caches.jobs.memo = {k: memo[k] for k in (
                 "credentials", "award_fp", "group_fps", "log-pages", "tally", "skill-sections",
-                "awards", "segments", "badge-fps", "progression") if k in memo}
+                "awards", "segments", "badge-fps", "progression", "images",
+                "badge-parts") if k in memo}
         self.caches.records = None
         return awards
 

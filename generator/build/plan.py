@@ -140,10 +140,7 @@ class Plan:
         # the cards of the badges each one leads to ("What's next"), once per badge
         self.leads = {b.slug: tuple(self.card[s] for s in b.leads_to) for b in catalog.badges}
         # each badge image read once: 100,000 baked copies are made from these bytes
-        self.images = {b.slug: read_regular(b.image_path)
-                       for b in catalog.badges if b.image_path}
-        self.image_fp = {slug: hashlib.sha256(data).digest()
-                         for slug, data in self.images.items()}
+        self.images, self.image_fp = self._images(catalog.badges)
         self.earner_of: dict[str, Earner] = {}  # uuid -> the opted-in earner holding it
         self.held: dict[str, tuple[str, ...]] = {}  # earner slug -> badges held (unrevoked)
 
@@ -160,6 +157,35 @@ class Plan:
         if self.fingerprints:
             self.memo["badge-fps"] = kept
         return {slug: hit[1] for slug, hit in kept.items()}
+
+    def _images(self, badges: tuple[Badge, ...]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+        """({slug: image bytes}, {slug: their SHA-256}). A dev server reads an image again
+        only for a Badge object it has not seen: its source cache makes a new one whenever
+        the badge file, the config or one of its image files changed."""
+        last = self.memo.get("images", {})
+        kept = {}
+        for b in badges:
+            if b.image_path:
+                hit = last.get(b.slug)
+                if hit is None or hit[0] is not b:
+                    data = read_regular(b.image_path)
+                    hit = (b, data, hashlib.sha256(data).digest())
+                kept[b.slug] = hit
+        if self.fingerprints:
+            self.memo["images"] = kept
+        return ({slug: hit[1] for slug, hit in kept.items()},
+                {slug: hit[2] for slug, hit in kept.items()})
+
+    def _badge_parts(self, badge: Badge) -> tuple[dict, tuple, Callable[[], bytes]]:
+        """(its Achievement, the inputs and make of its social card); a dev server keeps
+        them for the same Badge object, config and image."""
+        parts = self.memo.setdefault("badge-parts", {}) if self.fingerprints else {}
+        key = (self.cfg, self.image_fp.get(badge.slug))
+        hit = parts.get(badge.slug)
+        if hit is None or hit[0] is not badge or hit[1] != key:
+            hit = parts[badge.slug] = (badge, key, ob.achievement(badge, self.cfg), *cards.card_job(
+                badge, self.images.get(badge.slug), self.cfg.issuer.name, self.cfg.root))
+        return hit[2], hit[3], hit[4]
 
     def people(self, earners: tuple[Earner, ...], awards: tuple[Award, ...] | list[Award]
                ) -> None:
@@ -329,7 +355,7 @@ class Plan:
         self.page("index.html", "catalog.html", "catalog", (self.cards_fp,))
         for badge in self.catalog.badges:
             base = f"badges/{badge.slug}/"
-            achievement = ob.achievement(badge, self.cfg)
+            achievement, card_inputs, card_make = self._badge_parts(badge)
             earned = earned_counts[badge.slug]
             opted: dict[str, tuple[Earner, Award]] = {}  # one line per earner, newest
             for a in sorted(opted_awards.get(badge.slug, ()),
@@ -349,8 +375,7 @@ class Plan:
             if badge.image_path:
                 self.add(base + badge.image, badge.source, (self.image_fp[badge.slug],),
                          lambda b=badge: read_regular(b.image_path))
-            self.add(base + cards.CARD_NAME, badge.source, *cards.card_job(
-                badge, self.images.get(badge.slug), self.cfg.issuer.name, self.cfg.root))
+            self.add(base + cards.CARD_NAME, badge.source, card_inputs, card_make)
         self.page("verify/index.html", "verify.html", "verify", ())
         for p in self.catalog.pages:
             self.page(p.url + "index.html", "page.html", p.source, (p,), page=p)
