@@ -440,17 +440,20 @@ class Plan:
             out = {}
             for slug, group in groups.items():
                 kept = last_fps.get(slug)
+                if kept is not None and kept[3] is group:  # the very list: never changed
+                    out[slug] = kept
+                    continue
                 if kept is None or len(kept[0]) != len(group) or not all(
                         map(operator.is_, kept[0], group)):
                     kept = (list(group), tuple(self.award_fp(a) for a in group),
                             tuple(u for a in group for u in (a.renews, a.renewed_by) if u))
-                out[slug] = kept
+                out[slug] = (*kept[:3], group)
             last_fps.clear()
             last_fps.update(out)
             return out
         parts = {slug: (own, tuple(self.award_fp(by_uuid[u]) for u in linked
                                    if u in by_uuid))
-                 for slug, (_, own, linked) in self.per_awards(awards, "group_fps",
+                 for slug, (_, own, linked, _) in self.per_awards(awards, "group_fps",
                                                                  fps).items()}
         opted = self.opted_tokens(by_uuid)
         for slug, group in groups.items():
