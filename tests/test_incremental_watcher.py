@@ -4,6 +4,7 @@ refuses. (Found by an attacker's review of the incremental caches.)"""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from datetime import timedelta
@@ -574,3 +575,40 @@ def test_progression_part_is_kept_across_a_revocation_and_made_again_when_overri
     builder.build(now=NOW, changed={part, part.parent, part.parent.parent})
     assert b"went on to the badge" in (out / "insights/index.html").read_bytes()
     assert tree(out) == clean_tree(site, tmp_path)
+
+
+def test_one_build_renders_every_page_from_one_version_of_a_template(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Templates are checked for edits once per build, not at every page (with Jinja's
+    auto_reload that was two stat calls per page, for the {% extends %} and the macros): a
+    base.html edited while a build renders leaves that build's pages all of one version,
+    and the next build, in the same process and told of no change, shows the edit."""
+    from badgepress.build import render
+
+    site = tmp_path / "site"
+    make_site(site, badges=3, credentials=4)
+    (site / "theme/templates").mkdir(parents=True)
+    base = site / "theme/templates/base.html"
+    default = (REPO / "theme/templates/base.html").read_text()
+    assert "Skip to content" in default
+    base.write_text(default.replace("Skip to content", "Version A"))
+    real_page = render.Renderer.page
+    rendered = []
+
+    def edit_after_first_page(self, template, path, **context):
+        data = real_page(self, template, path, **context)
+        rendered.append(path)
+        if len(rendered) == 1:
+            base.write_text(default.replace("Skip to content", "Version B"))
+            later = base.stat().st_mtime + 5  # a new mtime, whatever the clock's tick
+            os.utime(base, (later, later))
+        return data
+
+    monkeypatch.setattr(render.Renderer, "page", edit_after_first_page)
+    out = build(site, tmp_path / "out", now=NOW).out_dir
+    pages = [p.read_text() for p in out.rglob("*.html")]
+    assert len(rendered) > 10 and len(pages) > 10
+    assert all("Version A" in p and "Version B" not in p for p in pages)
+    monkeypatch.setattr(render.Renderer, "page", real_page)
+    out = build(site, tmp_path / "out", now=NOW).out_dir
+    assert all("Version B" in p.read_text() for p in out.rglob("*.html"))
