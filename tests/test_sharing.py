@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
@@ -237,3 +238,106 @@ def test_a_png_badge_image_is_drawn_as_it_is():
         rgb = img.convert("RGB")
         assert rgb.getpixel((270, 315)) == (200, 30, 60)  # scaled up into the image box
         assert rgb.getpixel((60, 315)) != (200, 30, 60)
+
+
+def test_cards_drawn_ahead_are_the_cards_the_build_publishes(basic_site, monkeypatch):
+    """A one-off build draws the cards it has not drawn before in a background process
+    while it checks its credentials; the pages stage then publishes those very bytes (a
+    card drawn again here is identical) and draws none itself."""
+    monkeypatch.setattr(cards.DrawnAhead, "MIN_CARDS", 1)
+    real_start = cards.DrawnAhead.start
+    processes = []
+
+    def start_and_wait(self, catalog):
+        real_start(self, catalog)
+        processes.append(self._process)
+        if self._process is not None:  # every card drawn before the credentials stage goes on
+            self._process.join(120)
+
+    monkeypatch.setattr(cards.DrawnAhead, "start", start_and_wait)
+    cached = basic_site / ".badgepress-cache" / "cards"
+    shutil.rmtree(cached, ignore_errors=True)
+    drawn = _count_draws(monkeypatch)  # draws in this process (the build's, not the child's)
+    out = build(basic_site, now=NOW).out_dir
+    assert len(processes) == 1 and processes[0].exitcode == 0
+    assert drawn == []
+    assert len(list(cached.glob("*.png"))) == 4 and not list(cached.glob(".*"))
+    svg = (basic_site / "badges" / "member.svg").read_bytes()
+    assert (out / "badges" / "member" / "card.png").read_bytes() == cards.draw_card(
+        "Council Member", "Test Issuer", svg, "svg")
+    processes.clear()
+    build(basic_site, now=NOW)
+    assert processes == [None]  # every card in the cache: no process
+
+
+def test_drawing_ahead_stops_between_two_cards(basic_site, monkeypatch):
+    """Stopping the background process (the pages stage starts) lets the card being drawn
+    be finished and written whole, then ends it: no half-written file in the cache."""
+    from badgepress.build.pipeline import load_site
+
+    monkeypatch.setattr(cards.DrawnAhead, "MIN_CARDS", 1)
+    slow = cards.draw_card
+
+    def slow_draw(*args):
+        time.sleep(0.4)
+        return slow(*args)
+
+    monkeypatch.setattr(cards, "draw_card", slow_draw)  # the forked child draws with it
+    shutil.rmtree(basic_site / ".badgepress-cache" / "cards", ignore_errors=True)
+    catalog, _ = load_site(basic_site)
+    ahead = cards.DrawnAhead()
+    ahead.start(catalog)
+    process = ahead._process
+    time.sleep(0.6)
+    began = time.monotonic()
+    ahead.stop()
+    assert time.monotonic() - began < 2 and process.exitcode == 0
+    cached = basic_site / ".badgepress-cache" / "cards"
+    made = list(cached.glob("*.png"))
+    assert 1 <= len(made) < 4 and not list(cached.glob(".*"))
+    for path in made:
+        with Image.open(path) as img:
+            img.verify()
+
+
+def test_linkedin_url_is_what_urlencode_writes():
+    """The link is built by hand for speed (only two values can need quoting): it must be
+    byte for byte what urlencode writes of LinkedIn's documented parameters, in order."""
+    import random
+    import string
+    from types import SimpleNamespace
+    from urllib.parse import urlencode
+
+    from badgepress.build.render import linkedin_url
+
+    def reference(award, badge_name, cfg):
+        def year_month(prefix, value):
+            try:
+                when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return {}
+            return {f"{prefix}Year": when.year, f"{prefix}Month": when.month}
+
+        params = {"startTask": "CERTIFICATION_NAME", "name": badge_name,
+                  "organizationName": cfg.issuer.name, **year_month("issue", award.valid_from),
+                  "certUrl": cfg.abs_url(award.url), "certId": award.uuid}
+        if award.valid_until:
+            params |= year_month("expiration", award.valid_until)
+        return "https://www.linkedin.com/profile/add?" + urlencode(params)
+
+    rnd = random.Random(5)
+    alphabet = string.printable + "éü–✓ &=?#%+/\u2028"
+
+    def text():
+        return "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 16)))
+
+    for _ in range(3000):
+        award = SimpleNamespace(
+            valid_from=rnd.choice(["2024-01-05T10:00:00Z", "2025-12-31T23:59:59+02:00", "",
+                                   "not a date", text()]),
+            valid_until=rnd.choice([None, "", "2027-01-05T10:00:00Z", "never", text()]),
+            url=text(), uuid=text())
+        cfg = SimpleNamespace(issuer=SimpleNamespace(name=text()),
+                              abs_url=lambda u: "https://badges.test.example/" + u)
+        name = text()
+        assert linkedin_url(award, name, cfg) == reference(award, name, cfg)

@@ -14,7 +14,7 @@ import hashlib
 import json
 import operator
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +37,7 @@ from ..trust.logs import history, read_logs
 from ..trust.verify import parse_datetime
 from . import manifest
 from .caches import AwardCache, JobCache, SourceCache, site_path, touches_records
+from .cards import DrawnAhead
 from .credential_stage import DEFAULT_SAMPLING, CredentialStage, ProofReport, Sampling
 from .fanout import collector_paused
 from .links import check_links
@@ -262,16 +263,19 @@ class Pipeline:
         self._uuids: tuple[list[Award] | None, set[str]] = (None, set())
 
     def plan(self, now: datetime | None = None, *, changed: set[Path] | None = None,
-             verify_all: bool = False) -> Planned:
+             verify_all: bool = False,
+             loaded: Callable[[Catalog], None] | None = None) -> Planned:
         """Load, validate, check the credentials and plan every output file (nothing is
         rendered yet). ``changed`` (from a file watcher) names the files that changed since
-        the last run."""
+        the last run; ``loaded`` is called with the catalog once it is loaded."""
         now = now or now_utc()
         self.proofs = None
         self.logs = None
         with self.report.stage("load"):
             catalog, problems = load_site(self.root, strict=self.strict,
                                           cache=self.caches.sources, changed=changed)
+        if loaded is not None and catalog is not None:
+            loaded(catalog)
         records_changed = changed is None or touches_records(self.root, changed)
         files_unchanged = changed is not None and not touches_records(
             self.root, changed, (CREDENTIALS_DIR.as_posix() + "/",))
@@ -421,8 +425,12 @@ def build(root: Path, out_dir: Path | None = None, *, strict: bool = False,
             Problem("", w, warning=True) for w in last.warnings),
             time.perf_counter() - start, target, (), None, unchanged=True)
     pipeline = Pipeline(root, strict=strict, reporter=reporter, sampling=sampling)
-    with collector_paused():  # not while pages render: a Jinja render leaves cycles
-        planned = pipeline.plan(now, verify_all=verify_all)
+    ahead = DrawnAhead()
+    try:
+        with collector_paused():  # not while pages render: a Jinja render leaves cycles
+            planned = pipeline.plan(now, verify_all=verify_all, loaded=ahead.start)
+    finally:
+        ahead.stop()
     scanner = SecretScanner(pipeline.root, planned.catalog)
     with reporter.stage("pages") as tick:
         written = write_jobs(target, planned.jobs, scanner, links=strict, strict=strict,
