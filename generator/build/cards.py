@@ -130,11 +130,15 @@ class DrawnAhead:
             return
         import multiprocessing
 
-        ctx = multiprocessing.get_context("fork")
-        self._stop = ctx.Event()
-        self._process = ctx.Process(target=_draw_all, args=(todo, cfg.issuer.name, self._stop),
-                                    daemon=True)
-        self._process.start()
+        try:
+            ctx = multiprocessing.get_context("fork")
+            self._stop = ctx.Event()
+            process = ctx.Process(target=_draw_all, args=(todo, cfg.issuer.name, self._stop),
+                                  daemon=True)
+            process.start()
+        except (OSError, ValueError):  # no fork here, or no process left: the jobs draw
+            return
+        self._process = process
 
     def stop(self) -> None:
         """Let the card being drawn be finished (a card is written whole or not at all),
@@ -154,10 +158,13 @@ def _draw_all(todo: list[tuple[Path, str, bytes | None, str | None]], issuer: st
         os.nice(10)
     except OSError:
         pass
-    for path, name, image, kind in todo:
-        if stop.is_set():
-            return
-        cached_card(path, partial(draw_card, name, issuer, image, kind))
+    try:
+        for path, name, image, kind in todo:
+            if stop.is_set():
+                return
+            cached_card(path, partial(draw_card, name, issuer, image, kind))
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the build reports it
+        return
 
 
 def draw_card(name: str, issuer: str, image: bytes | None, kind: str | None) -> bytes:
