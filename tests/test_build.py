@@ -264,3 +264,30 @@ def test_a_once_key_that_cannot_be_kept_is_a_template_error(basic_site: Path) ->
     with pytest.raises(BuildError) as err:
         renderer.page("bad.html", "index.html")
     assert "once(): a key is made of strings" in str(err.value.problems[0].message)
+
+
+def test_a_staged_file_is_written_whole_when_the_system_takes_it_in_parts(tmp_path, monkeypatch):
+    """The build writes its files with os.write, which may take fewer bytes than given:
+    what is left is written until the file holds every byte."""
+    import os
+
+    from badgepress.build import stream
+
+    real_write = os.write
+    calls = []
+
+    def short_write(fd, data):
+        calls.append(len(data))
+        return real_write(fd, bytes(data[:1000]))
+
+    monkeypatch.setattr(stream.os, "write", short_write)
+    data = os.urandom(50_000)
+    target = tmp_path / "a" / "index.html"
+    stream._make_folder(str(tmp_path / "a"))
+    stream._make_folder(str(tmp_path / "a"))  # made already (by another worker): fine
+    size, mtime_ns = stream._write_new(str(target), data)
+    assert target.read_bytes() == data and len(calls) == 50
+    st = target.stat()
+    assert (size, mtime_ns) == (st.st_size, st.st_mtime_ns) == (50_000, st.st_mtime_ns)
+    stream._make_folder(str(tmp_path / "b" / "c" / "d"))  # parents made as needed
+    assert (tmp_path / "b" / "c" / "d").is_dir()

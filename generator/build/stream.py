@@ -64,6 +64,7 @@ class _Work:
 def _do_range(work: _Work, start: int, end: int) -> ChunkResult:
     result = ChunkResult()
     made: set[str] = set()
+    staging = str(work.staging)
     for path, job in work.items[start:end]:
         try:
             data = job.make()
@@ -81,16 +82,39 @@ def _do_range(work: _Work, start: int, end: int) -> ChunkResult:
             continue
         folder = posixpath.dirname(path)
         if folder not in made:
-            os.makedirs(work.staging / folder, exist_ok=True)
+            _make_folder(f"{staging}/{folder}")
             made.add(folder)
-        with open(work.staging / path, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            st = os.fstat(fh.fileno())
-        result.entries[path] = (digest, st.st_size, st.st_mtime_ns)
+        size, mtime_ns = _write_new(f"{staging}/{path}", data)
+        result.entries[path] = (digest, size, mtime_ns)
         result.staged.append(path)
         result.written += 1
     return result
+
+
+def _make_folder(folder: str) -> None:
+    """A folder of the staging tree, whose parent is most often made already (the
+    credentials/ of 100,000 credential folders): one mkdir, not os.makedirs' walk."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:  # another worker's page of the same folder
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+
+
+def _write_new(path: str, data: bytes) -> tuple[int, int]:
+    """Write a new file of the staging tree with four system calls (open, write, fstat,
+    close; a buffered file object adds three more, 305,000 times at 100,000 credentials);
+    its (size, mtime_ns)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
+    return st.st_size, st.st_mtime_ns
 
 
 def _same(path: Path, entry: tuple[str, int, int]) -> bool:
