@@ -12,6 +12,7 @@ ordinary plan jobs, so a one-off build draws them in its worker processes with t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -80,8 +81,13 @@ def card_job(badge: Badge, image: bytes | None, issuer: str, root: Path
     """(inputs, make) of the plan job that writes ``badges/<slug>/card.png``."""
     key = card_key(badge, image, issuer)
     kind = image_kind(badge)
-    return (key,), lambda: cached_card(root / CARDS_DIR / f"{key}.png",
+    return (key,), lambda: cached_card(card_path(root, key),
                                        lambda: draw_card(badge.name, issuer, image, kind))
+
+
+def card_path(root: Path, key: str) -> Path:
+    """Where the card of digest ``key`` is kept in the site's card cache."""
+    return root / CARDS_DIR / f"{key}.png"
 
 
 def cached_card(path: Path, draw: Callable[[], bytes]) -> bytes:
@@ -123,7 +129,7 @@ class DrawnAhead:
                 image = read_regular(badge.image_path) if badge.image_path else None
             except OSError:  # the plan reports it
                 continue
-            path = cfg.root / CARDS_DIR / f"{card_key(badge, image, cfg.issuer.name)}.png"
+            path = card_path(cfg.root, card_key(badge, image, cfg.issuer.name))
             if not path.exists():
                 todo.append((path, badge.name, image, image_kind(badge)))
         if len(todo) < self.MIN_CARDS:
@@ -154,10 +160,8 @@ class DrawnAhead:
 
 def _draw_all(todo: list[tuple[Path, str, bytes | None, str | None]], issuer: str,
               stop) -> None:
-    try:
+    with contextlib.suppress(OSError):  # not allowed to lower it: draws at the same priority
         os.nice(10)
-    except OSError:
-        pass
     try:
         for path, name, image, kind in todo:
             if stop.is_set():

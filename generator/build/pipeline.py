@@ -274,7 +274,7 @@ class Pipeline:
         with self.report.stage("load"):
             catalog, problems = load_site(self.root, strict=self.strict,
                                           cache=self.caches.sources, changed=changed)
-        if loaded is not None and catalog is not None:
+        if loaded is not None:
             loaded(catalog)
         records_changed = changed is None or touches_records(self.root, changed)
         files_unchanged = changed is not None and not touches_records(

@@ -205,14 +205,14 @@ class _OncePerBuildLoader(jinja2.FileSystemLoader):
     def get_source(self, environment: jinja2.Environment, template: str
                    ) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
-        checked_in = [self.build]  # just read: up to date for the build that read it
+        checked_in = _OncePerBuildLoader.build  # just read: current for the build reading it
 
         def still_current() -> bool:
-            if checked_in[0] == _OncePerBuildLoader.build:
-                return True
-            if not uptodate():
-                return False
-            checked_in[0] = _OncePerBuildLoader.build
+            nonlocal checked_in
+            if checked_in != _OncePerBuildLoader.build:
+                if not uptodate():
+                    return False
+                checked_in = _OncePerBuildLoader.build
             return True
 
         return source, filename, still_current

@@ -14,6 +14,7 @@ until the new one is whole.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import posixpath
@@ -95,10 +96,9 @@ def _make_folder(folder: str) -> None:
     """A folder of the staging tree, whose parent is most often made already (the
     credentials/ of 100,000 credential folders): one mkdir, not os.makedirs' walk."""
     try:
-        os.mkdir(folder)
-    except FileExistsError:  # another worker's page of the same folder
-        pass
-    except FileNotFoundError:
+        with contextlib.suppress(FileExistsError):  # made by another worker's page
+            os.mkdir(folder)
+    except FileNotFoundError:  # its parent is not made yet
         os.makedirs(folder, exist_ok=True)
 
 
