@@ -96,11 +96,36 @@ def test_a_second_call_reuses_the_processed_contexts_and_agrees() -> None:
     assert outcome(cached, doc) == first == outcome(reference, doc)
 
 
+def test_contexts_derived_for_one_document_serve_the_next(monkeypatch) -> None:
+    """The scoped contexts of the Open Badges types are processed once per process, not once
+    per document (pyld keys its own cache by a fresh uuid per clone, so it misses)."""
+    calls = []
+    real = jsonld.JsonLdProcessor._process_context
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(jsonld.JsonLdProcessor, "_process_context", counting)
+    other = copy.deepcopy(BASES[0])
+    other["id"] = "urn:uuid:5b0f5f4e-0000-4000-8000-000000000001"
+    expected = outcome(reference, other)
+    cached(BASES[0])
+    calls.clear()
+    assert outcome(cached, other) == expected
+    warm = len(calls)
+    ld._Processor._kept.clear()
+    calls.clear()
+    cached(other)
+    assert warm < len(calls) / 2, (warm, len(calls))
+
+
 TERMS = ["name", "description", "narrative", "id", "type", "@type", "@id", "@language",
          "@list", "@value", "image", "evidence", "achievement", "criteria", "alignment",
          "resultDescription", "undefinedTerm", "ex:thing", "https://example.org/p", "tag"]
 IRIS = st.sampled_from(["https://example.org/x", "urn:uuid:1234", "relative/path", "_:b0",
                         "did:example:1", "Achievement", "Evidence", "xsd:string",
+                        "Profile", "AchievementSubject", "OpenBadgeCredential", "Result",
                         "http://www.w3.org/2001/XMLSchema#integer", "a:b", "#frag"])
 LEAVES = st.one_of(st.text(max_size=8), IRIS, st.integers(-5, 5), st.booleans(), st.none(),
                    st.floats(allow_nan=False, allow_infinity=False, width=32))

@@ -194,6 +194,46 @@ class _PinnedContextResolver(ContextResolver):
         return resolved
 
 
+class _Processor(jsonld.JsonLdProcessor):
+    """pyld's processor, with the contexts it derives kept for the whole process.
+
+    Why: expanding a node of a type whose pinned definition has a scoped context (every
+    type of the Open Badges context does, and they do not propagate) makes pyld clone the
+    active context, give the clone a fresh ``uuid1`` and process the scoped context again
+    against it: its processed-context cache is keyed by that uuid, so it never hits from one
+    document to the next. That was half the time of canonicalizing a credential. A derived
+    context depends only on the (frozen, never mutated) active context, the local context
+    and the options here, so it is kept under those, by identity: the keys hold the objects,
+    so an id is never reused. Mutable inputs (pyld's partly built contexts while it checks
+    scoped contexts, or a fresh list of context URLs) are not kept; errors are not kept.
+    The same processing runs the first time, so outputs are identical."""
+
+    MAX_KEPT = 4096
+    _kept: dict[tuple, tuple[Any, Any, Any]] = {}
+
+    def _process_context(self, active_ctx, local_ctx, options,  # type: ignore[no-untyped-def]
+                         override_protected=False, propagate=True, validate_scoped=True,
+                         cycles=None):
+        if type(active_ctx) is dict or cycles or not isinstance(local_ctx, (str, dict)):
+            return super()._process_context(active_ctx, local_ctx, options,
+                                            override_protected, propagate, validate_scoped,
+                                            cycles)
+        key = (id(active_ctx), local_ctx if isinstance(local_ctx, str) else id(local_ctx),
+               override_protected, propagate, validate_scoped, options.get("base"),
+               options.get("processingMode"))
+        hit = self._kept.get(key)
+        if hit is not None and hit[0] is active_ctx and hit[1] is local_ctx:
+            return hit[2]
+        derived = super()._process_context(active_ctx, local_ctx, options,
+                                           override_protected, propagate, validate_scoped,
+                                           cycles)
+        if type(derived) is not dict:  # frozen; a bare clone stays the caller's to change
+            if len(self._kept) >= self.MAX_KEPT:
+                self._kept.clear()
+            self._kept[key] = (active_ctx, local_ctx, derived)
+        return derived
+
+
 _RESOLVER: _PinnedContextResolver | None = None
 
 
@@ -209,7 +249,7 @@ def expand_safe(doc: dict[str, Any]) -> list[Any]:
     """Expand with pinned contexts, refusing anything that would be dropped."""
     check_contexts(doc)
     check_iris(doc)
-    processor = jsonld.JsonLdProcessor(on_property_dropped=_raise_dropped)
+    processor = _Processor(on_property_dropped=_raise_dropped)
     try:
         expanded = processor.expand(copy.deepcopy(doc), {"documentLoader": document_loader,
                                                          "contextResolver": _resolver(),
@@ -282,7 +322,7 @@ def _dataset(expanded: list[Any]) -> dict[str, Any]:
     input unchanged, so the dataset is built from the first expansion directly, with the
     same steps ``to_rdf`` runs after expanding. Anything else (lists, graphs, languages,
     relative datatypes, ...) goes through ``to_rdf`` as before: byte for byte the same."""
-    processor = jsonld.JsonLdProcessor()
+    processor = _Processor()
     options = {**_RDF_OPTIONS, "documentLoader": document_loader,
                "contextResolver": _resolver()}
     if not (isinstance(expanded, list) and all(_plain(node) for node in expanded)):
