@@ -112,7 +112,7 @@ def build(site: Path, out: Path | None, strict: bool, verify_all: bool, sample: 
     result = run_build(site, out, strict=strict, verify_all=verify_all,
                        reporter=CliReporter(verbose), sampling=sampling, incremental=True)
     _print_problems(result.warnings)
-    pages = sum(1 for p in result.files if p.endswith(".html"))
+    pages = result.files.pages
     if result.unchanged:
         click.echo(f"nothing changed since the last build: {_show(result.out_dir, site)} "
                    f"({pages} pages, {len(result.files)} files) is up to date "

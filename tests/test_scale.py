@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import posixpath
 import random
+import re
 import shutil
 import sys
 from datetime import UTC, datetime
@@ -195,6 +196,50 @@ def test_state_horizon_forces_a_rebuild(issued) -> None:
     later = build(site, now=datetime(2027, 4, 1, tzinfo=UTC), incremental=True)
     assert not later.unchanged
     assert [a.state for a in later.awards if a.badge_slug == "member"] == ["expired"]
+
+
+def _counts(output: str) -> tuple[int, int]:
+    """(pages, files) as the build line reports them."""
+    m = re.search(r"(\d+) pages, (\d+) files", output)
+    assert m, output
+    return int(m[1]), int(m[2])
+
+
+def test_a_no_change_build_reads_only_the_small_manifest(issued) -> None:
+    """The 300,000-entry file list is read only by a build that writes: a no-change build
+    reports the right counts without it, and a list that is missing or not the one
+    build.json names costs a full build (every file written) instead of trusting it."""
+    site, _, _ = issued
+    first = cli(site, "build").output
+    pages, files = _counts(first)
+    listed = site / ".badgepress-cache/build-files.json"
+    assert listed.is_file() and len((site / ".badgepress-cache/build.json").read_bytes()) < 2000
+    saved = listed.read_bytes()
+    listed.unlink()
+    again = cli(site, "build").output
+    assert "nothing changed" in again and _counts(again) == (pages, files)
+    badge = site / "badges/analyst.md"
+
+    def edit(n: int) -> None:
+        badge.write_text(badge.read_text() + f"\nAlso: write-up number {n}.\n")
+
+    # a change with the list gone: everything written again
+    edit(1)
+    res = cli(site, "build").output
+    assert f"({files} written, 0 removed)" in res, res
+    # a list that is not the one build.json names (here: one entry fewer) is not trusted
+    edit(2)
+    data = json.loads(listed.read_bytes())
+    data["files"].pop(next(iter(data["files"])))
+    listed.write_text(json.dumps(data))
+    res = cli(site, "build").output
+    assert f"({files} written, 0 removed)" in res, res
+    # the list as the last build wrote it: only what changed is written
+    edit(3)
+    res = cli(site, "build").output
+    written = int(res.split("(")[-1].split(" written")[0])
+    assert 0 < written < files, res
+    assert saved != listed.read_bytes()  # rewritten by each build
 
 
 def test_worker_build_refuses_secrets_and_writes_nothing(issued, monkeypatch) -> None:

@@ -13,6 +13,10 @@ It serves two things at 100,000 credentials:
   size and mtime) is not written again, and files no longer planned are deleted.
 
 A build that fails writes no manifest; a manifest that cannot be read is ignored.
+
+The list of written files (305,000 entries, 48 MB at 100k credentials) lives in a file of its
+own, ``build-files.json``, named by its SHA-256 in ``build.json``: a build that finds nothing
+changed reads only the small ``build.json``; parsing the list was a third of its time.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from ..core.paths import BADGES_DIR, CACHE_DIR, SRC_DIR
 from .safety import environment_secrets, key_forms
 
 MANIFEST = CACHE_DIR / "build.json"
-FORMAT = 1
+FILES = CACHE_DIR / "build-files.json"
+FORMAT = 2
 
 # (size, mtime_ns) of a file, and its SHA-256 as the last build wrote it
 Entry = tuple[str, int, int]
@@ -83,7 +88,8 @@ def out_stamp(out_dir: Path) -> list[int] | None:
 @dataclass
 class Manifest:
     """The last successful build of this site: its input stamp, when it judged dates,
-    until when those judgements hold, and every file it wrote."""
+    until when those judgements hold, and every file it wrote (read when first asked for,
+    ``entries``)."""
 
     out: str = ""
     stamp: str = ""
@@ -92,7 +98,11 @@ class Manifest:
     links_checked: bool = False
     warnings: list[str] = field(default_factory=list)
     out_dir: list[int] | None = None
-    files: dict[str, Entry] = field(default_factory=dict)
+    files: dict[str, Entry] | None = field(default_factory=dict)  # None: not read yet
+    pages: int = 0  # how many of the files are .html pages
+    count: int = 0  # how many files
+    files_sha256: str = ""
+    root: Path | None = field(default=None, compare=False)
 
     @classmethod
     def load(cls, root: Path) -> Manifest:
@@ -103,9 +113,27 @@ class Manifest:
             return cls(out=data["out"], stamp=data["stamp"], now=data["now"],
                        horizon=data["horizon"], links_checked=data["links_checked"],
                        warnings=list(data["warnings"]), out_dir=data["out_dir"],
-                       files={p: (e[0], e[1], e[2]) for p, e in data["files"].items()})
+                       files=None, pages=int(data["pages"]), count=int(data["count"]),
+                       files_sha256=str(data["files_sha256"]), root=root)
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             return cls()  # a damaged manifest only costs a full build
+
+    def entries(self) -> dict[str, Entry] | None:
+        """{output path: entry} of every file the last build wrote; None when the list is
+        missing, damaged or not the one ``build.json`` names."""
+        if self.files is None and self.root is not None:
+            try:
+                raw = (self.root / FILES).read_bytes()
+                if hashlib.sha256(raw).hexdigest() != self.files_sha256:
+                    return None
+                self.files = {p: (e[0], e[1], e[2])
+                              for p, e in json.loads(raw)["files"].items()}
+            except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+                return None
+        return self.files
+
+    def paths(self) -> list[str]:
+        return list(self.entries() or ())
 
     def unchanged(self, out_dir: Path, stamp: str, now: datetime, links: bool) -> bool:
         """Whether a build now would write exactly what the last one wrote."""
@@ -116,10 +144,10 @@ class Manifest:
 
     def previous(self, out_dir: Path) -> dict[str, Entry] | None:
         """The files on disk this build may keep unwritten, when the output folder is
-        the one the last build wrote."""
+        the one the last build wrote and its list of files can be read."""
         if self.out == str(out_dir) and self.out_dir is not None \
                 and self.out_dir == out_stamp(out_dir):
-            return self.files
+            return self.entries()
         return None
 
 
@@ -129,10 +157,16 @@ def forget(root: Path) -> None:
 
 
 def save(root: Path, manifest: Manifest, out_dir: Path) -> None:
+    """The list of files first, then ``build.json`` naming it: a crash between the two
+    leaves no ``build.json``, or one whose list no longer matches (ignored)."""
+    files = manifest.files or {}
     manifest.out_dir = out_stamp(out_dir)
     (root / CACHE_DIR).mkdir(exist_ok=True)
+    listed = json.dumps({"files": files}, separators=(",", ":")).encode()
+    atomic_write(root / FILES, listed)
     atomic_write(root / MANIFEST, json.dumps({
         "format": FORMAT, "out": manifest.out, "stamp": manifest.stamp, "now": manifest.now,
         "horizon": manifest.horizon, "links_checked": manifest.links_checked,
         "warnings": manifest.warnings, "out_dir": manifest.out_dir,
-        "files": manifest.files}, separators=(",", ":")).encode())
+        "pages": sum(1 for p in files if p.endswith(".html")), "count": len(files),
+        "files_sha256": hashlib.sha256(listed).hexdigest()}, separators=(",", ":")).encode())

@@ -14,7 +14,7 @@ import hashlib
 import json
 import operator
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -103,7 +103,7 @@ class Planned:
 @dataclass(frozen=True)
 class BuildResult:
     catalog: Catalog | None  # None when unchanged
-    files: Mapping[str, bytes]
+    files: SiteFiles
     warnings: tuple[Problem, ...]
     seconds: float
     out_dir: Path | None
@@ -421,7 +421,7 @@ def build(root: Path, out_dir: Path | None = None, *, strict: bool = False,
         else manifest.Manifest()
     stamp = manifest.input_stamp(cfg) if incremental else ""
     if last.unchanged(target, stamp, now, strict):
-        return BuildResult(None, SiteFiles(target, list(last.files)), tuple(
+        return BuildResult(None, SiteFiles(target, last.paths, (last.pages, last.count)), tuple(
             Problem("", w, warning=True) for w in last.warnings),
             time.perf_counter() - start, target, (), None, unchanged=True)
     pipeline = Pipeline(root, strict=strict, reporter=reporter, sampling=sampling)

@@ -22,6 +22,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from ..core.errors import BuildError, Problem
@@ -236,12 +237,30 @@ def _move_in(staging: Path, out_dir: Path, staged: list[str], stale: list[str]) 
 
 class SiteFiles(Mapping):
     """A written site's files by output path, read from disk when asked for: what a build
-    returns instead of holding every page in memory."""
+    returns instead of holding every page in memory. The list itself may be read when first
+    asked for (``paths`` a function, with the counts known): a build that found nothing
+    changed reports them without reading the last build's 305,000-entry list."""
 
-    def __init__(self, out_dir: Path, paths: list[str]):
+    def __init__(self, out_dir: Path, paths: list[str] | Callable[[], list[str]],
+                 counts: tuple[int, int] | None = None):
         self.out_dir = out_dir
-        self.paths = paths
-        self._set = frozenset(paths)
+        self._paths = paths
+        self._counts = counts  # (pages, files)
+
+    @cached_property
+    def paths(self) -> list[str]:
+        return self._paths() if callable(self._paths) else self._paths
+
+    @cached_property
+    def _set(self) -> frozenset[str]:
+        return frozenset(self.paths)
+
+    @property
+    def pages(self) -> int:
+        """How many of the files are .html pages."""
+        if self._counts is not None:
+            return self._counts[0]
+        return sum(1 for p in self.paths if p.endswith(".html"))
 
     def __getitem__(self, path: str) -> bytes:
         if path not in self._set:
@@ -252,6 +271,8 @@ class SiteFiles(Mapping):
         return iter(self.paths)
 
     def __len__(self) -> int:
+        if self._counts is not None and "paths" not in self.__dict__:
+            return self._counts[1]
         return len(self.paths)
 
     def __contains__(self, path: object) -> bool:
