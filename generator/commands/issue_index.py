@@ -189,7 +189,7 @@ def _parse_range(todo: list[tuple[str, str, tuple]], start: int, end: int
     out = []
     for name, path, stamp in todo[start:end]:
         try:
-            doc = json.loads(read_regular(Path(path)))
+            doc = json.loads(read_regular(path))  # the path as text: no Path 100,000 times
         except (ValueError, OSError):
             continue
         out.append((name, stamp + facts_of(doc)))

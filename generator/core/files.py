@@ -33,7 +33,7 @@ _KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a named pipe (FIFO
 class UnsafeFile(BadgepressError, OSError):
     """A file the build refuses to read: a link, a special file, or one far too big."""
 
-    def __init__(self, path: Path, message: str, hint: str):
+    def __init__(self, path: Path | str, message: str, hint: str):
         self.path, self.message, self.hint = Path(path), message, hint
         super().__init__(f"{path}: {message} ({hint})")
 
@@ -45,7 +45,7 @@ def kind_of(mode: int) -> str | None:
     return next((word for test, word in _KINDS if test(mode)), "a special file")
 
 
-def _refusal(path: Path, kind: str) -> UnsafeFile:
+def _refusal(path: Path | str, kind: str) -> UnsafeFile:
     hint = SYMLINK_HINT if kind == "a symbolic link" else SPECIAL_HINT
     return UnsafeFile(path, f"is {kind}, not a regular file", hint)
 
@@ -57,7 +57,7 @@ def size_text(n: int) -> str:
     return f"{n >> 10} KB" if n >= 1 << 10 else f"{n} bytes"
 
 
-def read_regular(path: Path, limit: int | None = None) -> bytes:
+def read_regular(path: Path | str, limit: int | None = None) -> bytes:
     """The bytes of a regular file, never through a symbolic link nor from a special file
     (O_NONBLOCK: opening a FIFO does not wait for a writer). ``limit`` (bytes) refuses a
     file that is bigger. FileNotFoundError as usual when there is no file."""
