@@ -23,7 +23,10 @@ bench/.cache/, each measured on a fresh copy without a build cache:
   after `badgepress revoke` (median of 3; target <= 0.5 s); edit_rebuild_s is the first,
   under its old name;
 - issue_per_s: `badgepress issue --csv` of 1,000 rows (--quick 200) with the default suite
-  eddsa-rdfc-2022 into a copy of the site, rows per second of wall time (target >= 100/s).
+  eddsa-rdfc-2022 into a fresh copy of the site (so the local issue index is built from
+  every credential file, as on a fresh clone), rows per second of wall time (target
+  >= 100/s); issue_again_per_s: as many rows more into the same copy, a maintainer's next
+  batch;
 
 Demo figures:
 - build_demo_s: cold `badgepress build --verify-all` of the demo site (log checked, all 31
@@ -304,21 +307,29 @@ def incremental(site: Path, out: Path, key_file: Path, edits: int = 3) -> dict:
 
 def issue_rate(pristine: Path, work: Path, key_file: Path, rows: int, badges: int) -> dict:
     """Bulk issuance with the default suite (eddsa-rdfc-2022) into a copy of the big site,
-    the whole command's wall time: loading the site and its duplicate check included."""
+    the whole command's wall time: loading the site and its duplicate check included. The
+    first batch runs on a fresh copy, as on a fresh clone, so it also builds the local
+    issue index from all the credential files; a second batch of as many rows into the same
+    copy is what a maintainer's next batch costs."""
     from synthetic import copy_site
 
     site = copy_site(pristine, work / "issue-site")
     settle_disk()
-    csv_path = work / "rows.csv"
-    lines = ["badge,email,name"] + [f"badge-{n % badges:04d},new{n}@example.org,New Earner {n}"
-                                     for n in range(rows)]
-    csv_path.write_text("\n".join(lines) + "\n")
-    seconds, output, _ = run_cli(site, "issue", "--csv", str(csv_path), "--key", str(key_file))
-    if f"{rows} credentials issued" not in output:
-        raise SystemExit(f"issue did not issue {rows} credentials:\n{output[-2000:]}")
-    print(f"  issued {rows} rows in {seconds:.1f} s")
-    return {"issue_per_s": round(rows / seconds, 1), "issue_rows": rows,
-            "issue_s": round(seconds, 2)}
+    figures: dict = {"issue_rows": rows}
+    for batch, name in ((0, "issue"), (1, "issue_again")):
+        csv_path = work / f"rows-{batch}.csv"
+        lines = ["badge,email,name"] + [
+            f"badge-{n % badges:04d},new{batch}-{n}@example.org,New Earner {batch}-{n}"
+            for n in range(rows)]
+        csv_path.write_text("\n".join(lines) + "\n")
+        seconds, output, _ = run_cli(site, "issue", "--csv", str(csv_path), "--key",
+                                     str(key_file))
+        if f"{rows} credentials issued" not in output:
+            raise SystemExit(f"issue did not issue {rows} credentials:\n{output[-2000:]}")
+        figures |= {f"{name}_per_s": round(rows / seconds, 1), f"{name}_s": round(seconds, 2)}
+    print(f"  issued {rows} rows in {figures['issue_s']:.1f} s on a fresh copy, then "
+          f"{rows} more in {figures['issue_again_s']:.1f} s")
+    return figures
 
 
 def credential_page_words(out: Path, sample: int = 21) -> tuple[int, int]:
@@ -400,7 +411,8 @@ def report_scale(f: dict) -> None:
     print(f"one credential revoked, incremental rebuild: {f['one_revocation_rebuild_s']} s "
           f"median of 3 (target {TARGETS['one_revocation_rebuild_s']})")
     print(f"bulk issue, eddsa-rdfc-2022: {f['issue_per_s']}/s over {f['issue_rows']} rows "
-          f"(target {TARGETS['issue_per_s']})")
+          f"on a fresh copy (target {TARGETS['issue_per_s']}); the next batch "
+          f"{f['issue_again_per_s']}/s")
 
 
 def verify_anchor_ms(result) -> float:
