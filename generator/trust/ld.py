@@ -202,8 +202,9 @@ class _Processor(jsonld.JsonLdProcessor):
     active context, give the clone a fresh ``uuid1`` and process the scoped context again
     against it: its processed-context cache is keyed by that uuid, so it never hits from one
     document to the next. That was half the time of canonicalizing a credential. A derived
-    context depends only on the (frozen, never mutated) active context, the local context
-    and the options here, so it is kept under those, by identity: the keys hold the objects,
+    context depends only on the (frozen, never mutated) active context, the local context,
+    the flags and the base (the loader and resolver are always the pinned ones), so it is
+    kept under those, the contexts by identity: the keys hold the objects,
     so an id is never reused. Mutable inputs (pyld's partly built contexts while it checks
     scoped contexts, or a fresh list of context URLs) are not kept; errors are not kept.
     The same processing runs the first time, so outputs are identical."""
@@ -212,21 +213,21 @@ class _Processor(jsonld.JsonLdProcessor):
     _kept: dict[tuple, tuple[Any, Any, Any]] = {}
 
     def _process_context(self, active_ctx, local_ctx, options,  # type: ignore[no-untyped-def]
-                         override_protected=False, propagate=True, validate_scoped=True,
-                         cycles=None):
-        if type(active_ctx) is dict or cycles or not isinstance(local_ctx, (str, dict)):
-            return super()._process_context(active_ctx, local_ctx, options,
-                                            override_protected, propagate, validate_scoped,
-                                            cycles)
+                         *args, **kwargs):
+        # pyld passes its flags (override_protected, propagate, validate_scoped) and
+        # ``cycles`` by keyword; anything else is handed on untouched, never kept
+        if (args or kwargs.get("cycles") or type(active_ctx) is dict
+                or not isinstance(local_ctx, (str, dict))
+                or not all(isinstance(v, (bool, str, type(None)))
+                           for k, v in kwargs.items() if k != "cycles")):
+            return super()._process_context(active_ctx, local_ctx, options, *args, **kwargs)
+        flags = tuple(sorted((k, v) for k, v in kwargs.items() if k != "cycles"))
         key = (id(active_ctx), local_ctx if isinstance(local_ctx, str) else id(local_ctx),
-               override_protected, propagate, validate_scoped, options.get("base"),
-               options.get("processingMode"))
+               flags, options.get("base"), options.get("processingMode"))
         hit = self._kept.get(key)
         if hit is not None and hit[0] is active_ctx and hit[1] is local_ctx:
             return hit[2]
-        derived = super()._process_context(active_ctx, local_ctx, options,
-                                           override_protected, propagate, validate_scoped,
-                                           cycles)
+        derived = super()._process_context(active_ctx, local_ctx, options, **kwargs)
         if type(derived) is not dict:  # frozen; a bare clone stays the caller's to change
             if len(self._kept) >= self.MAX_KEPT:
                 self._kept.clear()
