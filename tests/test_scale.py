@@ -4,6 +4,7 @@ changed-files-only writes from the manifest. Nothing here is timed; bench/run.py
 
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
 import random
@@ -218,6 +219,9 @@ def test_a_no_change_build_reads_only_the_small_manifest(issued) -> None:
     listed.unlink()
     again = cli(site, "build").output
     assert "nothing changed" in again and _counts(again) == (pages, files)
+    listing = build(site, incremental=True).files  # the output folder's files instead
+    assert len(listing) == files and len(list(listing)) == files == len(listing)
+    assert "index.html" in listing and listing.pages == pages
     badge = site / "badges/analyst.md"
 
     def edit(n: int) -> None:
@@ -240,6 +244,29 @@ def test_a_no_change_build_reads_only_the_small_manifest(issued) -> None:
     written = int(res.split("(")[-1].split(" written")[0])
     assert 0 < written < files, res
     assert saved != listed.read_bytes()  # rewritten by each build
+
+
+def test_a_file_list_leading_out_of_the_output_is_not_trusted(issued) -> None:
+    """The next build deletes the listed files it no longer makes: a list naming a path
+    outside the output folder (consistent with build.json, as someone with write access to
+    .badgepress-cache/ could make it) is ignored, nothing outside is deleted."""
+    site, _, _ = issued
+    _, files = _counts(cli(site, "build").output)
+    victim = site / "victim.txt"
+    victim.write_text("keep me")
+    cache = site / ".badgepress-cache"
+    data = json.loads((cache / "build-files.json").read_bytes())
+    data["files"]["../victim.txt"] = ["0" * 64, 7, 0]
+    raw = json.dumps(data).encode()
+    (cache / "build-files.json").write_bytes(raw)
+    header = json.loads((cache / "build.json").read_bytes())
+    header["files_sha256"] = hashlib.sha256(raw).hexdigest()
+    (cache / "build.json").write_text(json.dumps(header))
+    (site / "badges/analyst.md").write_text((site / "badges/analyst.md").read_text()
+                                            + "\nAlso: a write-up.\n")
+    res = cli(site, "build").output
+    assert f"({files} written, 0 removed)" in res, res
+    assert victim.read_text() == "keep me"
 
 
 def test_worker_build_refuses_secrets_and_writes_nothing(issued, monkeypatch) -> None:

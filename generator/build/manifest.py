@@ -34,6 +34,7 @@ from ..core.dates import iso
 from ..core.files import atomic_write
 from ..core.paths import BADGES_DIR, CACHE_DIR, SRC_DIR
 from .safety import environment_secrets, key_forms
+from .stream import safe_relative
 
 MANIFEST = CACHE_DIR / "build.json"
 FILES = CACHE_DIR / "build-files.json"
@@ -126,14 +127,27 @@ class Manifest:
                 raw = (self.root / FILES).read_bytes()
                 if hashlib.sha256(raw).hexdigest() != self.files_sha256:
                     return None
-                self.files = {p: (e[0], e[1], e[2])
-                              for p, e in json.loads(raw)["files"].items()}
+                files = {p: (e[0], e[1], e[2]) for p, e in json.loads(raw)["files"].items()}
             except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
                 return None
+            # the next build deletes the listed files it no longer makes: a path leading
+            # out of the output folder ('../x', '/x') makes the whole list untrusted
+            if not all(isinstance(p, str) and safe_relative(p) for p in files):
+                return None
+            self.files = files
         return self.files
 
-    def paths(self) -> list[str]:
-        return list(self.entries() or ())
+    def paths(self, out_dir: Path) -> list[str]:
+        """The files the last build wrote; when their list cannot be read, the files in
+        ``out_dir`` (the folder that build wrote, as ``unchanged`` checked)."""
+        entries = self.entries()
+        if entries is not None:
+            return list(entries)
+        found = []
+        for folder, _, names in os.walk(out_dir):
+            rel = Path(folder).relative_to(out_dir).as_posix()
+            found += [name if rel == "." else f"{rel}/{name}" for name in names]
+        return sorted(found)
 
     def unchanged(self, out_dir: Path, stamp: str, now: datetime, links: bool) -> bool:
         """Whether a build now would write exactly what the last one wrote."""
@@ -159,7 +173,9 @@ def forget(root: Path) -> None:
 def save(root: Path, manifest: Manifest, out_dir: Path) -> None:
     """The list of files first, then ``build.json`` naming it: a crash between the two
     leaves no ``build.json``, or one whose list no longer matches (ignored)."""
-    files = manifest.files or {}
+    if manifest.files is None:  # a loaded manifest whose list was never read
+        raise ValueError("a manifest is saved with the list of the files its build wrote")
+    files = manifest.files
     manifest.out_dir = out_stamp(out_dir)
     (root / CACHE_DIR).mkdir(exist_ok=True)
     listed = json.dumps({"files": files}, separators=(",", ":")).encode()

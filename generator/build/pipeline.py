@@ -421,7 +421,8 @@ def build(root: Path, out_dir: Path | None = None, *, strict: bool = False,
         else manifest.Manifest()
     stamp = manifest.input_stamp(cfg) if incremental else ""
     if last.unchanged(target, stamp, now, strict):
-        return BuildResult(None, SiteFiles(target, last.paths, (last.pages, last.count)), tuple(
+        listed = SiteFiles(target, lambda: last.paths(target), (last.pages, last.count))
+        return BuildResult(None, listed, tuple(
             Problem("", w, warning=True) for w in last.warnings),
             time.perf_counter() - start, target, (), None, unchanged=True)
     pipeline = Pipeline(root, strict=strict, reporter=reporter, sampling=sampling)
