@@ -34,7 +34,7 @@ from ..core.dates import iso
 from ..core.files import atomic_write
 from ..core.paths import BADGES_DIR, CACHE_DIR, SRC_DIR
 from .safety import environment_secrets, key_forms
-from .stream import safe_relative
+from .stream import page_count, safe_relative
 
 MANIFEST = CACHE_DIR / "build.json"
 FILES = CACHE_DIR / "build-files.json"
@@ -132,7 +132,7 @@ class Manifest:
                 return None
             # the next build deletes the listed files it no longer makes: a path leading
             # out of the output folder ('../x', '/x') makes the whole list untrusted
-            if not all(isinstance(p, str) and safe_relative(p) for p in files):
+            if not all(safe_relative(p) for p in files):  # JSON keys: always text
                 return None
             self.files = files
         return self.files
@@ -184,5 +184,5 @@ def save(root: Path, manifest: Manifest, out_dir: Path) -> None:
         "format": FORMAT, "out": manifest.out, "stamp": manifest.stamp, "now": manifest.now,
         "horizon": manifest.horizon, "links_checked": manifest.links_checked,
         "warnings": manifest.warnings, "out_dir": manifest.out_dir,
-        "pages": sum(1 for p in files if p.endswith(".html")), "count": len(files),
+        "pages": page_count(files), "count": len(files),
         "files_sha256": hashlib.sha256(listed).hexdigest()}, separators=(",", ":")).encode())

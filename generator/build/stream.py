@@ -20,7 +20,7 @@ import os
 import posixpath
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -235,6 +235,11 @@ def _move_in(staging: Path, out_dir: Path, staged: list[str], stale: list[str]) 
     return len(stale)
 
 
+def page_count(paths: Iterable[str]) -> int:
+    """How many of the output paths are .html pages (what `build` reports as pages)."""
+    return sum(1 for p in paths if p.endswith(".html"))
+
+
 class SiteFiles(Mapping):
     """A written site's files by output path, read from disk when asked for: what a build
     returns instead of holding every page in memory. The list itself may be read when first
@@ -260,7 +265,7 @@ class SiteFiles(Mapping):
         """How many of the files are .html pages."""
         if self._counts is not None:
             return self._counts[0]
-        return sum(1 for p in self.paths if p.endswith(".html"))
+        return page_count(self.paths)
 
     def __getitem__(self, path: str) -> bytes:
         if path not in self._set:
