@@ -415,7 +415,7 @@ def test_values_patched_for_restated_credentials_equal_fresh_ones() -> None:
                         for k in want["groups"]))
 
     rng = random.Random(3)
-    awards = [Award(uuid=f"u{i}", id=f"urn:uuid:u{i}", source="", file=Path(), digest="",
+    awards = [Award(uuid=f"u{i}", id=f"urn:uuid:u{i}", source="", file="", digest="",
                     badge_slug=f"b{rng.randrange(5)}", state=rng.choice(["valid", "revoked"]))
               for i in range(300)]
     values = fresh(awards)

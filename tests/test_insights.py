@@ -355,7 +355,7 @@ def test_counts_updated_for_restated_credentials_equal_a_fresh_count() -> None:
     rng = random.Random(5)
     months = [f"2025-{m:02d}" for m in range(1, 13)]
     slugs = [f"b{i}" for i in range(6)]
-    awards = [Award(uuid=f"u{i}", source="", file=Path(), digest="", badge_slug=rng.choice(
+    awards = [Award(uuid=f"u{i}", source="", file="", digest="", badge_slug=rng.choice(
         slugs), valid_from=rng.choice(months) + "-01T00:00:00Z",
         state=rng.choice(["valid", "valid", "expired", "not-yet-valid"]))
         for i in range(400)]
@@ -383,7 +383,7 @@ def test_counts_updated_for_restated_credentials_equal_a_fresh_count() -> None:
     assert 0 < declined < 300
     # two credentials of one badge and date trade places (a first award date cannot
     # move): updated() counts them in place, and the renewal one still counts as such
-    twins = [Award(uuid=u, source="", file=Path(), digest="", badge_slug="b0",
+    twins = [Award(uuid=u, source="", file="", digest="", badge_slug="b0",
                    valid_from="2025-01-01T00:00:00Z", renews=r)
              for u, r in (("y", ""), ("x", "old"))]
     got = updated(tally(twins), twins, twins[::-1])

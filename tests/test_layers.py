@@ -80,7 +80,7 @@ def test_restated_positions_patch_values_as_a_full_comparison_does() -> None:
     from badgepress.content.model import Award, Restated, changed_positions
 
     rng = random.Random(5)
-    awards = [Award(uuid=f"u{i}", id=f"urn:uuid:u{i}", source="", file=Path(), digest="",
+    awards = [Award(uuid=f"u{i}", id=f"urn:uuid:u{i}", source="", file="", digest="",
                     badge_slug=f"b{rng.randrange(4)}", state="valid",
                     valid_from=f"2026-0{1 + i % 9}-01T00:00:00Z") for i in range(200)]
     counts = tally(awards)

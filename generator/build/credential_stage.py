@@ -661,7 +661,8 @@ class CredentialStage:
     def award(self, f: _File, doc: dict[str, Any], slug: str,
               evidence: tuple[Evidence, ...]) -> Award:
         """The model of a credential that passed every check, with its current state."""
-        award = Award(uuid=Path(f.rel).stem, source=f.rel, file=self.root / f.rel,
+        award = Award(uuid=f.rel.rsplit("/", 1)[-1].removesuffix(".json"), source=f.rel,
+                      file=os.path.join(self.root, f.rel),
                       digest=f.digest, id=doc["id"],
                       badge_slug=slug, earner_name=earner_name(doc),
                       valid_from=str(doc.get("validFrom", "")),
