@@ -225,7 +225,9 @@ def keygen(site: Path, key: Path | None, name: str, rotate: bool, replaces: str)
     click.echo(f"private key written to {path} (mode 0600): keep it safe, never commit it")
     click.echo(f"public key {new.public_multibase} added to site_src/issuer/keys.json "
                f"({len(keys)} key{'s' if len(keys) != 1 else ''} published)")
-    click.echo(f"key id: {cfg.issuer_id}#{new.public_multibase}")
+    from .trust.issuer import key_id
+
+    click.echo(f"key id: {key_id(cfg, new.public_multibase)} (what its proofs name)")
 
 
 @main.command()

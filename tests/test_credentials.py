@@ -48,6 +48,9 @@ def test_keygen_cli_writes_private_key_outside_with_0600_and_publishes_public(
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     first = load_key_history(basic_site)
     assert len(first) == 1 and first[0].public_key_multibase.startswith("z6Mk")
+    # the id its proofs name, which verifiers can load (not 0.1's issuer.json#… form)
+    assert (f"key id: https://badges.test.example/issuer/keys/"
+            f"{first[0].public_key_multibase}.json ") in res.output
     assert "secretKeyMultibase" not in (basic_site / "site_src/issuer/keys.json").read_text()
     # a second keygen adds a current key and keeps the old one published
     res = runner.invoke(main, ["-C", str(basic_site), "keygen", "--key",

@@ -75,3 +75,17 @@ def test_warnings_pass_unless_strict(basic_site: Path) -> None:
     strict = runner.invoke(main, ["-C", str(basic_site), "build", "--strict"])
     assert strict.exit_code == 1
     assert "warning: badges/analyst.md:6: unknown front matter key 'colour'" in strict.output
+
+
+def test_one_prerequisite_written_alone_is_a_list_of_one(tmp_path: Path) -> None:
+    """'requires: member' (no brackets) names the badge 'member', as 'skills: X' names one
+    skill: the page links it and the catalog's graph has the edge."""
+    from badgepress.build.pipeline import load_site
+
+    site = make_case("prerequisite-written-alone", tmp_path / "site")
+    leader = site / "badges/leader.md"
+    leader.write_text(leader.read_text().replace("requires: membr", "requires: member"))
+    catalog, _ = load_site(site)
+    assert {b.slug: b.requires for b in catalog.badges}["leader"] == ("member",)
+    out = build(site, tmp_path / "out").out_dir
+    assert 'href="../member/"' in (out / "badges/leader/index.html").read_text()

@@ -46,6 +46,19 @@ def _find_cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
     return cycles
 
 
+def _requires_of(src: SourceFile) -> tuple[str, ...]:
+    """The slugs 'requires' names, read as validate reads it: one slug written alone
+    ('requires: basics') is a list of one, not a list of letters. A value of another shape
+    is validate's error, so nothing here."""
+    value = src.meta.get("requires")
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return ()
+    return tuple(dict.fromkeys(r.strip().lower() for r in value
+                               if isinstance(r, str) and r.strip()))
+
+
 def _unreadable(src: SourceFile, slug: str) -> bool:
     """Whether the badge file of ``slug`` is there but could not be read (a problem of its
     own, which need not be repeated in every badge that requires it)."""
@@ -72,8 +85,7 @@ def build_catalog(config: SiteConfig, badge_sources: list[SourceFile],
             badges[slug] = badge
 
     for slug, src in sources.items():
-        requires = tuple(str(r).lower() for r in (src.meta.get("requires") or [])
-                         if isinstance(r, str))
+        requires = _requires_of(src)
         line = src.key_lines.get("requires", 1)
         for req in requires:
             if req == slug:
