@@ -27,7 +27,8 @@ class Problem:
         where = self.path
         if self.line is not None:
             where += f":{self.line}"
-        text = f"{where}: {self.message}"
+        text = f"{where}: {self.message}" if where else self.message  # e.g. a no-change
+        # build's warnings, kept as the text of the build that found them
         if self.hint:
             text += f" ({self.hint})"
         return text
