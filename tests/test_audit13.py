@@ -151,7 +151,7 @@ def test_earner_page_name_gets_the_checks_a_credential_name_gets(keyed, bad: str
     published an email address, a bidi-disguised or an over-long name, in git and on the
     site, although 'issue' refuses each of them in a credential's name."""
     from badgepress.commands.earner_commands import set_page
-    from badgepress.commands.earner_index import INDEX_NAME, EarnerIndex
+    from badgepress.commands.earner_index import EarnerIndex, index_path
     from badgepress.commands.earners import EarnerProblem
     from badgepress.commands.issue import IssueRequest
     from conftest import NOW, issue
@@ -161,7 +161,7 @@ def test_earner_page_name_gets_the_checks_a_credential_name_gets(keyed, bad: str
         set_page(site, "ada@example.org", True, key, name=bad, now=NOW)
     assert not (site / "site_src/earners").exists() or not any(
         (site / "site_src/earners").iterdir())
-    index = EarnerIndex.load(key_file.parent / INDEX_NAME)  # a name from the records
+    index = EarnerIndex.load(index_path(site, key))  # a name from the records
     eid = index.earner_of_email("ada@example.org")
     index.earners[eid]["name"] = bad
     index.save()

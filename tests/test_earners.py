@@ -12,7 +12,7 @@ import pytest
 from badgepress.build.pipeline import build
 from badgepress.cli import main
 from badgepress.commands.earner_commands import rebuild, set_page
-from badgepress.commands.earner_index import INDEX_NAME, EarnerIndex
+from badgepress.commands.earner_index import EarnerIndex, index_path
 from badgepress.commands.issue import IssueRequest, issue_credentials, requests_from_csv
 from badgepress.commands.lifecycle import revoke, withdraw
 from badgepress.content.people import load_earners, load_program_figures
@@ -88,7 +88,7 @@ def program(keyed, tmp_path: Path) -> Program:
 
 
 def index_of(p: Program) -> EarnerIndex:
-    return EarnerIndex.load(p.key_file.parent / INDEX_NAME)
+    return EarnerIndex.load(index_path(p.site, p.key))
 
 
 def expected_figures() -> dict:
@@ -130,7 +130,7 @@ def test_insights_json_equals_an_independent_count_and_suppresses_small_counts(
             (("leader", 7), ("mentor", None))) in figures.progression
     log = read_log(program.site, program.key.public_multibase)
     assert [e["action"] for e in log.entries].count("insights") >= 2  # issue, then revoke
-    assert oct(os.stat(program.key_file.parent / INDEX_NAME).st_mode & 0o777) == "0o600"
+    assert oct(os.stat(index_path(program.site, program.key)).st_mode & 0o777) == "0o600"
 
 
 def test_privacy_over_the_whole_site(program: Program) -> None:
@@ -222,7 +222,7 @@ def test_credentials_feed_is_atom_of_opted_in_earners_only(program: Program) -> 
 
 def test_index_rebuild_from_the_records_reproduces_the_index(program: Program) -> None:
     before = index_of(program).comparable()
-    (program.key_file.parent / INDEX_NAME).unlink()
+    (index_path(program.site, program.key)).unlink()
     done = rebuild(program.site, program.key, [program.csv])
     assert done.unmatched == 0 and done.pages == 2
     assert index_of(program).comparable() == before
@@ -374,7 +374,7 @@ def test_a_withdrawn_page_slug_is_never_given_to_someone_else(program: Program) 
 def test_rebuild_and_insights_commands(program: Program) -> None:
     runner = CliRunner()
     before = index_of(program).comparable()
-    (program.key_file.parent / INDEX_NAME).unlink()
+    (index_path(program.site, program.key)).unlink()
     res = runner.invoke(main, ["-C", str(program.site), "earners", "rebuild", "--from",
                                str(program.csv), "--key", str(program.key_file)])
     assert res.exit_code == 0, res.output
@@ -388,3 +388,43 @@ def test_rebuild_and_insights_commands(program: Program) -> None:
     doc = json.loads((program.site / "site_src/insights.json").read_text())
     assert {k: doc[k] for k in expected_figures()} == expected_figures()
     build(program.site, now=NOW)
+
+
+def test_sites_whose_keys_share_a_folder_keep_separate_indexes(keyed, tmp_path: Path) -> None:
+    """Two programs, each key in the same folder (as 'init' puts them): each has its own
+    index, a rebuild of one leaves the other's alone, and the index shared by earlier
+    versions gives each site only its own credentials."""
+    from badgepress.commands.earner_index import LEGACY_NAME
+    from badgepress.trust.keys import SigningKey, add_key, load_signing_key, save_new_key
+    from conftest import copy_site, issue
+
+    site_a, key_a, key_file = keyed
+    site_b = copy_site("basic", tmp_path / "b")
+    toml = site_b / "site_src/site.toml"
+    toml.write_text(toml.read_text().replace("badges.test.example", "other.test.example"))
+    key_file_b = key_file.parent / "other.key"
+    save_new_key(SigningKey.generate(), key_file_b, site_b)
+    key_b = load_signing_key(key_file_b, site_b)
+    add_key(site_b, key_b, now=NOW)
+    [a] = issue(site_a, key_a, IssueRequest("member", "ada@example.org", "Ada"))
+    [b] = issue(site_b, key_b, IssueRequest("member", "bob@example.org", "Bob"))
+    path_a, path_b = index_path(site_a, key_a), index_path(site_b, key_b)
+    assert path_a.parent == path_b.parent and path_a != path_b
+    assert set(EarnerIndex.load(path_a).credentials) == {a.path.stem}
+    assert set(EarnerIndex.load(path_b).credentials) == {b.path.stem}
+    records = tmp_path / "a.csv"
+    records.write_text("badge,email,name\nmember,ada@example.org,Ada\n")
+    rebuild(site_a, key_a, [records])
+    assert set(EarnerIndex.load(path_b).credentials) == {b.path.stem}  # untouched
+    # the one index of earlier versions, holding both sites' credentials
+    legacy = {"version": 1, "credentials": {**EarnerIndex.load(path_a).credentials,
+                                            **EarnerIndex.load(path_b).credentials},
+              "earners": {**EarnerIndex.load(path_a).earners,
+                          **EarnerIndex.load(path_b).earners}}
+    (key_file.parent / LEGACY_NAME).write_text(json.dumps(legacy))
+    path_b.unlink()
+    issue(site_b, key_b, IssueRequest("member", "cy@example.org", "Cy"))
+    kept = EarnerIndex.load(path_b)
+    assert b.path.stem in kept.credentials and a.path.stem not in kept.credentials
+    assert sorted(str(e["email"]) for e in kept.earners.values()) == [
+        "bob@example.org", "cy@example.org"]

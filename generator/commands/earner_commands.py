@@ -89,7 +89,7 @@ def rebuild(root: Path, key: SigningKey, sources: list[Path]) -> Rebuilt:
             names[email] = name
     everyone = list(dict.fromkeys(e for _, e, _ in rows))
     slug_of = {cfg.abs_url(b.url): b.slug for b in catalog.badges}
-    index = EarnerIndex(index_path(root, key))
+    index = EarnerIndex(index_path(root, key, cfg.issuer_id))
     unmatched = 0
     for file, record in sorted(load_index(root).files.items()):
         badge = slug_of.get(record[3])

@@ -15,17 +15,22 @@ an earner id is random, so the file says nothing by itself about who is who.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import BadgepressError
+from ..core.errors import BadgepressError, Problems
 from ..core.files import atomic_write, read_regular
 from ..trust.keys import SigningKey
 
-INDEX_NAME = "earners.json"
+# development builds of 0.2 kept one "earners.json" per key folder, which every site whose key
+# lives in that folder shared (init puts them all in ~/.config/badgepress/)
+LEGACY_NAME = "earners.json"
 VERSION = 1
 
 
@@ -33,11 +38,30 @@ class IndexProblem(BadgepressError, ValueError):
     """The earner index cannot be used (inside the site, damaged); the message says why."""
 
 
-def index_path(root: Path, key: SigningKey) -> Path | None:
-    """``earners.json`` in the key's folder; None for a key not read from a file."""
+def index_name(issuer_id: str) -> str:
+    """The index file of the site whose issuer is ``issuer_id``: one per site, named after
+    what stays the same across key rotations and clones, so that sites whose keys share a
+    folder never share (or, with 'earners rebuild', overwrite) one index."""
+    readable = re.sub(r"[^a-z0-9]+", "-", issuer_id.lower().removeprefix("https://"))
+    digest = hashlib.sha256(issuer_id.encode("utf-8")).hexdigest()[:8]
+    return f"earners-{readable.strip('-')[:60]}-{digest}.json"
+
+
+def site_issuer_id(root: Path) -> str:
+    from ..content.config import load_config
+
+    problems = Problems(root)
+    config = load_config(root, problems)
+    problems.raise_if_errors()
+    assert config is not None
+    return config.issuer_id
+
+
+def index_path(root: Path, key: SigningKey, issuer_id: str | None = None) -> Path | None:
+    """This site's index in the key's folder; None for a key not read from a file."""
     if key.path is None:
         return None
-    path = key.path.parent / INDEX_NAME
+    path = key.path.parent / index_name(issuer_id or site_issuer_id(root))
     site = root.resolve()
     if path.resolve() == site or site in path.resolve().parents:
         raise IndexProblem(f"{path}: the earner index links credentials to emails and must "
@@ -56,9 +80,26 @@ class EarnerIndex:
     _by_email: dict[str, str] | None = None
 
     @classmethod
-    def load(cls, path: Path | None) -> EarnerIndex:
-        if path is None or not path.is_file():
+    def load(cls, path: Path | None,
+             site_uuids: Callable[[], set[str]] | None = None) -> EarnerIndex:
+        """The index at ``path``. When there is none yet but the shared index of earlier
+        versions is beside it, this site's part of that (its credentials, by the uuids
+        ``site_uuids`` gives, and their earners) is what this site's index starts from."""
+        if path is None:
             return cls(path)
+        if not path.is_file():
+            legacy = path.parent / LEGACY_NAME
+            if site_uuids is None or not legacy.is_file():
+                return cls(path)
+            shared = cls._read(legacy)
+            mine = site_uuids()
+            creds = {u: c for u, c in shared.credentials.items() if u in mine}
+            eids = {c.get("earner") for c in creds.values()}
+            return cls(path, creds, {e: v for e, v in shared.earners.items() if e in eids})
+        return cls._read(path)
+
+    @classmethod
+    def _read(cls, path: Path) -> EarnerIndex:
         try:
             data = json.loads(read_regular(path))
             if data.get("version") != VERSION:

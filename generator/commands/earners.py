@@ -109,12 +109,22 @@ def new_slug(name: str, taken: set[str]) -> str:
     return slug
 
 
+def site_uuids(root: Path) -> set[str]:
+    """The uuids of the site's credential files (whichever are in git)."""
+    folder = root / CREDENTIALS_DIR
+    if not folder.is_dir():
+        return set()
+    with os.scandir(folder) as entries:
+        return {e.name.removesuffix(".json") for e in entries if e.name.endswith(".json")}
+
+
 class People:
     """One command's view of the earner index, and the files it re-writes from it."""
 
     def __init__(self, root: Path, key: SigningKey, catalog: Catalog):
         self.root, self.catalog = root, catalog
-        self.index = EarnerIndex.load(index_path(root, key))
+        self.index = EarnerIndex.load(index_path(root, key, catalog.config.issuer_id),
+                                      site_uuids=lambda: site_uuids(root))
         self.touched: set[str] = set()  # earners whose page file may change
         self._logged: set[str] | None = None
 
