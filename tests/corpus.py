@@ -261,13 +261,14 @@ def hardening_cases(w: World, list_url: str, bomb_url: str) -> list[Case]:
     """Hostile and ambiguous input: each must get the same clear verdict, quickly, from both
     verifiers (the hardening issue, items 2 and 5-8 and the crashes)."""
     cases = []
-    unsigned = "revocation.unsigned"
+    unsigned = "revocation.unsigned"  # the signature failed: not authentic
+    unconfirmed = "revocation.unconfirmed"  # the signature was not checked
     # 2. canonicalization work limit
     bomb = w.credential()
     bomb["issuer"] = {**bomb["issuer"], "parentOrg": _clique(8)}
     cases.append(_fail("canonicalization-bomb", _sign_unsafe(bomb, w.key, w.vm, w.valid),
                        "format", "format.too_complex", signature="signature.unsafe",
-                       revocation=unsigned))
+                       revocation=unconfirmed))
     cases.append(_fail("canonicalization-two-alike-cycle", _sign_unsafe(
         w.credential(issuer={**w.valid["issuer"], "parentOrg": _clique(3)}), w.key, w.vm,
         w.valid), "format", "format.too_complex"))
@@ -312,6 +313,29 @@ def hardening_cases(w: World, list_url: str, bomb_url: str) -> list[Case]:
         expect = {"signature": "pass" if verdict == "valid" else "fail"}
         cases.append(Case(name, json.dumps(w.valid | {"proof": proofs}), verdict, expect,
                           {"signature": code}))
+    # a proof of a kind not checked here (DCC's wallet signs Ed25519Signature2020): "could not
+    # check", never "not authentic", alone or beside a proof that verifies
+    with_2020 = w.credential()
+    with_2020["@context"] = [*with_2020["@context"],
+                             "https://w3id.org/security/suites/ed25519-2020/v1"]
+    signed_2020 = _sign(with_2020, w.key, w.vm)
+    di = signed_2020["proof"][0]
+    ed2020 = {k: v for k, v in di.items() if k != "cryptosuite"} | {
+        "type": "Ed25519Signature2020"}
+    for name, doc, proofs in (
+            ("proof-type-unsupported", signed_2020, [ed2020]),
+            ("proof-set-with-unsupported-type", signed_2020, [di, ed2020]),
+            ("proof-cryptosuite-unsupported", w.valid,
+             [first | {"cryptosuite": "ecdsa-rdfc-2019"}])):
+        cases.append(Case(name, json.dumps(doc | {"proof": proofs}), "unknown",
+                          {"format": "pass", "signature": "unknown", "revocation": "unknown"},
+                          {"signature": "signature.unsupported",
+                           "revocation": "revocation.unconfirmed"}))
+    no_start = _sign({k: v for k, v in w.credential().items() if k != "validFrom"}, w.key,
+                     w.vm)
+    cases.append(Case("valid-from-missing", json.dumps(no_start), "invalid",
+                      {"format": "fail", "dates": "fail"},
+                      {"format": "format.shape", "dates": "dates.missing"}))
     huge = first | {"proofValue": "z" + "2" * 400_000}  # base58 decoding is quadratic
     cases.append(_fail("proof-value-huge", w.valid | {"proof": [huge]}, "signature",
                        "signature.proof"))
@@ -349,7 +373,7 @@ def hardening_cases(w: World, list_url: str, bomb_url: str) -> list[Case]:
     # crashes once: odd @context values
     for name, value in (("null", None), ("object", {}), ("empty-list", []), ("number", 5)):
         cases.append(_fail(f"context-{name}", w.valid | {"@context": value}, "format",
-                           "format.shape", revocation=unsigned))
+                           "format.shape", revocation=unconfirmed))
     did = "did:key:z" + "2" * 200_000  # base58 decoding is quadratic: refused by length
     cases.append(_fail("did-key-huge", w.valid | {"issuer": did, "proof": [
         first | {"verificationMethod": f"{did}#z{'2' * 200_000}"}]}, "issuer",

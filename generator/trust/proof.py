@@ -73,9 +73,15 @@ def proof_set(doc: dict[str, Any]) -> list[dict[str, Any]]:
         raise ProofError(f"the credential has {len(proofs)} proofs; at most {MAX_PROOFS} "
                          "are checked")
     for p in proofs:
-        if not isinstance(p, dict) or p.get("type") != "DataIntegrityProof":
+        if not isinstance(p, dict) or not isinstance(p.get("type"), str):
             raise ProofError("the proof is not a DataIntegrityProof")
     return proofs
+
+
+class Unsupported(ProofError):
+    """A well-formed proof of a kind this verifier does not check (another proof type or
+    cryptosuite, e.g. Ed25519Signature2020): no evidence of tampering, so its check is
+    'could not check', never 'not authentic'."""
 
 
 class WrongPurpose(ProofError):
@@ -91,9 +97,13 @@ def prepare(doc: dict[str, Any], proof: dict[str, Any]
     """Split a secured document into (unsecured document, proof config, signature bytes) for
     one of its proofs, checking the proof's shape on the way (vc-di-eddsa "verify proof",
     steps 1-4) and its purpose: only a proof made for issuing vouches for a credential."""
+    if proof.get("type") != "DataIntegrityProof":
+        raise Unsupported(f"the proof's type is {proof.get('type')}")
     suite = proof.get("cryptosuite")
+    if not isinstance(suite, str):
+        raise ProofError("the proof names no cryptosuite")
     if suite not in SUITES:
-        raise ProofError(f"unsupported cryptosuite '{suite}' (supported: {', '.join(SUITES)})")
+        raise Unsupported(f"the proof's cryptosuite is {suite}")
     value = proof.get("proofValue")
     if not isinstance(value, str) or not value.startswith("z"):
         raise ProofError("proofValue must be a base58btc multibase string starting with 'z'")

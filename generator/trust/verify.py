@@ -211,7 +211,7 @@ def _fallback_key(vm: str) -> tuple[bytes | None, str]:
     try:
         return decode_multibase_key(candidate), ""
     except ValueError:
-        return None, f"{vm} is not an Ed25519 key and the issuer's keys could not be loaded"
+        return None, f"{vm} is not a key the issuer's documents publish"
 
 
 def check_issuer(doc: dict[str, Any], resolver: Resolver, local_note: dict | None,
@@ -239,7 +239,8 @@ def check_issuer(doc: dict[str, Any], resolver: Resolver, local_note: dict | Non
     except FetchError as exc:
         return KeyInfo(Check("issuer", "unknown", "issuer.fetch",
                              {**params, "url": url or issuer, "detail": str(exc)}),
-                       fallback, fallback_error)
+                       fallback, fallback_error and f"the issuer's documents, which publish "
+                       f"{vm}, could not be loaded")
     except ValueError as exc:
         return KeyInfo(Check("issuer", "fail", "issuer.bad_document",
                              {**params, "url": issuer, "detail": str(exc)}),
@@ -308,6 +309,8 @@ def check_signature(doc: dict[str, Any], key: KeyInfo, safe: bool,
         unsecured, config, signature = proof.prepare(doc, pr)
     except proof.WrongPurpose as exc:
         return Check("signature", "fail", "signature.purpose", {"purpose": exc.purpose})
+    except proof.Unsupported as exc:
+        return Check("signature", "unknown", "signature.unsupported", {"detail": str(exc)})
     except proof.ProofError as exc:
         return Check("signature", "fail", "signature.proof", {"detail": str(exc)})
     if not safe:
@@ -375,11 +378,15 @@ def check_dates(doc: dict[str, Any], now: datetime) -> Check:
     start_key, end_key = ("validFrom", "validUntil")
     if _as_list(doc.get("@context"))[:1] == [VC_V1]:
         start_key, end_key = ("issuanceDate", "expirationDate")
+    if start_key not in doc:
+        return Check("dates", "fail", "dates.missing", {"detail": f"it has no {start_key}"})
+    key = start_key
     try:
         start = parse_datetime(doc[start_key])
+        key = end_key
         end = parse_datetime(doc[end_key]) if end_key in doc else None
-    except (KeyError, ValueError) as exc:
-        return Check("dates", "fail", "dates.missing", {"detail": f"{start_key}: {exc}"})
+    except ValueError as exc:
+        return Check("dates", "fail", "dates.missing", {"detail": f"{key}: {exc}"})
     params = {"from": day(start), "until": day(end) if end else ""}
     if now < start:
         return Check("dates", "fail", "dates.not_yet", params)
@@ -523,8 +530,9 @@ def verify_credential(data: bytes | str | dict[str, Any], resolver: Resolver, no
     fmt, key, sig = check_proof(doc, resolver, local_note)
     if sig.status == "pass":
         revocation = check_revocation(doc, resolver, now, local_note)
-    else:  # never fetch what an unauthentic document points at
-        revocation = Check("revocation", "unknown", "revocation.unsigned")
+    else:  # never fetch what an unauthentic (or unconfirmed) document points at
+        revocation = Check("revocation", "unknown", "revocation.unsigned"
+                           if sig.status == "fail" else "revocation.unconfirmed")
     checks = [fmt, key.check, sig, check_dates(doc, now), revocation]
     if email:
         checks.append(check_recipient(doc, email))

@@ -19,6 +19,9 @@ const MAX_BYTES = 2000000; // a fetched issuer document or status list
 
 export class FetchError extends Error {}
 class ProofError extends Error {}
+// A well-formed proof of a kind this verifier does not check (another proof type or
+// cryptosuite): no evidence of tampering, so "could not check", never "not authentic".
+class Unsupported extends ProofError {}
 class WrongPurpose extends ProofError {
   constructor(purpose) {
     super(`the proof's purpose is '${purpose}', not 'assertionMethod'`);
@@ -162,7 +165,7 @@ function proofSet(doc) {
   if (!proofs.length) throw new ProofError("the credential has no proof: it is not signed");
   if (proofs.length > MAX_PROOFS) throw new ProofError(`the credential has ${proofs.length} proofs; at most ${MAX_PROOFS} are checked`);
   for (const p of proofs) {
-    if (!isObject(p) || p.type !== "DataIntegrityProof") throw new ProofError("the proof is not a DataIntegrityProof");
+    if (!isObject(p) || typeof p.type !== "string") throw new ProofError("the proof is not a DataIntegrityProof");
   }
   return proofs;
 }
@@ -173,7 +176,7 @@ function fallbackKey(vm) {
   try {
     return [decodeMultibaseKey(candidate), ""];
   } catch {
-    return [null, `${vm} is not an Ed25519 key and the issuer's keys could not be loaded`];
+    return [null, `${vm} is not a key the issuer's documents publish`];
   }
 }
 
@@ -202,7 +205,8 @@ export async function checkIssuer(doc, resolver, proof) {
     }
   } catch (e) {
     if (e instanceof FetchError) {
-      return withFallback(check("issuer", "unknown", "issuer.fetch", { ...params, url: url || issuer, detail: e.message }));
+      return { check: check("issuer", "unknown", "issuer.fetch", { ...params, url: url || issuer, detail: e.message }),
+        publicKey: fallback, keyError: fallbackError && `the issuer's documents, which publish ${vm}, could not be loaded` };
     }
     return withFallback(check("issuer", "fail", "issuer.bad_document", { ...params, url: issuer, detail: e.message }));
   }
@@ -244,8 +248,10 @@ export async function checkIssuer(doc, resolver, proof) {
 
 // 3. signature -------------------------------------------------------------------------
 function prepare(doc, proof) {
+  if (proof.type !== "DataIntegrityProof") throw new Unsupported(`the proof's type is ${proof.type}`);
   const suite = proof.cryptosuite;
-  if (!SUITES.includes(suite)) throw new ProofError(`unsupported cryptosuite '${suite}' (supported: ${SUITES.join(", ")})`);
+  if (typeof suite !== "string") throw new ProofError("the proof names no cryptosuite");
+  if (!SUITES.includes(suite)) throw new Unsupported(`the proof's cryptosuite is ${suite}`);
   const value = proof.proofValue;
   if (typeof value !== "string" || !value.startsWith("z")) throw new ProofError("proofValue must be a base58btc multibase string starting with 'z'");
   // 64 bytes are at most 88 characters; base58 decoding is quadratic in the length
@@ -291,6 +297,7 @@ export async function checkSignature(doc, key, safe, proof) {
   let unsecured, config, signature;
   try { [unsecured, config, signature] = prepare(doc, proof); } catch (e) {
     if (e instanceof WrongPurpose) return check("signature", "fail", "signature.purpose", { purpose: e.purpose });
+    if (e instanceof Unsupported) return check("signature", "unknown", "signature.unsupported", { detail: e.message });
     return check("signature", "fail", "signature.proof", { detail: e.message });
   }
   if (!safe) return check("signature", "unknown", "signature.unsafe");
@@ -334,13 +341,15 @@ export async function checkProofSet(doc, resolver, safe) {
 export function checkDates(doc, now) {
   let [startKey, endKey] = ["validFrom", "validUntil"];
   if (asList(doc["@context"])[0] === VC_V1) [startKey, endKey] = ["issuanceDate", "expirationDate"];
+  if (!(startKey in doc)) return check("dates", "fail", "dates.missing", { detail: `it has no ${startKey}` });
   let start, end;
+  let key = startKey;
   try {
-    if (!(startKey in doc)) throw new Error(`'${startKey}'`);
     start = parseDateTime(doc[startKey]);
+    key = endKey;
     end = endKey in doc ? parseDateTime(doc[endKey]) : null;
   } catch (e) {
-    return check("dates", "fail", "dates.missing", { detail: `${startKey}: ${e.message}` });
+    return check("dates", "fail", "dates.missing", { detail: `${key}: ${e.message}` });
   }
   const params = { from: day(start), until: end ? day(end) : "" };
   if (now < start) return check("dates", "fail", "dates.not_yet", params);
@@ -572,7 +581,7 @@ export async function verifyCredential(input, { resolver, now = new Date(), emai
   const [key, sig] = await checkProofSet(doc, resolver, safe);
   // never fetch what an unauthentic document points at
   const revocation = sig.status === "pass" ? await checkRevocation(doc, resolver, now)
-    : check("revocation", "unknown", "revocation.unsigned");
+    : check("revocation", "unknown", sig.status === "fail" ? "revocation.unsigned" : "revocation.unconfirmed");
   const checks = [fmt, key.check, sig, checkDates(doc, now), revocation];
   if (email) checks.push(await checkRecipient(doc, email));
   return { verdict: verdictOf(checks), checks, credential: doc };
