@@ -157,13 +157,19 @@ def test_csv_bulk_issue_reports_bad_rows_and_skips_duplicates(keyed, tmp_path: P
     site, _, key_file = keyed
     runner = CliRunner()
     bad = tmp_path / "bad.csv"
-    bad.write_text("badge,email,name\nmember,a@example.org,A\nmembr,b@example.org,\n"
-                   "leader,not-an-email,\n")
+    # rows that cannot be read (a date, earner_page) and rows that name what is not there,
+    # all reported by the one run, in line order
+    bad.write_text("badge,email,name,date,earner_page\nmember,a@example.org,A,,\n"
+                   "membr,b@example.org,,,\nleader,not-an-email,,,\n"
+                   "member,c@example.org,,2025-02-30,\nmember,d@example.org,D,,maybe\n")
     res = runner.invoke(main, ["-C", str(site), "issue", "--csv", str(bad), "--key",
                                str(key_file)])
     assert res.exit_code == 1
+    errors = [line for line in res.output.splitlines() if line.startswith("error: ")]
+    assert [e.split(":")[2] for e in errors[:4]] == ["3", "4", "5", "6"], res.output
     assert f"{bad}:3: badge 'membr' does not exist (did you mean 'member'?)" in res.output
     assert f"{bad}:4: 'not-an-email' is not an email address" in res.output
+    assert f"{bad}:5: date: " in res.output and f"{bad}:6: earner_page: " in res.output
     assert not list((site / "site_src/credentials").glob("*.json"))  # nothing half-done
     good = tmp_path / "good.csv"
     good.write_text("badge,email,name,date\nmember,a@example.org,A,2026-02-01\n"

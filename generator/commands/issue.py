@@ -473,6 +473,12 @@ def _plan(root: Path, cfg: SiteConfig, catalog: Catalog,
 def requests_from_csv(path: Path, root: Path) -> list[tuple[int | None, IssueRequest]]:
     problems = Problems(root)
     rows = read_csv(path, problems)
+    if problems.errors and rows:  # check the rows that could be read too: one run reports
+        catalog, _ = load_site(root)  # every bad row (issue_credentials checks them again)
+        for line, req in rows:
+            for message in request_problems(req, catalog):
+                problems.error(path, message, line=line)
+        problems.items.sort(key=lambda p: p.line or 0)
     problems.raise_if_errors()
     if not rows:
         raise BuildError([Problem(problems.rel(path), "the CSV has no rows to issue", 2,
