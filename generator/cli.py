@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .core.errors import BadgepressError, BuildError, Problem
+from .core.errors import BadgepressError, BuildError, CannotRun, Problem
 
 
 def _show_progress() -> bool:
@@ -158,9 +158,9 @@ def serve(site: Path, port: int, verbose: bool) -> None:
     try:
         server = DevServer(site, port, verbose=verbose,
                            report=lambda m: click.echo(m, err=m.startswith("build failed")))
-    except OSError as exc:
-        raise BadgepressError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror} "
-                              "(try --port)") from exc
+    except OSError as exc:  # before any build: the port is the first thing taken
+        raise CannotRun(f"cannot listen on 127.0.0.1:{port}: {exc.strerror} "
+                        "(try --port)") from exc
     click.echo(f"serving {site.name} at {server.url} (watching badges/, site_src/, theme/; "
                "Ctrl-C to stop)")
     try:

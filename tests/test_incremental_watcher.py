@@ -612,3 +612,50 @@ def test_one_build_renders_every_page_from_one_version_of_a_template(
     monkeypatch.setattr(render.Renderer, "page", real_page)
     out = build(site, tmp_path / "out", now=NOW).out_dir
     assert all("Version B" in p.read_text() for p in out.rglob("*.html"))
+
+
+def test_serve_reports_warnings_answers_head_like_get_and_fails_fast_on_a_taken_port(
+        tmp_path: Path, basic_site: Path) -> None:
+    """What a maintainer sees in serve: the warnings `build` prints (a misspelt key is
+    otherwise silently ignored), the same Content-Length for HEAD as for GET, and a port
+    that is taken refused at once (exit 2, nothing built), not after a whole build."""
+    import socket
+    import urllib.request
+
+    from badgepress.cli import main
+    from badgepress.serve.devserver import DevServer
+    from click.testing import CliRunner
+
+    badge = basic_site / "badges/analyst.md"
+    badge.write_text(badge.read_text().replace("level: Intermediate",
+                                               "level: Intermediate\nlevle: Expert"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    said: list[str] = []
+    server = DevServer(basic_site, port, out_dir=tmp_path / "out", report=said.append)
+    try:
+        assert any(m.startswith("warning: badges/analyst.md:") and "'levle'" in m
+                   for m in said), said
+        import threading
+        threading.Thread(target=server.server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{port}/badges/analyst/"
+        with urllib.request.urlopen(url) as got:
+            body = got.read()
+        assert b"/__badgepress/livereload.js" in body
+        head = urllib.request.Request(url, method="HEAD")
+        with urllib.request.urlopen(head) as got:
+            assert int(got.headers["Content-Length"]) == len(body) and got.read() == b""
+        with urllib.request.urlopen(urllib.request.Request(
+                f"http://127.0.0.1:{port}/issuer.json", method="HEAD")) as got:
+            assert int(got.headers["Content-Length"]) == len(
+                (tmp_path / "out/issuer.json").read_bytes())
+        # the port is taken now: refused before anything is built
+        taken = CliRunner().invoke(main, ["-C", str(basic_site), "serve", "--port",
+                                          str(port)])
+        assert taken.exit_code == 2, taken.output
+        assert f"cannot listen on 127.0.0.1:{port}" in taken.output
+        assert not (basic_site / "_site").exists()
+    finally:
+        server.server.shutdown()
+        server.stop()

@@ -42,6 +42,12 @@ class BadgepressError(Exception):
     exit_code = 1
 
 
+class CannotRun(BadgepressError):
+    """The command could not run at all (a port taken, …): exit code 2, as documented."""
+
+    exit_code = 2
+
+
 class BuildError(BadgepressError):
     """Raised when input is invalid; carries every problem found, not just the first."""
 

@@ -60,19 +60,35 @@ class DevHandler(SiteHandler):
 
     state: BuildState
 
+    _head_only = False
+
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         path = self._url_path()
         if path.startswith("/__badgepress/"):
             return self._dev(path.removeprefix("/__badgepress/"))
+        body = self._page()
+        if body is not None:
+            return self._send(200, "text/html; charset=utf-8", body)
+        return super().do_GET()
+
+    def do_HEAD(self) -> None:  # noqa: N802 - stdlib name
+        """The headers GET would send: a page's length includes the reload script."""
+        body = None if self._url_path().startswith("/__badgepress/") else self._page()
+        if body is None:
+            return super().do_HEAD()
+        self._head_only = True
+        self._send(200, "text/html; charset=utf-8", body)
+
+    def _page(self) -> bytes | None:
+        """An HTML page of the site with the reload script in it; None for anything else."""
         target = Path(self.translate_path(self.path))
         if target.is_dir():
             target = target / "index.html"
         if target.suffix == ".html" and target.is_file():
-            body = target.read_bytes().replace(
+            return target.read_bytes().replace(
                 b"</body>", b'<script type="module" src="/__badgepress/livereload.js"></script>'
                 b"\n</body>", 1)
-            return self._send(200, "text/html; charset=utf-8", body)
-        return super().do_GET()
+        return None
 
     def _dev(self, name: str) -> None:
         if name == "livereload.js":
@@ -92,7 +108,8 @@ class DevHandler(SiteHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if not self._head_only:
+            self.wfile.write(body)
 
 
 class Watcher(FileSystemEventHandler):
@@ -130,6 +147,17 @@ class Watcher(FileSystemEventHandler):
         self.rebuild(changed)
 
 
+def _output_dir(root: Path) -> Path:
+    """Where the site is built, from site.toml alone (its errors are the build's to show:
+    then the default folder)."""
+    from ..build.pipeline import config_only
+
+    try:
+        return config_only(root).output_dir
+    except BadgepressError:
+        return root / "_site"
+
+
 class DevServer:
     """Build, serve and watch one site until stopped."""
 
@@ -140,13 +168,17 @@ class DevServer:
         self.state = BuildState()
         self.builder = IncrementalBuilder(self.root, out_dir)
         self.build_lock = threading.Lock()
-        result = self._build(None)
-        self.out_dir = out_dir or (result.catalog.config.output_dir if result else
-                                   self.root / "_site")
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.out_dir = out_dir or _output_dir(self.root)
         handler = type("Handler", (DevHandler,), {"state": self.state})
+        # the port first: one that is taken fails at once, not after a whole build
         self.server = make_server(self.out_dir, port, verbose=verbose, site_root=self.root,
                                   handler=handler)
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            result = self._build(None)
+        except BaseException:
+            self.server.server_close()
+            raise
         self.observer = Observer()
         self.watcher = Watcher(self.rebuild)
         theme = result.catalog.config.theme_dir if result else self.root / "theme"
@@ -177,6 +209,8 @@ class DevServer:
                 return None
         css_only = bool(changed) and all(p.suffix == ".css" for p in changed)
         self.state.publish(None, css_only)
+        for warning in result.warnings:  # as `build` prints them, until they are fixed
+            self.report(f"warning: {warning}")
         self.report(f"rebuilt in {time.perf_counter() - start:.2f} s: {result.rendered} "
                     f"rendered, {len(result.written)} written, {len(result.removed)} removed")
         return result

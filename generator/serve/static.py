@@ -56,6 +56,17 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A browser that closes a page (a live reload, a cancelled download) while it is
+        being sent is no error worth a traceback."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(directory: Path, port: int = 8000, host: str = "127.0.0.1",
                 verbose: bool = False, site_root: Path | None = None,
                 handler: type[SiteHandler] = SiteHandler) -> http.server.ThreadingHTTPServer:
@@ -63,7 +74,7 @@ def make_server(directory: Path, port: int = 8000, host: str = "127.0.0.1",
     rules = header_rules(site_root) if site_root else []
     handler_class = type("Handler", (handler,), {"rules": rules})
     handler = functools.partial(handler_class, directory=str(directory))
-    server = http.server.ThreadingHTTPServer((host, port), handler)
+    server = _Server((host, port), handler)
     server.daemon_threads = True
     server.verbose = verbose  # type: ignore[attr-defined]
     return server
