@@ -60,9 +60,11 @@ def test_keygen_cli_writes_private_key_outside_with_0600_and_publishes_public(
         first[0].public_key_multibase
     out = build(basic_site).out_dir
     profile = json.loads((out / "issuer.json").read_text())
-    assert profile["@context"] == ["https://www.w3.org/ns/credentials/v2",
+    # every context one the verifiers' npm packages bundle (cid/v1 is fetched from w3.org)
+    assert profile["@context"] == ["https://www.w3.org/ns/did/v1",
+                                   "https://www.w3.org/ns/credentials/v2",
                                    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-                                   "https://www.w3.org/ns/cid/v1"]
+                                   "https://w3id.org/security/multikey/v1"]
     assert profile["id"] == ISSUER and profile["type"] == ["Profile"]
     assert len(profile["verificationMethod"]) == 2
     for vm in profile["verificationMethod"]:

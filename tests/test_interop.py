@@ -126,6 +126,12 @@ def test_init_site_rotation_and_revocation_in_all_three_verifiers(tmp_path: Path
                                               later.strftime("%Y-%m-%dT%H:%M:%SZ"))
     assert_verdicts([r for r in results if r["source"].endswith("credential.json")],
                     {withdrawn.stem})
+    # an https issuer's documents need no context that the stacks' npm packages lack: DCC
+    # fetched none over the network, and Digital Bazaar loaded no cid/v1 (which no package
+    # bundles: a verifier would fetch it from w3.org, or fail offline)
+    for r in results:
+        assert not r["dcc"]["network"].get("contexts"), (r["source"], r["dcc"]["network"])
+        assert "https://www.w3.org/ns/cid/v1" not in r["db"].get("contextsLoaded", []), r
     # ours agrees: the credential the rotated-out key signed is valid, the revoked one not
     assert ours(site, first, later)["verdict"] == "valid"
     assert ours(site, withdrawn, later)["verdict"] == "invalid"

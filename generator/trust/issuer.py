@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from ..content.config import SiteConfig
 from .keys import PublishedKey
-from .ob import CID_V1, OB_CONTEXT, issuer_summary
+from .ob import OB_CONTEXT, issuer_summary
 from .proof import proofs_of
 
 DID_V1 = "https://www.w3.org/ns/did/v1"
@@ -84,7 +84,11 @@ def _methods(config: SiteConfig, keys: list[PublishedKey]) -> dict[str, Any]:
 
 def issuer_profile(config: SiteConfig, keys: list[PublishedKey]) -> dict[str, Any]:
     """The OB 3.0 issuer Profile; its id is the URL it is published at."""
-    doc: dict[str, Any] = {"@context": [*OB_CONTEXT, CID_V1], "id": config.issuer_id,
+    # did/v1 first: jsonld-signatures' ControllerProofPurpose then uses the document as it is
+    # instead of framing it (which needs https://w3id.org/security/v2); every context here is
+    # bundled by the npm context packages verifiers ship, so nothing is fetched from w3.org.
+    doc: dict[str, Any] = {"@context": [DID_V1, *OB_CONTEXT, MULTIKEY_V1],
+                           "id": config.issuer_id,
                            "type": ["Profile"], "name": config.issuer.name,
                            "url": config.issuer.url}
     if config.issuer.email:
