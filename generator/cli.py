@@ -588,16 +588,28 @@ def init(dest: Path, title, base_url, issuer_name, issuer_url, issuer_email, key
     Example:
         badgepress init my-badges && cd my-badges && badgepress serve
     """
-    from .commands.scaffold import SiteAnswers, default_key_path, defaults, init_site
+    from .commands.scaffold import (
+        SiteAnswers,
+        default_key_path,
+        defaults,
+        init_site,
+        requirement_note,
+    )
     from .trust.keys import KeyProblem, SigningKey, add_key, key_path, save_new_key
 
     base = defaults(dest)
-    ask = not yes and sys.stdin.isatty()
 
     def value(given, prompt, default):
+        """The option, else the answer (typed, or a line piped in), else the default."""
         if given is not None:
             return given
-        return click.prompt(prompt, default=default) if ask else default
+        if yes:
+            return default
+        try:
+            return click.prompt(prompt, default=default)
+        except click.Abort:  # no more input (piped or closed): the rest takes defaults
+            raise click.UsageError(f"no answer for '{prompt}': give it as an option, or "
+                                   "--yes to take the defaults") from None
 
     answers = SiteAnswers(
         title=value(title, "Program title", base.title),
@@ -616,4 +628,8 @@ def init(dest: Path, title, base_url, issuer_name, issuer_url, issuer_email, key
     click.echo(f"created {dest}/ ({len(files)} files and folders) with one example badge")
     click.echo(f"issuer key: private half in {key_file} (mode 0600, keep it safe, never "
                "commit it); public half in site_src/issuer/keys.json")
+    note = requirement_note()
+    if note:
+        click.echo(f"note: {note}")
     click.echo(f"next: cd {dest} && badgepress serve")
+    click.echo(f"to issue: export BADGEPRESS_KEY={key_file}  (or give --key {key_file})")

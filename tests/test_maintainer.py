@@ -39,6 +39,18 @@ def test_init_then_build_in_an_empty_folder(tmp_path: Path, monkeypatch) -> None
     assert again.exit_code == 1 and "is not empty" in again.output
     other = runner.invoke(main, ["init", "other", "--yes", "--key", str(key)])
     assert other.exit_code == 1 and "already exists" in other.output
+    # init says how to sign with the key it made
+    assert f"export BADGEPRESS_KEY={key}" in res.output
+    # answers piped in are read, in the order asked; running out of them is a usage error
+    piped = runner.invoke(main, ["init", "piped", "--key", str(tmp_path / "p.key")],
+                          input="Piped Program\nhttps://piped.example/\nPiper Org\n"
+                                "https://piper.example/\n\n")
+    assert piped.exit_code == 0, piped.output
+    toml = (tmp_path / "piped/site_src/site.toml").read_text()
+    assert 'title = "Piped Program"' in toml and "https://piped.example/" in toml
+    short = runner.invoke(main, ["init", "short", "--key", str(tmp_path / "s.key")],
+                          input="Only A Title\n")
+    assert short.exit_code == 2 and "--yes" in short.output
     # and the new site can issue with its key, right away
     res = runner.invoke(main, ["-C", str(site), "issue", "--badge", "first-contribution",
                                "--email", "ada@example.org", "--key", str(key)])
@@ -106,3 +118,26 @@ def test_netlify_toml_matches_the_built_site(tmp_path: Path) -> None:
             assert "max-age=300" in h["Cache-Control"]
     assert _headers_for(rules, "/issuer.json")["Content-Type"] == "application/ld+json"
     assert (out / "404.html").is_file() and list(out.glob("log/*.jsonl"))
+
+
+def test_init_says_when_requirements_pin_a_version_the_build_host_may_not_find(
+        monkeypatch) -> None:
+    """requirements.txt pins badgepress==<version>; installed from a clone or a file, that
+    version may be on no package index, and the Netlify build would fail on it."""
+    from importlib import metadata
+
+    from badgepress.commands import scaffold
+
+    class Dist:
+        def __init__(self, direct):
+            self.direct = direct
+
+        def read_text(self, name):
+            return self.direct if name == "direct_url.json" else None
+
+    monkeypatch.setattr(metadata, "distribution", lambda name: Dist(None))
+    assert scaffold.requirement_note() == ""  # from an index: the host installs the same
+    monkeypatch.setattr(metadata, "distribution", lambda name: Dist(
+        '{"url": "file:///home/me/badgepress", "dir_info": {}}'))
+    note = scaffold.requirement_note()
+    assert "file:///home/me/badgepress" in note and "requirements.txt" in note

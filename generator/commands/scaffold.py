@@ -65,6 +65,25 @@ def requirement() -> str:
         return "badgepress"
 
 
+def requirement_note() -> str:
+    """What to change in requirements.txt when this copy of badgepress was not installed
+    from a package index (a clone, a local folder): the build host installs
+    ``badgepress==<version>`` from PyPI, which may not have this version."""
+    try:
+        direct = metadata.distribution("badgepress").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        return ""
+    if not direct:
+        return ""  # from an index: the host can install the same
+    try:
+        url = json.loads(direct).get("url", "")
+    except ValueError:
+        url = ""
+    return (f"this badgepress was installed from {url or 'a local copy'}, not from a "
+            "package index: make requirements.txt name where your build host can install "
+            "the same version from (e.g. 'badgepress @ git+https://…@<commit>')")
+
+
 EXAMPLE_BADGE = """---
 name: First Contribution
 summary: Awarded for a first reviewed and merged contribution to one of our projects.
