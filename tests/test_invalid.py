@@ -93,3 +93,21 @@ def test_one_prerequisite_written_alone_is_a_list_of_one(tmp_path: Path) -> None
     assert {b.slug: b.requires for b in catalog.badges}["leader"] == ("member",)
     out = build(site, tmp_path / "out").out_dir
     assert 'href="../member/"' in (out / "badges/leader/index.html").read_text()
+
+
+def test_a_list_written_as_one_line_with_commas_is_one_item_and_says_so(basic_site: Path
+                                                                        ) -> None:
+    """'skills: Mentoring, Leadership' is one skill in YAML: the build says so, and how to
+    write two."""
+    badge = basic_site / "badges/analyst.md"
+    text = badge.read_text()
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("skills:"))
+    badge.write_text("\n".join("skills: Mentoring, Leadership" if t.startswith("skills:")
+                               else t for t in text.splitlines()) + "\n")
+    result = build(basic_site)
+    assert [str(w) for w in result.warnings] == [
+        f"badges/analyst.md:{line}: 'skills' is one item named 'Mentoring, Leadership' (for "
+        "several, write 'skills: [Mentoring, …]'; to keep one with a comma, write "
+        "'skills: [\"Mentoring, Leadership\"]')"]
+    assert [b.skills for b in result.catalog.badges if b.slug == "analyst"] == [
+        ("Mentoring, Leadership",)]

@@ -30,6 +30,13 @@ MAX_FRONT_MATTER = 256 << 10
 MAX_YAML_VALUES = 100_000
 
 
+class _Duplicate(Exception):
+    """A top-level front matter key written twice."""
+
+    def __init__(self, key: str, first: int, line: int):
+        self.key, self.first, self.line = key, first, line
+
+
 class _TooBig(ValueError):
     """Front matter that expands (through aliases) beyond MAX_YAML_VALUES."""
 
@@ -87,7 +94,10 @@ def _key_lines(text: str, first_line: int, loader: type = yaml.SafeLoader) -> di
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
             if isinstance(key_node, yaml.ScalarNode):
-                lines[str(key_node.value)] = key_node.start_mark.line + first_line
+                key, line = str(key_node.value), key_node.start_mark.line + first_line
+                if key in lines:  # YAML loaders keep the last one without a word
+                    raise _Duplicate(key, lines[key], line)
+                lines[key] = line
     return lines
 
 
@@ -132,6 +142,11 @@ def read_source(path: Path, problems: Problems) -> SourceFile | None:
         problems.error(path, f"front matter expands to more than {MAX_YAML_VALUES:,} values "
                        "through YAML aliases", line=2,
                        hint="write the values out instead of repeating anchors (*name)")
+        return None
+    except _Duplicate as dup:
+        problems.error(path, f"'{dup.key}' is given twice (first on line {dup.first})",
+                       line=dup.line, field=dup.key,
+                       hint="keep one of them: only the last one would count")
         return None
     except RecursionError:
         problems.error(path, "front matter nested too deeply to read", line=2,

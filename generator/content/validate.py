@@ -89,6 +89,12 @@ class _Fields:
         if value is None:
             return ()
         if isinstance(value, str):
+            if "," in value:  # 'skills: A, B' is one item named "A, B" in YAML
+                first = value.split(",")[0].strip()
+                self.problems.warn(self.src.path, f"'{key}' is one item named '{value}'",
+                                   line=self.line(key), field=key,
+                                   hint=f"for several, write '{key}: [{first}, …]'; to keep "
+                                        f"one with a comma, write '{key}: [\"{value}\"]'")
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
                                                   for v in value):
