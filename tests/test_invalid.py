@@ -111,3 +111,25 @@ def test_a_list_written_as_one_line_with_commas_is_one_item_and_says_so(basic_si
         "'skills: [\"Mentoring, Leadership\"]')"]
     assert [b.skills for b in result.catalog.badges if b.slug == "analyst"] == [
         ("Mentoring, Leadership",)]
+
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">{}</svg>'
+
+
+@pytest.mark.parametrize("inner, found", [
+    ('<circle r="3"/><a href="https://example.org/"><text>ok</text></a>', None),
+    ("<script>alert(1)</script>", "a <script> element"),
+    ('<g onclick="alert(1)"/>', "an event handler attribute (onclick=)"),
+    ('<a x:href=" Java\tScript:alert(1)"><text>x</text></a>', "a javascript: link"),
+    ('<foreignObject><p xmlns="http://www.w3.org/1999/xhtml">x</p></foreignObject>',
+     "a <foreignObject> element"),
+    ('<a><set attributeName="href" to="javascript:alert(1)"/></a>',
+     "an animation to a javascript: link"),
+])
+def test_badge_svg_code_is_found_however_it_is_written(inner: str, found: str | None) -> None:
+    from badgepress.core.svg import active_content
+
+    assert active_content(SVG.format(inner).encode()) == found
+    hidden = f'<!DOCTYPE svg [<!ENTITY e "{inner.replace(chr(34), "&#34;")}">]>' + \
+        SVG.format("&e;")  # markup hidden in an entity of the document's own DTD
+    assert active_content(hidden.encode()) == found

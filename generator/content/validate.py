@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from ..core.dates import parse_duration
 from ..core.errors import Problems
 from ..core.files import UnsafeFile, read_regular
+from ..core.svg import active_content
 from ..core.text import (
     MarkdownError,
     check_nesting,
@@ -184,6 +185,13 @@ def _checked_image(f: _Fields, path: Path) -> tuple[str | None, Path | None]:
         kind = "PNG" if path.suffix.lower() == ".png" else "SVG (UTF-8 text with an <svg> element)"
         f.problems.error(path, f"is not a {kind} image", hint="export the badge image "
                          "again as PNG or SVG; its name must say which it is")
+        return None, None
+    code = active_content(data) if path.suffix.lower() == ".svg" else None
+    if code:
+        f.problems.error(path, f"contains {code}, which would run as code on your site "
+                         "when the image is opened on its own (and in every baked badge)",
+                         hint="export the image again as plain SVG, without scripts, event "
+                              "handlers or embedded HTML")
         return None, None
     return path.name, path
 
