@@ -331,6 +331,12 @@ def hardening_cases(w: World, list_url: str, bomb_url: str) -> list[Case]:
                           {"format": "pass", "signature": "unknown", "revocation": "unknown"},
                           {"signature": "signature.unsupported",
                            "revocation": "revocation.unconfirmed"}))
+    # signed by the issuer's key, naming the issuer otherwise than its profile does: the
+    # key check says who publishes the key by the profile's own name
+    claimed = w.credential()
+    claimed["issuer"] = {**claimed["issuer"], "name": "Claimed Name Ltd"}
+    cases.append(Case("issuer-name-claimed", json.dumps(_sign(claimed, w.key, w.vm)), "valid",
+                      {"issuer": "pass", "signature": "pass"}, {"issuer": "issuer.ok"}))
     no_start = _sign({k: v for k, v in w.credential().items() if k != "validFrom"}, w.key,
                      w.vm)
     cases.append(Case("valid-from-missing", json.dumps(no_start), "invalid",

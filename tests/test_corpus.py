@@ -48,6 +48,8 @@ def test_python_verifier_meets_every_expectation(corpus: Corpus) -> None:
     results = python_results(corpus)
     failures = {c.name: errs for c in corpus.cases if (errs := expected_ok(c, results[c.name]))}
     assert failures == {}
+    issuer = results["issuer-name-claimed"]["checks"][1]["message"]
+    assert "Test Issuer" in issuer and "Claimed Name" not in issuer, issuer
 
 
 def browser_results(browser, serve_dir, corpus: Corpus) -> tuple[dict[str, dict], list[str]]:

@@ -253,6 +253,9 @@ def check_issuer(doc: dict[str, Any], resolver: Resolver, local_note: dict | Non
         return KeyInfo(Check("issuer", "fail", "issuer.id_mismatch", {
             **params, "url": url or issuer, "found": str(controller_doc.get("id"))}),
             fallback, fallback_error)
+    own_name = controller_doc.get("name")
+    if isinstance(own_name, str) and own_name:  # who publishes the key, in its own words
+        params["issuer"] = own_name  # (the credential's issuer.name is only its claim)
     methods = [m for m in _as_list(controller_doc.get("verificationMethod"))
                + _as_list(controller_doc.get("assertionMethod")) if isinstance(m, dict)]
     method = next((m for m in methods if m.get("id") == vm), None)

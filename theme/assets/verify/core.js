@@ -216,6 +216,8 @@ export async function checkIssuer(doc, resolver, proof) {
   if (controllerDoc.id !== issuer) {
     return withFallback(check("issuer", "fail", "issuer.id_mismatch", { ...params, url: url || issuer, found: String(controllerDoc.id) }));
   }
+  // who publishes the key, in its own words (the credential's issuer.name is only its claim)
+  if (typeof controllerDoc.name === "string" && controllerDoc.name) params.issuer = controllerDoc.name;
   const methods = [...asList(controllerDoc.verificationMethod), ...asList(controllerDoc.assertionMethod)].filter(isObject);
   const method = methods.find((m) => m.id === vm);
   if (!method) return withFallback(check("issuer", "fail", "issuer.not_listed", params));
