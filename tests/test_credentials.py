@@ -15,7 +15,7 @@ import base58
 import pytest
 from badgepress.build.pipeline import build
 from badgepress.cli import main
-from badgepress.commands.issue import IssueRequest
+from badgepress.commands.issue import IssueRequest, requests_from_csv
 from badgepress.core.errors import BuildError
 from badgepress.trust import proof
 from badgepress.trust.keys import (
@@ -396,3 +396,20 @@ def test_verify_cli_human_output_and_exit_codes(keyed, tmp_path: Path) -> None:
                                    "--offline"])
     assert missing.exit_code == 2 and "Could not read a credential" in missing.output
     assert runner.invoke(main, ["verify"]).exit_code == 2
+
+
+def test_csv_header_as_a_spreadsheet_writes_it(keyed, tmp_path: Path) -> None:
+    """'Badge,Email,Name' (capitalised, spaced) names the columns; a file saved with ';'
+    says so; an unknown column is refused, saying it would otherwise be lost."""
+    site, key, _ = keyed
+    capital = tmp_path / "capital.csv"
+    capital.write_text("Badge, Email ,Name\nmember,ada@example.org,Ada\n")
+    [(line, req)] = requests_from_csv(capital, site)
+    assert (line, req.badge, req.email, req.name) == (2, "member", "ada@example.org", "Ada")
+    for text, hint in (("badge;email\nmember;ada@example.org\n", "separated by ';'"),
+                       ("badge,email,notes\nmember,ada@example.org,x\n", "unknown: notes")):
+        bad = tmp_path / "bad.csv"
+        bad.write_text(text)
+        with pytest.raises(BuildError) as info:
+            requests_from_csv(bad, site)
+        assert hint in str(info.value), str(info.value)

@@ -240,17 +240,23 @@ def read_csv(path: Path, problems: Problems) -> list[tuple[int, IssueRequest]]:
     rows: list[tuple[int, IssueRequest]] = []
     reader = csv.DictReader(io.StringIO(csv_text(path), newline=""))
     try:
-        header = [h.strip() for h in (reader.fieldnames or [])]
+        # 'Badge', ' Email ' as a spreadsheet writes them are the columns badge, email
+        reader.fieldnames = [h.strip().lower() for h in (reader.fieldnames or [])]
+        header = list(reader.fieldnames)
     except csv.Error as exc:
         problems.error(path, f"not a CSV file: {exc}", line=1)
         return []
     missing = [c for c in ("badge", "email") if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]
     if missing or unknown:
+        semicolons = len(header) == 1 and ";" in header[0]
         problems.error(path, "the header row must name the columns "
                        f"({', '.join(CSV_COLUMNS)})", line=1,
-                       hint=(f"missing: {', '.join(missing)}" if missing else
-                             f"unknown: {', '.join(unknown)}"))
+                       hint="the values are separated by ';': save it with commas "
+                            "(CSV, comma-delimited)" if semicolons else
+                       f"missing: {', '.join(missing)}" if missing else
+                       f"unknown: {', '.join(unknown)} (a column that is not read would be "
+                       "lost without a word: remove it)")
         return []
     while True:
         line = reader.line_num + 1  # where the row starts (a quoted field may span lines)
