@@ -75,12 +75,23 @@ class Cli(click.Group):
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-C", "--site", "site", type=click.Path(file_okay=False, path_type=Path),
-              default=".", show_default=True, help="Folder of the badge site.")
+              default=None, help="Folder of the badge site (default: the folder holding "
+              "site_src/site.toml, the current one or the nearest above it, as git finds "
+              "its repository).")
 @click.version_option(package_name="badgepress")
 @click.pass_context
-def main(ctx: click.Context, site: Path) -> None:
+def main(ctx: click.Context, site: Path | None) -> None:
     """badgepress: build a verifiable Open Badges 3.0 badge site from Markdown."""
-    ctx.obj = site.resolve()
+    ctx.obj = site.resolve() if site is not None else _site_around(Path.cwd())
+
+
+def _site_around(here: Path) -> Path:
+    """The nearest folder, ``here`` or above, that holds a site's configuration (so that
+    `badgepress build` works from badges/ too); ``here`` when there is none."""
+    from .core.paths import CONFIG_PATH
+
+    here = here.resolve()
+    return next((p for p in (here, *here.parents) if (p / CONFIG_PATH).is_file()), here)
 
 
 @main.command()

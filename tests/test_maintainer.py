@@ -141,3 +141,16 @@ def test_init_says_when_requirements_pin_a_version_the_build_host_may_not_find(
         '{"url": "file:///home/me/badgepress", "dir_info": {}}'))
     note = scaffold.requirement_note()
     assert "file:///home/me/badgepress" in note and "requirements.txt" in note
+
+
+def test_commands_find_the_site_from_a_folder_inside_it(basic_site: Path,
+                                                        monkeypatch) -> None:
+    """`badgepress build` in badges/ builds the site around it, as git finds its
+    repository; -C still names one."""
+    monkeypatch.chdir(basic_site / "badges")
+    res = CliRunner().invoke(main, ["check"])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, ["build"])
+    assert res.exit_code == 0, res.output
+    assert (basic_site / "_site/index.html").is_file()
+    assert not (basic_site / "badges/_site").exists()
