@@ -259,6 +259,15 @@ def test_earner_command_on_off_is_logged_and_the_build_checks_the_file(
     with pytest.raises(BuildError) as err:
         build(site, now=NOW)
     assert any(p.path == rel for p in err.value.problems)
+    (site / rel).unlink()
+    # opting in again under the same name: the page is back at the address it had (links
+    # to it work again); under another name, a new address that does not show the old one
+    assert set_page(site, email(1), True, program.key, now=NOW) == slug
+    build(site, now=NOW)
+    assert (site / "_site/earners/hidden-bravo/index.html").is_file()
+    set_page(site, email(1), False, program.key, now=NOW)
+    assert set_page(site, email(1), True, program.key, now=NOW,
+                    name="Bravo Renamed") == "bravo-renamed"
 
 
 def test_unlogged_earner_file_fails_the_build(program: Program) -> None:

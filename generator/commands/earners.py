@@ -99,6 +99,15 @@ def published_slugs(root: Path) -> set[str]:
     return {p.stem for p in folder.glob("*.json")} if folder.is_dir() else set()
 
 
+def _slug_of_name(slug: str, name: str) -> bool:
+    """Whether ``slug`` is one new_slug could give ``name`` ('ada-lovelace', '…-2'): an
+    earner who opts in again under another name does not get back an address that shows
+    the old one."""
+    base = slugify(name)
+    return slug == base or (slug.startswith(base + "-") and
+                            slug[len(base) + 1:].isdigit())
+
+
 def new_slug(name: str, taken: set[str]) -> str:
     """``[a-z0-9-]+`` from the name, made unique with -2, -3…"""
     base = slugify(name)
@@ -154,8 +163,14 @@ class People:
         if not str(earner.get("name", "")).strip():
             raise EarnerProblem(NAME_NEEDED)
         check_page_name(str(earner["name"]))
-        earner["slug"] = new_slug(earner["name"], self.index.slugs()
-                                  | published_slugs(self.root) | self.logged_slugs())
+        taken = self.index.slugs() | published_slugs(self.root)
+        former = earner.get("former_slug")
+        if isinstance(former, str) and former not in taken and _slug_of_name(
+                former, str(earner["name"])):
+            earner["slug"] = former  # their page comes back at the address it had
+        else:
+            earner["slug"] = new_slug(earner["name"], taken | self.logged_slugs())
+        earner.pop("former_slug", None)
         self.touched.add(eid)
         return earner["slug"]
 
@@ -173,6 +188,8 @@ class People:
         earner = self.index.earners[eid]
         slug = earner.get("slug")
         earner["slug"] = None
+        if slug:  # theirs again if they opt in again under the same name (open_page)
+            earner["former_slug"] = slug
         if slug and (self.root / earner_file(slug)).is_file():
             tx.remove(earner_file(slug))
             tx.record("earner", slug, {earner_file(slug): None})
