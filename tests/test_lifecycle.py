@@ -53,7 +53,7 @@ def test_revoke_publishes_status_and_page_says_so(keyed) -> None:
     assert entry["statusListCredential"] == \
         f"https://badges.test.example/status/{key.public_multibase[:16]}-1.json"
     assert entry["id"] == f"{entry['statusListCredential']}#{entry['statusListIndex']}"
-    revoke(site, a.path.stem, "Issued in error", key, public=True, now=NOW)
+    revoke(site, a.path.stem[:8], "Issued in error", key, public=True, now=NOW)  # its start
     revoke(site, b.path.stem, "Private matter", key, now=NOW)
     again = cli(site, "revoke", b.path.stem, "--reason", "twice", key=key_file)
     assert again.exit_code == 1 and "already revoked" in again.output
@@ -520,3 +520,19 @@ def test_resign_moves_a_site_from_the_0_1_key_ids_and_old_copies_keep_verifying(
     # a second resign has nothing left to do
     res = cli(site, "resign", key=key_file)
     assert res.exit_code == 0 and "re-signed 0 file(s)" in res.output
+
+
+def test_a_credential_is_found_by_the_start_of_its_uuid_when_only_one_has_it(
+        tmp_path: Path) -> None:
+    from badgepress.commands.lifecycle import LifecycleError, find_credential
+
+    folder = tmp_path / "site_src/credentials"
+    folder.mkdir(parents=True)
+    for name in ("abcdef12-0000-4000-8000-000000000001", "abcdef12-0000-4000-8000-000000000002",
+                 "0badcafe-0000-4000-8000-000000000003"):
+        (folder / f"{name}.json").write_text("{}")
+    assert find_credential(tmp_path, "0badcafe")[0].stem.startswith("0badcafe-")
+    with pytest.raises(LifecycleError, match="starts the uuids of 2 credentials"):
+        find_credential(tmp_path, "abcdef12")
+    with pytest.raises(LifecycleError, match="no credential '0bad'"):  # too short to guess
+        find_credential(tmp_path, "0bad")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import uuid as uuidlib
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -57,16 +58,37 @@ class LifecycleError(BadgepressError, ValueError):
     """A request that cannot be carried out; the message says why and what to do."""
 
 
+def _by_prefix(root: Path, ref: str) -> list[Path]:
+    """The credential file whose uuid starts with ``ref`` (at least 8 of its characters, as
+    'key revoke' takes a prefix of a key): none, one, or all that do."""
+    uid = ref.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:").removesuffix(".json")
+    if len(uid) < 8 or not re.fullmatch(r"[0-9a-f-]+", uid):
+        return []
+    folder = root / CREDENTIALS_DIR
+    return sorted(folder.glob(f"{uid}*.json")) if folder.is_dir() else []
+
+
+def _not_found(root: Path, ref: str) -> LifecycleError:
+    found = _by_prefix(root, ref)
+    if len(found) > 1:
+        return LifecycleError(f"'{ref}' starts the uuids of {len(found)} credentials "
+                              f"({', '.join(p.stem for p in found[:3])}…): give more of it")
+    return LifecycleError(f"no credential '{ref}' in {CREDENTIALS_DIR}/ (give its uuid, "
+                          "the start of it, its urn:uuid id or file)")
+
+
 def find_credential(root: Path, ref: str) -> tuple[Path, dict[str, Any]]:
-    """A credential by uuid, urn:uuid, URL of its page, or file path."""
+    """A credential by uuid (or its first 8+ characters), urn:uuid, URL of its page, or file
+    path."""
     candidates = [Path(ref)] if ref.endswith(".json") else []
     uid = ref.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:").removesuffix(".json")
     candidates.append(root / CREDENTIALS_DIR / f"{uid}.json")
+    found = _by_prefix(root, ref)
+    candidates += found if len(found) == 1 else []
     for path in candidates:
         if path.is_file():
             return path.resolve(), json.loads(read_regular(path))
-    raise LifecycleError(f"no credential '{ref}' in {CREDENTIALS_DIR}/ (give its uuid, "
-                         "urn:uuid id or file)")
+    raise _not_found(root, ref)
 
 
 def _site(root: Path):
@@ -191,12 +213,12 @@ def withdraw(root: Path, ref: str, reason: str, key: SigningKey, *,
 def _credential_file(root: Path, ref: str) -> Path:
     """A credential file of the site by uuid, urn:uuid, page URL or path, parsed or not."""
     uid = ref.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:").removesuffix(".json")
+    found = _by_prefix(root, ref)
     for path in ([Path(ref)] if ref.endswith(".json") else []) + [
-            root / CREDENTIALS_DIR / f"{uid}.json"]:
+            root / CREDENTIALS_DIR / f"{uid}.json"] + (found if len(found) == 1 else []):
         if path.is_file() and path.resolve().parent == (root / CREDENTIALS_DIR).resolve():
             return path.resolve()
-    raise LifecycleError(f"no credential '{ref}' in {CREDENTIALS_DIR}/ (give its uuid, "
-                         "urn:uuid id or file)")
+    raise _not_found(root, ref)
 
 
 def match_key(root: Path, ref: str):
