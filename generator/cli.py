@@ -292,10 +292,14 @@ def issue(site: Path, badge: str | None, email: str | None, name: str, evidence:
         results = issue_credentials(site, requests, signing, source=source,
                                     progress=lambda n: tick(n, len(requests)))
     new = [r for r in results if r.new]
-    for r in results:
+    for (line, _), r in zip(requests, results, strict=True):  # one result per request
         rel = _show_file(r.path, site)
         if r.new:
             click.echo(f"issued {r.request.badge} -> {rel}")
+            if r.lacking:
+                click.echo(f"warning: {source}{f':{line}' if line else ''}: the earner "
+                           f"holds no credential of {', '.join(r.lacking)}, which "
+                           f"{r.request.badge} requires (issued anyway)", err=True)
         else:
             click.echo(f"skipped {r.request.badge}: already issued to that email ({rel})")
     click.echo(f"{len(new)} credential{'s' if len(new) != 1 else ''} issued, "

@@ -413,3 +413,20 @@ def test_csv_header_as_a_spreadsheet_writes_it(keyed, tmp_path: Path) -> None:
         with pytest.raises(BuildError) as info:
             requests_from_csv(bad, site)
         assert hint in str(info.value), str(info.value)
+
+
+def test_issue_warns_when_the_earner_lacks_a_prerequisite(keyed, tmp_path: Path) -> None:
+    """leader requires member: issued anyway (a program may award out of order), with a
+    warning naming the row and the badge it lacks, unless the earner holds it, in an
+    earlier issue or earlier in the same CSV."""
+    site, _, key_file = keyed
+    rows = tmp_path / "rows.csv"
+    rows.write_text("badge,email\nleader,ada@example.org\nmember,bo@example.org\n"
+                    "leader,bo@example.org\n")
+    res = CliRunner().invoke(main, ["-C", str(site), "issue", "--csv", str(rows), "--key",
+                                    str(key_file)])
+    assert res.exit_code == 0, res.output
+    warnings = [line for line in res.output.splitlines() if line.startswith("warning:")]
+    assert warnings == [f"warning: {rows}:2: the earner holds no credential of member, which "
+                        "leader requires (issued anyway)"], res.output
+    assert "3 credentials issued" in res.output

@@ -14,7 +14,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -295,6 +295,9 @@ class Issued:
     request: IssueRequest
     path: Path
     new: bool
+    # prerequisites of its badge that the earner held no credential of when it was issued
+    # (the earner index's view): issued anyway, said as a warning
+    lacking: tuple[str, ...] = ()
 
 
 def signed_status_list(cfg: SiteConfig, key: SigningKey, vm: str, n: int | str,
@@ -409,8 +412,33 @@ def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]
                                         done.request.name.strip())
                 people.open_page(eid)
         people.finish(tx, now)
+        results = _with_prerequisites(results, catalog, people)
     index.save()
     return [issued for _, issued in sorted(results, key=lambda r: r[0])]
+
+
+def _with_prerequisites(results: list[tuple[int, Issued]], catalog: Catalog,
+                        people: People) -> list[tuple[int, Issued]]:
+    """Each new credential with the prerequisites of its badge its earner holds no
+    credential of (this batch's included): a program may award out of order on purpose,
+    so it is a warning, never a refusal."""
+    requires = {b.slug: b.requires for b in catalog.badges if b.requires}
+    index = people.index
+    eids = {e for _, r in results if r.new and r.request.badge in requires
+            if (e := index.earner_of_email(normalize_email(r.request.email))) is not None}
+    if not eids:
+        return results
+    held: dict[str, set[str]] = {
+        eid: {str(index.credentials[u].get("badge")) for u in uuids}
+        for eid, uuids in index.credentials_of(eids).items()}
+    out = []
+    for n, r in results:
+        eid = index.earner_of_email(normalize_email(r.request.email)) if r.new else None
+        if eid in held:
+            lacking = tuple(b for b in requires.get(r.request.badge, ()) if b not in held[eid])
+            r = replace(r, lacking=lacking)
+        out.append((n, r))
+    return out
 
 
 class _Writer:
