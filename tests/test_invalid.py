@@ -125,6 +125,12 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/x
      "a <foreignObject> element"),
     ('<a><set attributeName="href" to="javascript:alert(1)"/></a>',
      "an animation to a javascript: link"),
+    ('<a><animate attributeName="href" values="#;javascript:alert(1)"/></a>',
+     "an animation to a javascript: link"),
+    ('<h:iframe xmlns:h="http://www.w3.org/1999/xhtml" srcdoc="&lt;script&gt;x&lt;/script&gt;"/>',
+     "an HTML <iframe> element"),
+    ('<a xml:base="javascript:alert(1)//" href="#x"><text>x</text></a>', "a javascript: link"),
+    ('<g xmlns:i="http://ns.adobe.com/AdobeIllustrator/10.0/"><i:pgf>x</i:pgf></g>', None),
 ])
 def test_badge_svg_code_is_found_however_it_is_written(inner: str, found: str | None) -> None:
     from badgepress.core.svg import active_content
@@ -133,3 +139,26 @@ def test_badge_svg_code_is_found_however_it_is_written(inner: str, found: str | 
     hidden = f'<!DOCTYPE svg [<!ENTITY e "{inner.replace(chr(34), "&#34;")}">]>' + \
         SVG.format("&e;")  # markup hidden in an entity of the document's own DTD
     assert active_content(hidden.encode()) == found
+
+
+@pytest.mark.parametrize("text, found", [
+    (b'<!DOCTYPE svg [<!ENTITY % p ""> %p; <!ENTITY x "<script>alert(1)</script>">]>'
+     b'<svg xmlns="http://www.w3.org/2000/svg">&x;</svg>', "a parameter entity in its DTD"),
+    (b'<?xml version="1.0" encoding="ISO-2022-JP"?><svg xmlns="http://www.w3.org/2000/svg">'
+     b'<!--\x1b(B--><script>alert(1)</script></svg>', "text declared as ISO-2022-JP"),
+    (b'<?xml-stylesheet type="text/xsl" href="x.svg"?><svg xmlns="http://www.w3.org/2000/svg"/>',
+     "an xml-stylesheet instruction"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><g></svg>', "not well-formed XML"),
+    (b'<?xml version="1.0" encoding="utf-8"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+     b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [<!ENTITY ns_svg '
+     b'"http://www.w3.org/2000/svg">]><svg xmlns="&ns_svg;"><circle r="2"/></svg>', None),
+])
+def test_badge_svg_a_browser_would_read_otherwise_is_refused(text: bytes,
+                                                              found: str | None) -> None:
+    """What expat reads otherwise than a browser (a parameter entity, another encoding, an
+    XSLT stylesheet, a broken file) is refused rather than guessed at; an Illustrator
+    export's DTD and entities are fine."""
+    from badgepress.core.svg import active_content
+
+    got = active_content(text)
+    assert (got is None) if found is None else (got or "").startswith(found), got

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from ..core.dates import parse_duration
 from ..core.errors import Problems
 from ..core.files import UnsafeFile, read_regular
-from ..core.svg import active_content
+from ..core.svg import svg_problem
 from ..core.text import (
     MarkdownError,
     check_nesting,
@@ -186,12 +186,10 @@ def _checked_image(f: _Fields, path: Path) -> tuple[str | None, Path | None]:
         f.problems.error(path, f"is not a {kind} image", hint="export the badge image "
                          "again as PNG or SVG; its name must say which it is")
         return None, None
-    code = active_content(data) if path.suffix.lower() == ".svg" else None
-    if code:
-        f.problems.error(path, f"contains {code}, which would run as code on your site "
-                         "when the image is opened on its own (and in every baked badge)",
-                         hint="export the image again as plain SVG, without scripts, event "
-                              "handlers or embedded HTML")
+    problem = svg_problem(data) if path.suffix.lower() == ".svg" else None
+    if problem:
+        f.problems.error(path, problem, hint="export the image again as plain UTF-8 SVG, "
+                         "without scripts, event handlers or embedded HTML")
         return None, None
     return path.name, path
 
