@@ -328,9 +328,17 @@ def hardening_cases(w: World, list_url: str, bomb_url: str) -> list[Case]:
             ("proof-cryptosuite-unsupported", w.valid,
              [first | {"cryptosuite": "ecdsa-rdfc-2019"}])):
         cases.append(Case(name, json.dumps(doc | {"proof": proofs}), "unknown",
-                          {"format": "pass", "signature": "unknown", "revocation": "unknown"},
-                          {"signature": "signature.unsupported",
+                          {"format": "pass", "issuer": "unknown", "signature": "unknown",
+                           "revocation": "unknown"},
+                          {"issuer": "issuer.unchecked", "signature": "signature.unsupported",
                            "revocation": "revocation.unconfirmed"}))
+    # a forger cannot turn "not authentic" into "could not check" with a made-up name
+    forged = copy.deepcopy(w.valid)
+    forged["name"] = "Forged"
+    for name, change in (("proof-type-made-up", {"type": "TotallyValidProof2030"}),
+                         ("proof-cryptosuite-made-up", {"cryptosuite": "trust-me-2030"})):
+        cases.append(Case(name, json.dumps(forged | {"proof": [first | change]}), "invalid",
+                          {"signature": "fail"}, {"signature": "signature.proof"}))
     # signed by the issuer's key, naming the issuer otherwise than its profile does: the
     # key check says who publishes the key by the profile's own name
     claimed = w.credential()

@@ -78,10 +78,19 @@ def proof_set(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return proofs
 
 
+# Proofs other verifiers make that this one does not check: "could not check" (UNKNOWN), not
+# "not authentic". Only these names: any other type or suite is no proof at all (a forger
+# must not turn "not authentic" into "could not check" with a made-up name).
+OTHER_TYPES = ("Ed25519Signature2020", "Ed25519Signature2018", "EcdsaSecp256k1Signature2019",
+               "JsonWebSignature2020", "BbsBlsSignature2020")
+OTHER_SUITES = ("ecdsa-rdfc-2019", "ecdsa-jcs-2019", "ecdsa-sd-2023", "bbs-2023",
+                "eddsa-2022")
+
+
 class Unsupported(ProofError):
-    """A well-formed proof of a kind this verifier does not check (another proof type or
-    cryptosuite, e.g. Ed25519Signature2020): no evidence of tampering, so its check is
-    'could not check', never 'not authentic'."""
+    """A well-formed proof of a kind this verifier does not check (OTHER_TYPES,
+    OTHER_SUITES): no evidence of tampering, so its checks are 'could not check', never
+    'not authentic' (nor 'the key is the issuer's')."""
 
 
 class WrongPurpose(ProofError):
@@ -97,13 +106,16 @@ def prepare(doc: dict[str, Any], proof: dict[str, Any]
     """Split a secured document into (unsecured document, proof config, signature bytes) for
     one of its proofs, checking the proof's shape on the way (vc-di-eddsa "verify proof",
     steps 1-4) and its purpose: only a proof made for issuing vouches for a credential."""
-    if proof.get("type") != "DataIntegrityProof":
-        raise Unsupported(f"the proof's type is {proof.get('type')}")
+    kind = proof.get("type")
+    if kind != "DataIntegrityProof":
+        if kind in OTHER_TYPES:
+            raise Unsupported(f"the proof's type is {kind}")
+        raise ProofError("the proof is not a DataIntegrityProof")
     suite = proof.get("cryptosuite")
-    if not isinstance(suite, str):
-        raise ProofError("the proof names no cryptosuite")
-    if suite not in SUITES:
+    if suite in OTHER_SUITES:
         raise Unsupported(f"the proof's cryptosuite is {suite}")
+    if suite not in SUITES:
+        raise ProofError(f"unsupported cryptosuite '{suite}' (supported: {', '.join(SUITES)})")
     value = proof.get("proofValue")
     if not isinstance(value, str) or not value.startswith("z"):
         raise ProofError("proofValue must be a base58btc multibase string starting with 'z'")

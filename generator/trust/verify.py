@@ -352,6 +352,10 @@ def check_proof_set(doc: dict[str, Any], resolver: Resolver, local_note: dict | 
                 Check("signature", "fail", "signature.proof", params))
     keys = [check_issuer(doc, resolver, local_note, pr) for pr in proofs]
     sigs = [check_signature(doc, key, safe, pr) for key, pr in zip(keys, proofs, strict=True)]
+    # an unchecked proof confirms no key either, whatever its verificationMethod names
+    keys = [KeyInfo(Check("issuer", "unknown", "issuer.unchecked"))
+            if sig.code == "signature.unsupported" else key
+            for key, sig in zip(keys, sigs, strict=True)]
     return _first_worst(keys, lambda k: k.check), _first_worst(sigs, lambda c: c)
 
 

@@ -13,6 +13,11 @@ export const CHECKS = ["format", "issuer", "signature", "dates", "revocation", "
 const VC_V1 = "https://www.w3.org/2018/credentials/v1";
 const VC_V2 = "https://www.w3.org/ns/credentials/v2";
 const SUITES = ["eddsa-rdfc-2022", "eddsa-jcs-2022"];
+// proofs other verifiers make that this one does not check: "could not check", not "not
+// authentic"; only these names (a made-up one must not turn "not authentic" into UNKNOWN)
+const OTHER_TYPES = ["Ed25519Signature2020", "Ed25519Signature2018", "EcdsaSecp256k1Signature2019",
+  "JsonWebSignature2020", "BbsBlsSignature2020"];
+const OTHER_SUITES = ["ecdsa-rdfc-2019", "ecdsa-jcs-2019", "ecdsa-sd-2023", "bbs-2023", "eddsa-2022"];
 const MAX_PROOFS = 4; // each proof costs a canonicalization and a key lookup
 const MAX_STATUS_LIST = 16000000; // decompressed bytes: 128 million entries
 const MAX_BYTES = 2000000; // a fetched issuer document or status list
@@ -250,10 +255,13 @@ export async function checkIssuer(doc, resolver, proof) {
 
 // 3. signature -------------------------------------------------------------------------
 function prepare(doc, proof) {
-  if (proof.type !== "DataIntegrityProof") throw new Unsupported(`the proof's type is ${proof.type}`);
+  if (proof.type !== "DataIntegrityProof") {
+    if (OTHER_TYPES.includes(proof.type)) throw new Unsupported(`the proof's type is ${proof.type}`);
+    throw new ProofError("the proof is not a DataIntegrityProof");
+  }
   const suite = proof.cryptosuite;
-  if (typeof suite !== "string") throw new ProofError("the proof names no cryptosuite");
-  if (!SUITES.includes(suite)) throw new Unsupported(`the proof's cryptosuite is ${suite}`);
+  if (OTHER_SUITES.includes(suite)) throw new Unsupported(`the proof's cryptosuite is ${suite}`);
+  if (!SUITES.includes(suite)) throw new ProofError(`unsupported cryptosuite '${suite}' (supported: ${SUITES.join(", ")})`);
   const value = proof.proofValue;
   if (typeof value !== "string" || !value.startsWith("z")) throw new ProofError("proofValue must be a base58btc multibase string starting with 'z'");
   // 64 bytes are at most 88 characters; base58 decoding is quadratic in the length
@@ -333,8 +341,10 @@ export async function checkProofSet(doc, resolver, safe) {
   const sigs = [];
   for (const proof of proofs) {
     const key = await checkIssuer(doc, resolver, proof);
-    keys.push(key);
-    sigs.push(await checkSignature(doc, key, safe, proof));
+    const sig = await checkSignature(doc, key, safe, proof);
+    // an unchecked proof confirms no key either, whatever its verificationMethod names
+    keys.push(sig.code === "signature.unsupported" ? { check: check("issuer", "unknown", "issuer.unchecked") } : key);
+    sigs.push(sig);
   }
   return [firstWorst(keys, (k) => k.check), firstWorst(sigs, (c) => c)];
 }
