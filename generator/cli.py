@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .core.errors import BadgepressError, BuildError, CannotRun, Problem
+from .core.errors import BadgepressError, BuildError, Problem
 
 
 def _show_progress() -> bool:
@@ -83,15 +83,23 @@ class Cli(click.Group):
 def main(ctx: click.Context, site: Path | None) -> None:
     """badgepress: build a verifiable Open Badges 3.0 badge site from Markdown."""
     ctx.obj = site.resolve() if site is not None else _site_around(Path.cwd())
+    if site is None and ctx.obj != Path.cwd().resolve() and ctx.invoked_subcommand != "init":
+        click.echo(f"(the site at {ctx.obj})", err=True)
 
 
 def _site_around(here: Path) -> Path:
-    """The nearest folder, ``here`` or above, that holds a site's configuration (so that
-    `badgepress build` works from badges/ too); ``here`` when there is none."""
-    from .core.paths import CONFIG_PATH
+    """The nearest folder, ``here`` or above, that is a site (so that `badgepress build`
+    works from badges/ too): one with site_src/site.toml, or the first with a site_src/ or
+    badges/ folder (a site whose configuration is missing gets that error, not the site of
+    a folder above it); ``here`` when there is none."""
+    from .core.paths import BADGES_DIR, CONFIG_PATH, SRC_DIR
 
     here = here.resolve()
-    return next((p for p in (here, *here.parents) if (p / CONFIG_PATH).is_file()), here)
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_PATH).is_file() or (folder / SRC_DIR).is_dir() or \
+                (folder / BADGES_DIR).is_dir():
+            return folder
+    return here
 
 
 @main.command()
@@ -166,12 +174,9 @@ def serve(site: Path, port: int, verbose: bool) -> None:
     """
     from .serve.devserver import DevServer
 
-    try:
-        server = DevServer(site, port, verbose=verbose,
-                           report=lambda m: click.echo(m, err=m.startswith("build failed")))
-    except OSError as exc:  # before any build: the port is the first thing taken
-        raise CannotRun(f"cannot listen on 127.0.0.1:{port}: {exc.strerror} "
-                        "(try --port)") from exc
+    server = DevServer(site, port, verbose=verbose,  # CannotRun when the port is taken
+                       report=lambda m: click.echo(m, err=m.startswith(("build failed",
+                                                                         "warning:"))))
     click.echo(f"serving {site.name} at {server.url} (watching badges/, site_src/, theme/; "
                "Ctrl-C to stop)")
     try:

@@ -406,8 +406,14 @@ def test_csv_header_as_a_spreadsheet_writes_it(keyed, tmp_path: Path) -> None:
     capital.write_text("Badge, Email ,Name\nmember,ada@example.org,Ada\n")
     [(line, req)] = requests_from_csv(capital, site)
     assert (line, req.badge, req.email, req.name) == (2, "member", "ada@example.org", "Ada")
+    spaced = tmp_path / "spaced.csv"
+    spaced.write_text("Badge,Email,Name,Earner Page\nmember,bo@example.org,Bo,yes\n")
+    [(_, req)] = requests_from_csv(spaced, site)
+    assert req.earner_page is True
     for text, hint in (("badge;email\nmember;ada@example.org\n", "separated by ';'"),
-                       ("badge,email,notes\nmember,ada@example.org,x\n", "unknown: notes")):
+                       ("badge,email,notes\nmember,ada@example.org,x\n", "unknown: notes"),
+                       ("badge,Email,email\nmember,a@example.org,b@example.org\n",
+                        "names email twice")):
         bad = tmp_path / "bad.csv"
         bad.write_text(text)
         with pytest.raises(BuildError) as info:

@@ -154,3 +154,11 @@ def test_commands_find_the_site_from_a_folder_inside_it(basic_site: Path,
     assert res.exit_code == 0, res.output
     assert (basic_site / "_site/index.html").is_file()
     assert not (basic_site / "badges/_site").exists()
+    assert f"(the site at {basic_site.resolve()})" in res.output  # said where
+    # a folder inside that is a site of its own, without its configuration yet, gets that
+    # error rather than the site around it
+    inner = basic_site / "badges/draft"
+    (inner / "badges").mkdir(parents=True)
+    monkeypatch.chdir(inner)
+    res = CliRunner().invoke(main, ["check"])
+    assert res.exit_code == 1 and "no site configuration" in res.output, res.output

@@ -11,6 +11,7 @@ import copy
 import csv
 import io
 import json
+import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterable
@@ -240,11 +241,18 @@ def read_csv(path: Path, problems: Problems) -> list[tuple[int, IssueRequest]]:
     rows: list[tuple[int, IssueRequest]] = []
     reader = csv.DictReader(io.StringIO(csv_text(path), newline=""))
     try:
-        # 'Badge', ' Email ' as a spreadsheet writes them are the columns badge, email
-        reader.fieldnames = [h.strip().lower() for h in (reader.fieldnames or [])]
+        # 'Badge', ' Email ', 'Earner Page' as a spreadsheet writes them are the columns
+        # badge, email, earner_page
+        reader.fieldnames = [re.sub(r"\s+", "_", h.strip().lower())
+                             for h in (reader.fieldnames or [])]
         header = list(reader.fieldnames)
     except csv.Error as exc:
         problems.error(path, f"not a CSV file: {exc}", line=1)
+        return []
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        problems.error(path, f"the header row names {', '.join(twice)} twice", line=1,
+                       hint="keep one column of each name")
         return []
     missing = [c for c in ("badge", "email") if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]
@@ -508,11 +516,15 @@ def requests_from_csv(path: Path, root: Path) -> list[tuple[int | None, IssueReq
     problems = Problems(root)
     rows = read_csv(path, problems)
     if problems.errors and rows:  # check the rows that could be read too: one run reports
-        catalog, _ = load_site(root)  # every bad row (issue_credentials checks them again)
-        for line, req in rows:
-            for message in request_problems(req, catalog):
-                problems.error(path, message, line=line)
-        problems.items.sort(key=lambda p: p.line or 0)
+        try:  # every bad row (issue_credentials checks them again)
+            catalog, _ = load_site(root)
+        except BuildError as exc:  # the site's own problems, with the CSV's
+            problems.items.extend(exc.problems)
+        else:
+            for line, req in rows:
+                for message in request_problems(req, catalog):
+                    problems.error(path, message, line=line)
+            problems.items.sort(key=lambda p: p.line or 0)
     problems.raise_if_errors()
     if not rows:
         raise BuildError([Problem(problems.rel(path), "the CSV has no rows to issue", 2,

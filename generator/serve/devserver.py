@@ -19,7 +19,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from ..build.incremental import IncrementalBuilder
-from ..core.errors import BadgepressError, BuildError
+from ..core.errors import BadgepressError, BuildError, CannotRun
 from ..core.paths import BADGES_DIR, SRC_DIR
 from .static import SiteHandler, make_server
 
@@ -171,8 +171,12 @@ class DevServer:
         self.out_dir = out_dir or _output_dir(self.root)
         handler = type("Handler", (DevHandler,), {"state": self.state})
         # the port first: one that is taken fails at once, not after a whole build
-        self.server = make_server(self.out_dir, port, verbose=verbose, site_root=self.root,
-                                  handler=handler)
+        try:
+            self.server = make_server(self.out_dir, port, verbose=verbose,
+                                      site_root=self.root, handler=handler)
+        except OSError as exc:
+            raise CannotRun(f"cannot listen on 127.0.0.1:{port}: {exc.strerror} "
+                            "(try --port)") from exc
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             result = self._build(None)
