@@ -425,15 +425,25 @@ def test_sites_whose_keys_share_a_folder_keep_separate_indexes(keyed, tmp_path: 
     records.write_text("badge,email,name\nmember,ada@example.org,Ada\n")
     rebuild(site_a, key_a, [records])
     assert set(EarnerIndex.load(path_b).credentials) == {b.path.stem}  # untouched
-    # the one index of earlier versions, holding both sites' credentials
-    legacy = {"version": 1, "credentials": {**EarnerIndex.load(path_a).credentials,
-                                            **EarnerIndex.load(path_b).credentials},
-              "earners": {**EarnerIndex.load(path_a).earners,
-                          **EarnerIndex.load(path_b).earners}}
+    # the one index of earlier versions, holding both sites' credentials; one earner record
+    # per person, whose page (on site A) is no page of site B
+    index_a, index_b = EarnerIndex.load(path_a), EarnerIndex.load(path_b)
+    [ada] = index_a.earners
+    index_a.earners[ada]["slug"] = "ada"
+    legacy = {"version": 1, "credentials": {**index_a.credentials, **{
+        u: {**c, "earner": ada} for u, c in index_b.credentials.items()}},
+        "earners": index_a.earners}
     (key_file.parent / LEGACY_NAME).write_text(json.dumps(legacy))
     path_b.unlink()
     issue(site_b, key_b, IssueRequest("member", "cy@example.org", "Cy"))
     kept = EarnerIndex.load(path_b)
     assert b.path.stem in kept.credentials and a.path.stem not in kept.credentials
-    assert sorted(str(e["email"]) for e in kept.earners.values()) == [
-        "bob@example.org", "cy@example.org"]
+    assert kept.earners[ada]["slug"] is None  # site B publishes no page of that earner
+    assert not (site_b / "site_src/earners").exists() or not any(
+        (site_b / "site_src/earners").iterdir())
+    # site B moves to another address: its index (named by the issuer id) follows
+    before = set(kept.credentials)
+    toml.write_text(toml.read_text().replace("other.test.example", "moved.test.example"))
+    issue(site_b, key_b, IssueRequest("member", "dee@example.org", "Dee"))
+    moved = EarnerIndex.load(index_path(site_b, key_b))
+    assert index_path(site_b, key_b) != path_b and before < set(moved.credentials)

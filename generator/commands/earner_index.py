@@ -70,6 +70,14 @@ def index_path(root: Path, key: SigningKey, issuer_id: str | None = None) -> Pat
     return path
 
 
+@dataclass(frozen=True)
+class SiteFacts:
+    """What starting a site's index from other index files needs to know of the site."""
+
+    uuids: Callable[[], set[str]]  # its credentials
+    has_page: Callable[[str], bool]  # whether it publishes an earner page of that slug
+
+
 @dataclass
 class EarnerIndex:
     """The index in memory; ``save`` writes it (atomically, mode 0600)."""
@@ -80,23 +88,36 @@ class EarnerIndex:
     _by_email: dict[str, str] | None = None
 
     @classmethod
-    def load(cls, path: Path | None,
-             site_uuids: Callable[[], set[str]] | None = None) -> EarnerIndex:
-        """The index at ``path``. When there is none yet but the shared index of earlier
-        versions is beside it, this site's part of that (its credentials, by the uuids
-        ``site_uuids`` gives, and their earners) is what this site's index starts from."""
+    def load(cls, path: Path | None, site: SiteFacts | None = None) -> EarnerIndex:
+        """The index at ``path``. When there is none yet, what the other index files beside
+        it hold of this ``site`` is what its index starts from: the one shared file of
+        earlier builds, or this site's own under its old name (its base_url changed)."""
         if path is None:
             return cls(path)
-        if not path.is_file():
-            legacy = path.parent / LEGACY_NAME
-            if site_uuids is None or not legacy.is_file():
-                return cls(path)
-            shared = cls._read(legacy)
-            mine = site_uuids()
-            creds = {u: c for u, c in shared.credentials.items() if u in mine}
-            eids = {c.get("earner") for c in creds.values()}
-            return cls(path, creds, {e: v for e, v in shared.earners.items() if e in eids})
-        return cls._read(path)
+        if path.is_file() or site is None:
+            return cls._read(path) if path.is_file() else cls(path)
+        others = [p for p in (path.parent / LEGACY_NAME,
+                              *sorted(path.parent.glob("earners-*.json")))
+                  if p != path and p.is_file()]
+        if not others:
+            return cls(path)
+        mine = site.uuids()
+        index = cls(path)
+        for other in others:
+            try:
+                found = cls._read(other)
+            except IndexProblem:
+                continue  # another site's damaged file is that site's to rebuild
+            for uuid, entry in found.credentials.items():
+                if uuid in mine and uuid not in index.credentials:
+                    index.credentials[uuid] = entry
+                    eid = entry.get("earner")
+                    if eid in found.earners and eid not in index.earners:
+                        earner = dict(found.earners[eid])
+                        if earner.get("slug") and not site.has_page(str(earner["slug"])):
+                            earner["slug"] = None  # a page of another site, not this one's
+                        index.earners[eid] = earner
+        return index
 
     @classmethod
     def _read(cls, path: Path) -> EarnerIndex:

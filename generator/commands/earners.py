@@ -27,7 +27,7 @@ from ..trust.keys import SigningKey, load_key_history
 from ..trust.ledger import Transaction, sha256_hex
 from ..trust.logs import read_logs
 from ..trust.status import read_revocations
-from .earner_index import EarnerIndex, figures, index_path
+from .earner_index import EarnerIndex, SiteFacts, figures, index_path
 
 FLAG_WORDS = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False,
               "": False}
@@ -133,7 +133,8 @@ class People:
     def __init__(self, root: Path, key: SigningKey, catalog: Catalog):
         self.root, self.catalog = root, catalog
         self.index = EarnerIndex.load(index_path(root, key, catalog.config.issuer_id),
-                                      site_uuids=lambda: site_uuids(root))
+                                      SiteFacts(lambda: site_uuids(root), lambda slug: (
+                                          root / earner_file(slug)).is_file()))
         self.touched: set[str] = set()  # earners whose page file may change
         self._logged: set[str] | None = None
 
