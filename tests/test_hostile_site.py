@@ -270,7 +270,7 @@ def test_key_forms_pem_blocks_and_environment_secrets_in_text(plain: Site,
                                                               monkeypatch) -> None:
     svg = plain.root / "badges/analyst.svg"
     svg.write_text(svg.read_text().replace(
-        "</svg>", "<!-- -----BEGIN OPENSSH PRIVATE KEY----- --></svg>"))
+        "</svg>", "<desc>-----BEGIN OPENSSH PRIVATE KEY-----</desc></svg>"))  # well-formed
     monkeypatch.setenv("NETLIFY_AUTH_TOKEN", "nfp_0123456789abcdefghij")
     about = plain.root / "site_src/pages/about.md"
     about.write_text(about.read_text() + "\nToken: nfp_0123456789abcdefghij\n")
