@@ -350,6 +350,9 @@ def hardening_cases(w: World, list_url: str, bomb_url: str) -> list[Case]:
     cases.append(Case("valid-from-missing", json.dumps(no_start), "invalid",
                       {"format": "fail", "dates": "fail"},
                       {"format": "format.shape", "dates": "dates.missing"}))
+    for kind, value in (("null", None), ("number", 2026), ("list", ["2026-03-01"])):
+        cases.append(_fail(f"valid-from-{kind}", w.valid | {"validFrom": value}, "dates",
+                           "dates.missing"))
     huge = first | {"proofValue": "z" + "2" * 400_000}  # base58 decoding is quadratic
     cases.append(_fail("proof-value-huge", w.valid | {"proof": [huge]}, "signature",
                        "signature.proof"))

@@ -96,12 +96,25 @@ def parse_datetime(value: str) -> datetime:
     browser verifier accepts (core.js parseDateTime): no other ISO 8601 spelling, a real
     calendar day and time, fractions of a second to the millisecond as a browser keeps
     them."""
-    m = DATE_TIME.match(value) if isinstance(value, str) else None
+    if not isinstance(value, str):  # named as the browser verifier names it
+        raise ValueError(f"{_json_kind(value)} is not a date-time")
+    m = DATE_TIME.match(value)
     if m is None or int(m[1]) < 1:
         raise ValueError(f"'{value}' is not a date-time")
     text = value[:19] + (m[7] or "")[:4] + (m[8] or "Z")
     dt = datetime.fromisoformat(text.replace("Z", "+00:00"))  # a day or hour out of range
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value that is not text is, in words both verifiers use."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a list" if isinstance(value, list) else "an object"
 
 
 def issuer_id_of(doc: dict[str, Any]) -> str | None:

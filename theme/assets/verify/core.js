@@ -55,8 +55,13 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+
 
 // xsd:dateTime -> Date (a missing zone is read as UTC): exactly what verify.py
 // parse_datetime accepts, a real calendar day and time, to the millisecond.
+// what a JSON value that is not text is, in words both verifiers use
+const jsonKind = (v) => (v === null ? "null" : typeof v === "boolean" ? "true or false"
+  : typeof v === "number" ? "a number" : Array.isArray(v) ? "a list" : "an object");
+
 export function parseDateTime(value) {
-  const m = typeof value === "string" ? DATE_TIME.exec(value) : null;
+  if (typeof value !== "string") throw new Error(`${jsonKind(value)} is not a date-time`);
+  const m = DATE_TIME.exec(value);
   const bad = () => new Error(`'${value}' is not a date-time`);
   if (!m) throw bad();
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
