@@ -15,6 +15,7 @@ import copy
 import json
 import re
 import uuid as uuidlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from html.parser import HTMLParser
@@ -58,37 +59,40 @@ class LifecycleError(BadgepressError, ValueError):
     """A request that cannot be carried out; the message says why and what to do."""
 
 
-def _by_prefix(root: Path, ref: str) -> list[Path]:
-    """The credential file whose uuid starts with ``ref`` (at least 8 of its characters, as
-    'key revoke' takes a prefix of a key): none, one, or all that do."""
-    uid = ref.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:").removesuffix(".json")
-    if len(uid) < 8 or not re.fullmatch(r"[0-9a-f-]+", uid):
-        return []
+def _uid_of(ref: str) -> str:
+    """The uuid (or its start) a reference names: 'urn:uuid:…', a page URL, a file name."""
+    return ref.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:").removesuffix(".json")
+
+
+def _named(root: Path, ref: str, accept: Callable[[Path], bool]) -> Path:
+    """The first file ``ref`` names that ``accept`` takes: itself (a .json path), the
+    credential of that uuid, else the one credential whose uuid starts with it (at least 8
+    characters, as 'key revoke' takes a prefix of a key); the folder is listed only when
+    the exact names miss. LifecycleError when none is taken, or the start is that of
+    several uuids."""
+    uid = _uid_of(ref)
+    exact = ([Path(ref)] if ref.endswith(".json") else []) + [
+        root / CREDENTIALS_DIR / f"{uid}.json"]
+    hit = next((p for p in exact if accept(p)), None)
+    if hit is not None:
+        return hit
     folder = root / CREDENTIALS_DIR
-    return sorted(folder.glob(f"{uid}*.json")) if folder.is_dir() else []
-
-
-def _not_found(root: Path, ref: str) -> LifecycleError:
-    found = _by_prefix(root, ref)
+    found = sorted(folder.glob(f"{uid}*.json")) if len(uid) >= 8 and re.fullmatch(
+        r"[0-9a-f-]+", uid) and folder.is_dir() else []
     if len(found) > 1:
-        return LifecycleError(f"'{ref}' starts the uuids of {len(found)} credentials "
-                              f"({', '.join(p.stem for p in found[:3])}…): give more of it")
-    return LifecycleError(f"no credential '{ref}' in {CREDENTIALS_DIR}/ (give its uuid, "
-                          "the start of it, its urn:uuid id or file)")
+        raise LifecycleError(f"'{ref}' starts the uuids of {len(found)} credentials "
+                             f"({', '.join(p.stem for p in found[:3])}…): give more of it")
+    if not found or not accept(found[0]):
+        raise LifecycleError(f"no credential '{ref}' in {CREDENTIALS_DIR}/ (give its uuid, "
+                             "the start of it, its urn:uuid id or file)")
+    return found[0]
 
 
 def find_credential(root: Path, ref: str) -> tuple[Path, dict[str, Any]]:
     """A credential by uuid (or its first 8+ characters), urn:uuid, URL of its page, or file
     path."""
-    candidates = [Path(ref)] if ref.endswith(".json") else []
-    uid = ref.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:").removesuffix(".json")
-    candidates.append(root / CREDENTIALS_DIR / f"{uid}.json")
-    found = _by_prefix(root, ref)
-    candidates += found if len(found) == 1 else []
-    for path in candidates:
-        if path.is_file():
-            return path.resolve(), json.loads(read_regular(path))
-    raise _not_found(root, ref)
+    path = _named(root, ref, Path.is_file)
+    return path.resolve(), json.loads(read_regular(path))
 
 
 def _site(root: Path):
@@ -212,13 +216,9 @@ def withdraw(root: Path, ref: str, reason: str, key: SigningKey, *,
 
 def _credential_file(root: Path, ref: str) -> Path:
     """A credential file of the site by uuid, urn:uuid, page URL or path, parsed or not."""
-    uid = ref.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:").removesuffix(".json")
-    found = _by_prefix(root, ref)
-    for path in ([Path(ref)] if ref.endswith(".json") else []) + [
-            root / CREDENTIALS_DIR / f"{uid}.json"] + (found if len(found) == 1 else []):
-        if path.is_file() and path.resolve().parent == (root / CREDENTIALS_DIR).resolve():
-            return path.resolve()
-    raise _not_found(root, ref)
+    folder = (root / CREDENTIALS_DIR).resolve()
+    return _named(root, ref, lambda p: p.is_file() and p.resolve().parent == folder
+                  ).resolve()
 
 
 def match_key(root: Path, ref: str):
