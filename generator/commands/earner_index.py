@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import BadgepressError, Problems
+from ..core.errors import BadgepressError
 from ..core.files import atomic_write, read_regular
 from ..trust.keys import SigningKey
 
@@ -47,21 +47,16 @@ def index_name(issuer_id: str) -> str:
     return f"earners-{readable.strip('-')[:60]}-{digest}.json"
 
 
-def site_issuer_id(root: Path) -> str:
-    from ..content.config import load_config
-
-    problems = Problems(root)
-    config = load_config(root, problems)
-    problems.raise_if_errors()
-    assert config is not None
-    return config.issuer_id
-
-
 def index_path(root: Path, key: SigningKey, issuer_id: str | None = None) -> Path | None:
-    """This site's index in the key's folder; None for a key not read from a file."""
+    """This site's index in the key's folder (``issuer_id``: the site's, read from its
+    site.toml when not given); None for a key not read from a file."""
     if key.path is None:
         return None
-    path = key.path.parent / index_name(issuer_id or site_issuer_id(root))
+    if issuer_id is None:
+        from ..build.pipeline import config_only
+
+        issuer_id = config_only(root).issuer_id
+    path = key.path.parent / index_name(issuer_id)
     site = root.resolve()
     if path.resolve() == site or site in path.resolve().parents:
         raise IndexProblem(f"{path}: the earner index links credentials to emails and must "
@@ -75,7 +70,7 @@ class SiteFacts:
     """What starting a site's index from other index files needs to know of the site."""
 
     uuids: Callable[[], set[str]]  # its credentials
-    has_page: Callable[[str], bool]  # whether it publishes an earner page of that slug
+    pages: Callable[[], set[str]]  # the slugs of the earner pages it publishes
 
 
 @dataclass
@@ -101,7 +96,7 @@ class EarnerIndex:
                   if p != path and p.is_file()]
         if not others:
             return cls(path)
-        mine = site.uuids()
+        mine, pages = site.uuids(), site.pages()
         index = cls(path)
         for other in others:
             try:
@@ -114,7 +109,7 @@ class EarnerIndex:
                     eid = entry.get("earner")
                     if eid in found.earners and eid not in index.earners:
                         earner = dict(found.earners[eid])
-                        if earner.get("slug") and not site.has_page(str(earner["slug"])):
+                        if earner.get("slug") and earner["slug"] not in pages:
                             earner["slug"] = None  # a page of another site, not this one's
                         index.earners[eid] = earner
         return index

@@ -133,8 +133,8 @@ class People:
     def __init__(self, root: Path, key: SigningKey, catalog: Catalog):
         self.root, self.catalog = root, catalog
         self.index = EarnerIndex.load(index_path(root, key, catalog.config.issuer_id),
-                                      SiteFacts(lambda: site_uuids(root), lambda slug: (
-                                          root / earner_file(slug)).is_file()))
+                                      SiteFacts(lambda: site_uuids(root),
+                                                lambda: published_slugs(root)))
         self.touched: set[str] = set()  # earners whose page file may change
         self._logged: set[str] | None = None
 
