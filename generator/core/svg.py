@@ -26,7 +26,7 @@ _FOREIGN = {"http://www.w3.org/1999/xhtml": "HTML", "http://www.w3.org/1999/XSL/
 
 
 class _Found(Exception):
-    pass
+    """Raised by a parser callback with what it found, to stop the parse there."""
 
 
 def _local(name: str) -> str:

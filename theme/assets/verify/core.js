@@ -53,12 +53,12 @@ const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v)
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
 
-// xsd:dateTime -> Date (a missing zone is read as UTC): exactly what verify.py
-// parse_datetime accepts, a real calendar day and time, to the millisecond.
 // what a JSON value that is not text is, in words both verifiers use
 const jsonKind = (v) => (v === null ? "null" : typeof v === "boolean" ? "true or false"
   : typeof v === "number" ? "a number" : Array.isArray(v) ? "a list" : "an object");
 
+// xsd:dateTime -> Date (a missing zone is read as UTC): exactly what verify.py
+// parse_datetime accepts, a real calendar day and time, to the millisecond.
 export function parseDateTime(value) {
   if (typeof value !== "string") throw new Error(`${jsonKind(value)} is not a date-time`);
   const m = DATE_TIME.exec(value);
@@ -200,7 +200,7 @@ export async function checkIssuer(doc, resolver, proof) {
   }
   const [fallback, fallbackError] = fallbackKey(vm);
   const params = { issuer: typeof label === "string" && label ? label : issuer, issuer_id: issuer, key: vm };
-  const withFallback = (c) => ({ check: c, publicKey: fallback, keyError: fallbackError });
+  const withFallback = (c, keyError = fallbackError) => ({ check: c, publicKey: fallback, keyError });
   let url = null;
   let source;
   let controllerDoc;
@@ -215,8 +215,8 @@ export async function checkIssuer(doc, resolver, proof) {
     }
   } catch (e) {
     if (e instanceof FetchError) {
-      return { check: check("issuer", "unknown", "issuer.fetch", { ...params, url: url || issuer, detail: e.message }),
-        publicKey: fallback, keyError: fallbackError && `the issuer's documents, which publish ${vm}, could not be loaded` };
+      return withFallback(check("issuer", "unknown", "issuer.fetch", { ...params, url: url || issuer, detail: e.message }),
+        fallbackError && `the issuer's documents, which publish ${vm}, could not be loaded`);
     }
     return withFallback(check("issuer", "fail", "issuer.bad_document", { ...params, url: issuer, detail: e.message }));
   }
