@@ -15,7 +15,7 @@ from badgepress.build.incremental import IncrementalBuilder
 from badgepress.build.pipeline import build
 from badgepress.commands.lifecycle import revoke
 from badgepress.core.errors import BuildError
-from conftest import NOW, REPO
+from conftest import NOW, REPO, free_port
 
 sys.path.insert(0, str(REPO / "bench"))
 from synthetic import make_site  # noqa: E402
@@ -190,16 +190,13 @@ def test_serve_rebuilds_everything_when_a_watched_folder_is_replaced(tmp_path: P
     """A watched folder moved away and another moved in (a checkout, a sync tool): the file
     watcher reports the folder, never the files inside the new one. serve watches the new
     folder and rebuilds looking at everything, so a link inside it is refused."""
-    import socket
     import time
 
     from badgepress.serve.devserver import DevServer
 
     site = tmp_path / "site"
     make_site(site, badges=3, credentials=3)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     said: list[str] = []
     server = DevServer(site, port, out_dir=tmp_path / "out", report=said.append)
     try:
@@ -619,7 +616,6 @@ def test_serve_reports_warnings_answers_head_like_get_and_fails_fast_on_a_taken_
     """What a maintainer sees in serve: the warnings `build` prints (a misspelt key is
     otherwise silently ignored), the same Content-Length for HEAD as for GET, and a port
     that is taken refused at once (exit 2, nothing built), not after a whole build."""
-    import socket
     import urllib.request
 
     from badgepress.cli import main
@@ -629,9 +625,7 @@ def test_serve_reports_warnings_answers_head_like_get_and_fails_fast_on_a_taken_
     badge = basic_site / "badges/analyst.md"
     badge.write_text(badge.read_text().replace("level: Intermediate",
                                                "level: Intermediate\nlevle: Expert"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     said: list[str] = []
     server = DevServer(basic_site, port, out_dir=tmp_path / "out", report=said.append)
     try:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tarfile
@@ -22,7 +21,7 @@ import badgepress
 import pytest
 from badgepress.build.pipeline import build
 from badgepress.build.theme import DEFAULT_THEME
-from conftest import NOW, REPO, copy_site, soup
+from conftest import NOW, REPO, copy_site, free_port, soup
 
 
 def run(cmd: list[str], cwd: Path, env: dict | None = None, timeout: int = 600) -> str:
@@ -30,12 +29,6 @@ def run(cmd: list[str], cwd: Path, env: dict | None = None, timeout: int = 600) 
                           timeout=timeout)
     assert proc.returncode == 0, f"{cmd}\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

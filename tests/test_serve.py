@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,13 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO, copy_site
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import REPO, copy_site, free_port
 
 
 @pytest.fixture
