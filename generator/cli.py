@@ -396,7 +396,8 @@ def withdraw(site: Path, credential: str, reason: str, key: Path | None) -> None
 
     For a credential that must never be published (an email address in the name, personal
     data in the evidence). The build then accepts the missing file; its status list entry
-    stays reserved. Copies already handed out keep verifying: revoke it first if any were.
+    stays reserved. Copies already handed out keep verifying until it is revoked: revoke
+    it, before or after, if any were.
 
     \b
     Example:
@@ -409,6 +410,12 @@ def withdraw(site: Path, credential: str, reason: str, key: Path | None) -> None
     cid = do_withdraw(site, credential, reason, signing)
     click.echo(f"withdrew {cid}: its file is deleted and the withdrawal logged; issue the "
                "badge again with 'badgepress issue' if it was earned")
+    from .trust.status import read_revocations
+
+    if not any(r.id == cid for r in read_revocations(site)):
+        click.echo(f"note: it is not revoked, so copies already handed out (a download, a "
+                   f"wallet) still verify as valid; if any were, revoke it too: "
+                   f"badgepress revoke {cid.removeprefix('urn:uuid:')} --reason …", err=True)
 
 
 @main.command()

@@ -544,7 +544,7 @@ def test_withdraw_refuses_what_it_cannot_do(issued: Site) -> None:
     stray.write_text("{}")
     for args, message in [
         (["nothing-here"], "no credential 'nothing-here' in site_src/credentials/"),
-        ([stray.stem], "is not in the issuance log, so it was never issued here"),
+        ([stray.stem], "is in no issuance log, so it was never issued here"),
     ]:
         res = RUN.invoke(main, ["-C", str(issued.root), "withdraw", *args, "--reason", "x",
                                 "--key", str(issued.key_file)])
@@ -553,6 +553,32 @@ def test_withdraw_refuses_what_it_cannot_do(issued: Site) -> None:
                             "--reason", "mail ann@example.org", "--key", str(issued.key_file)])
     assert res.exit_code == 1 and "leave the email address out" in res.output
     assert issued.credential.exists()
+
+
+def test_a_withdrawn_credential_can_still_be_revoked_and_says_why_it_cannot_be_renewed(
+        issued: Site) -> None:
+    """Withdrawn without a revocation, copies handed out would verify for ever: withdraw
+    says so, and revoke still sets the status bit its withdrawal kept reserved."""
+    from badgepress.trust.status import list_bits, set_bits
+
+    doc = json.loads(issued.credential.read_text())
+    url, index = doc["credentialStatus"]["statusListCredential"], int(
+        doc["credentialStatus"]["statusListIndex"])
+    site = ["-C", str(issued.root)]
+    res = RUN.invoke(main, [*site, "withdraw", issued.credential.stem, "--reason",
+                            "Personal data in the name", "--key", str(issued.key_file)])
+    assert res.exit_code == 0 and "it is not revoked, so copies already handed out" \
+        in res.output, res.output
+    res = RUN.invoke(main, [*site, "renew", issued.credential.stem[:8], "--key",
+                            str(issued.key_file)])
+    assert res.exit_code == 1 and "was withdrawn on" in res.output \
+        and "nothing to renew" in res.output, res.output
+    res = RUN.invoke(main, [*site, "revoke", issued.credential.stem[:8], "--reason",
+                            "Handed out before the withdrawal", "--key", str(issued.key_file)])
+    assert res.exit_code == 0 and doc["id"] in res.output, res.output
+    status = issued.root / "site_src/status" / url.rsplit("/", 1)[1]
+    assert index in set_bits(list_bits(json.loads(status.read_text())))
+    build(issued.root, now=NOW)  # the revocation of a withdrawn credential is accepted
 
 
 # the torn log (11) -----------------------------------------------------------------------------

@@ -148,6 +148,23 @@ def test_expired_credential_is_published_as_expired_and_renewal_links_both(keyed
     assert [e["action"] for e in read_log(site, key.public_multibase).entries][-1] == "renew"
 
 
+def test_renew_refuses_a_revoked_or_already_renewed_credential(keyed) -> None:
+    """A successor of a revoked credential would quietly undo the revocation, and a second
+    successor of one credential would leave two current ones."""
+    from badgepress.commands.lifecycle import LifecycleError
+
+    site, key, _ = keyed
+    [old, bad] = issue(site, key, IssueRequest("member", "a@example.org"),
+                       IssueRequest("leader", "b@example.org"))
+    new_path = renew(site, old.path.stem, key, now=NOW)
+    with pytest.raises(LifecycleError, match=f"renewed already, by urn:uuid:{new_path.stem}"):
+        renew(site, old.path.stem, key, now=NOW)
+    revoke(site, bad.path.stem, "Quiz retaken", key, now=NOW)
+    with pytest.raises(LifecycleError, match="was revoked on .* undoing the revocation"):
+        renew(site, bad.path.stem, key, now=NOW)
+    renew(site, new_path.stem, key, now=NOW)  # the successor itself can be renewed
+
+
 # keys ----------------------------------------------------------------------------------
 
 def test_rotation_keeps_old_credentials_valid(keyed, tmp_path: Path) -> None:

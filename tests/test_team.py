@@ -369,3 +369,28 @@ def test_a_site_with_the_single_log_of_before_gains_per_key_logs(tmp_path: Path)
     index = json.loads(result.files["log/index.json"])
     assert [i["log"] for i in index["logs"]][0] == "log.jsonl"  # the earlier log, frozen
     assert "log/log.jsonl" in result.files and "log/head.json" in result.files
+
+
+def test_a_maintainer_withdraws_what_another_key_or_their_old_key_issued(
+        tmp_path: Path) -> None:
+    """Withdrawal is for personal data that must come off the site: whoever holds a key
+    can do it, whichever key issued the credential (another maintainer's, or their own
+    before a rotation). The entry goes into the withdrawing key's log, and the build takes
+    it, as it takes a revocation by another key."""
+    team = _start(tmp_path)
+    site = team.clone("site")
+    bos = team.seed["bo"].stem
+    cli(site, "revoke", bos, "--reason", "Issued in error", "--key", str(team.keys["ada"]))
+    cli(site, "withdraw", bos, "--reason", "Personal data in the evidence", "--key",
+        str(team.keys["ada"]))
+    assert not (site / "site_src/credentials" / f"{bos}.json").exists()
+    cli(site, "keygen", "--rotate", "--replaces", team.mb["ada"][:10], "--key",
+        str(tmp_path / "ada2.key"))
+    adas = team.seed["ada"].stem
+    cli(site, "withdraw", adas, "--reason", "Name misspelt", "--key", str(tmp_path / "ada2.key"))
+    result = build(site)
+    assert not {bos, adas} & {a.uuid for a in result.awards}
+    logs = {log.name: log for log in read_logs(site)}
+    assert logs[team.mb["ada"]].entries[-1]["action"] == "withdraw"
+    new = next(k for k in load_key_history(site) if k.usable and k.name == PEOPLE["ada"])
+    assert logs[new.public_key_multibase].entries[-1]["action"] == "withdraw"

@@ -38,7 +38,7 @@ from ..trust.keys import (
     save_key_history,
 )
 from ..trust.ledger import Log, check_chain, head_signature_ok, sha256_hex, transaction
-from ..trust.logs import expected_files, read_logs
+from ..trust.logs import expected_files, read_logs, renewals
 from ..trust.resolve import controller_document_url
 from ..trust.status import (
     Revocation,
@@ -108,17 +108,25 @@ def revoke(root: Path, ref: str, reason: str, key: SigningKey, *, public: bool =
     cfg = catalog.config
     vm = current_key(root, cfg, key)
     with transaction(root, key, vm) as tx:  # logged when it takes the lock
-        path, doc = find_credential(root, ref)
+        try:
+            path, doc = find_credential(root, ref)
+            cid, entry, name = doc["id"], entry_of(doc), path.name
+        except LifecycleError:
+            # withdrawn: its file is gone, but copies handed out still verify until its
+            # status bit (kept in the withdrawal's log entry) is set
+            gone = withdrawn_credential(root, ref)
+            if gone is None:
+                raise
+            cid, entry, name = gone[0], gone[1], gone[0]
         revocations = read_revocations(root)
-        previous = next((r for r in revocations if r.id == doc["id"]), None)
+        previous = next((r for r in revocations if r.id == cid), None)
         if previous:
-            raise LifecycleError(f"{doc['id']} was already revoked on {previous.date}")
-        entry = entry_of(doc)
+            raise LifecycleError(f"{cid} was already revoked on {previous.date}")
         n = list_name(cfg.base_url, entry[0]) if entry else None
         if entry is None or n is None or not (root / list_path(n)).is_file():
-            raise LifecycleError(f"{path.name} has no status list entry of this site, so "
+            raise LifecycleError(f"{name} has no status list entry of this site, so "
                                  "verifiers cannot learn that it is revoked; reissue it")
-        record = Revocation(doc["id"], iso(now), reason.strip(), public)
+        record = Revocation(cid, iso(now), reason.strip(), public)
         toml = revocations_toml([*revocations, record])
         current = json.loads((root / list_path(n)).read_bytes())
         data = signed_status_list(cfg, key, vm, n, set_bits(list_bits(current)) | {entry[1]},
@@ -126,7 +134,7 @@ def revoke(root: Path, ref: str, reason: str, key: SigningKey, *, public: bool =
         tx.write(REVOCATIONS, toml)
         tx.write(list_path(n), data)
         # the record itself, not revocations.toml's hash: git merges that file by union
-        tx.record("revoke", doc["id"], {list_path(n): data}, revocation=record.to_json())
+        tx.record("revoke", cid, {list_path(n): data}, revocation=record.to_json())
         People(root, key, catalog).finish(tx, now)
     return record
 
@@ -139,7 +147,24 @@ def renew(root: Path, ref: str, key: SigningKey, *, now: datetime | None = None)
     cfg = catalog.config
     vm = current_key(root, cfg, key)
     with transaction(root, key, vm) as tx:  # logged when it takes the lock
-        path, old = find_credential(root, ref)
+        try:
+            path, old = find_credential(root, ref)
+        except LifecycleError:
+            gone = withdrawn_credential(root, ref)
+            if gone is None:
+                raise
+            raise LifecycleError(f"{gone[0]} was withdrawn on {gone[2]}: its file is gone, "
+                                 "so there is nothing to renew; issue the badge again with "
+                                 "'badgepress issue'") from None
+        revoked = next((r for r in read_revocations(root) if r.id == old.get("id")), None)
+        if revoked is not None:
+            raise LifecycleError(f"{path.name} was revoked on {revoked.date}: a successor "
+                                 "would be valid, undoing the revocation; if the badge was "
+                                 "earned again, issue it with 'badgepress issue'")
+        successor = renewals(read_logs(root)).get(str(old.get("id")))
+        if successor is not None:
+            raise LifecycleError(f"{path.name} was renewed already, by {successor}: renew "
+                                 "that one instead")
         achievement_id = old.get("credentialSubject", {}).get("achievement", {}).get("id")
         badge = next((b for b in catalog.badges if cfg.abs_url(b.url) == achievement_id), None)
         if badge is None or not badge.active:
@@ -193,8 +218,10 @@ def withdraw(root: Path, ref: str, reason: str, key: SigningKey, *,
     with transaction(root, key, vm) as tx:  # logged when it takes the lock
         path = _credential_file(root, ref)
         rel = path.relative_to(root.resolve())
-        if not tx.log.expected_files().get(rel.as_posix()):
-            raise LifecycleError(f"{rel} is not in the issuance log, so it was never issued "
+        # any maintainer's log: a credential another key (or this key before a rotation)
+        # issued is withdrawn in this key's log, which had that entry when writing (seen)
+        if not expected_files(read_logs(root)).files.get(rel.as_posix()):
+            raise LifecycleError(f"{rel} is in no issuance log, so it was never issued "
                                  "here: just delete the file")
         try:
             doc = json.loads(read_regular(path))
@@ -212,6 +239,26 @@ def withdraw(root: Path, ref: str, reason: str, key: SigningKey, *,
         people.withdrawn(path.stem)
         people.finish(tx, now)
     return cid
+
+
+def withdrawn_credential(root: Path, ref: str
+                         ) -> tuple[str, tuple[str, int] | None, str] | None:
+    """(id, the status list entry its withdrawal recorded or None, when it was withdrawn)
+    of the withdrawn credential ``ref`` names (uuid, the start of it, urn:uuid, page URL);
+    None when it names none. Any maintainer's log."""
+    uid = _uid_of(ref)
+    found = {}
+    for log in read_logs(root):
+        for cid, e in log.withdrawn().items():
+            own = str(cid).removeprefix("urn:uuid:")
+            if own == uid or (len(uid) >= 8 and own.startswith(uid)):
+                found[cid] = e
+    if len(found) != 1:
+        return None
+    (cid, e), = found.items()
+    url, _, index = str(e.get("status", "")).rpartition("#")
+    return str(cid), (url, int(index)) if url and index.isdigit() else None, \
+        str(e.get("time", ""))
 
 
 def _credential_file(root: Path, ref: str) -> Path:
