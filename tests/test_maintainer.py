@@ -26,7 +26,9 @@ def test_init_then_build_in_an_empty_folder(tmp_path: Path, monkeypatch) -> None
     assert not list(site.rglob("*.key"))
     assert "*.key" in (site / ".gitignore").read_text()
     # both branches' revocations survive a merge (README: A team)
-    assert (site / ".gitattributes").read_text() == "site_src/revocations.toml merge=union\n"
+    attributes = (site / ".gitattributes").read_text()
+    assert "site_src/revocations.toml merge=union\n" in attributes
+    assert "site_src/credentials/** -text\n" in attributes  # no CRLF in signed files
     assert not (site / "site_src/credentials").exists()  # no demo credentials
     result = build(site, now=NOW)
     assert [b.name for b in result.catalog.badges] == ["First Contribution"]

@@ -394,3 +394,29 @@ def test_a_maintainer_withdraws_what_another_key_or_their_old_key_issued(
     assert logs[team.mb["ada"]].entries[-1]["action"] == "withdraw"
     new = next(k for k in load_key_history(site) if k.usable and k.name == PEOPLE["ada"])
     assert logs[new.public_key_multibase].entries[-1]["action"] == "withdraw"
+
+
+def test_a_windows_checkout_keeps_signed_files_as_signed(tmp_path: Path) -> None:
+    """Git for Windows checks text files out with CRLF (core.autocrlf=true), which changes
+    every signed file's hash. The .gitattributes of `init` keeps them as signed; a site
+    without those lines gets a build error that says what happened and how to undo it."""
+    team = _start(tmp_path)
+    win = tmp_path / "win"
+    git(tmp_path, "-c", "core.autocrlf=true", "clone", "-q", str(team.origin), str(win))
+    git(win, "config", "core.autocrlf", "true")
+    assert b"\r\n" in (win / "badges/member.md").read_bytes()  # git did convert text
+    assert b"\r\n" not in team.seed["ada"].read_bytes()
+    assert len(build(win).awards) == 2
+    attributes = win / ".gitattributes"
+    attributes.write_text("site_src/revocations.toml merge=union\n")  # a site of before
+    git(win, "rm", "-r", "-q", "--cached", "site_src")
+    git(win, "checkout", "HEAD", "--", "site_src")
+    errors = errors_of(win)
+    assert errors and all("has Windows line endings (CRLF) where it was signed with LF"
+                          in e for e in errors if "credentials/" in e), errors
+    assert any("git rm -r -q --cached site_src && git checkout HEAD -- site_src" in e
+               for e in errors)
+    attributes.write_text(GITATTRIBUTES_TEXT)  # the fix the message gives
+    git(win, "rm", "-r", "-q", "--cached", "site_src")
+    git(win, "checkout", "HEAD", "--", "site_src")
+    assert len(build(win).awards) == 2

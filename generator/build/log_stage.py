@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..content.config import SiteConfig
 from ..core.errors import Problems
+from ..core.files import read_regular
 from ..core.paths import (
     CREDENTIALS_DIR,
     EARNERS_DIR,
@@ -30,6 +31,7 @@ from ..trust.ledger import (
     head_problems,
     head_signature_ok,
     read_log,
+    sha256_hex,
     walk_chain,
 )
 from ..trust.logs import (
@@ -203,6 +205,10 @@ def check_files(root: Path, expected: Expected, files: dict[str, str],
                            "at most one side", hint=RECONCILE_HINT)
         elif steps and digest in {s.entry["files"][rel] for s in steps}:
             continue  # a credential both branches re-signed: either signature is the issuer's
+        elif want and want != digest and _converted_line_endings(root / rel, want):
+            problems.error(root / rel, "has Windows line endings (CRLF) where it was signed "
+                           "with LF: git converted it on checkout (core.autocrlf)",
+                           hint=LINE_ENDINGS_HINT)
         elif want != digest and _people_file(rel):
             _people_problem(root, rel, want, keys, problems)
         elif want is None:
@@ -223,6 +229,23 @@ def check_files(root: Path, expected: Expected, files: dict[str, str],
             problems.error(root / rel, "is listed in the issuance log but missing",
                            hint="restore it with git; to take a credential off the site "
                                 "use 'badgepress withdraw' (or 'revoke'), never delete it")
+
+
+LINE_ENDINGS_HINT = ("signed files must stay byte for byte as signed: add the lines "
+                     "'badgepress init' writes to .gitattributes (site_src/credentials/** "
+                     "-text, and the same for status/, log/, earners/, issuer/ and "
+                     "insights.json), then check them out again: git rm -r -q --cached "
+                     "site_src && git checkout HEAD -- site_src")
+
+
+def _converted_line_endings(path: Path, want: str) -> bool:
+    """Whether the file is the logged one with each LF turned into CRLF: what Git for
+    Windows' default (core.autocrlf=true) does on checkout to a file it takes for text."""
+    try:
+        raw = read_regular(path)
+    except OSError:
+        return False
+    return b"\r\n" in raw and sha256_hex(raw.replace(b"\r\n", b"\n")) == want
 
 
 def _people_file(rel: str) -> bool:

@@ -27,7 +27,18 @@ reaching the rest.
 
 # Both branches' revocations (one a line) survive a merge; each is also in a log entry, and
 # the build checks the two agree. The logs need nothing: each key writes its own.
-GITATTRIBUTES_TEXT = "site_src/revocations.toml merge=union\n"
+GITATTRIBUTES_TEXT = """\
+# revocations: each branch adds lines; git keeps both sides' (the build checks them)
+site_src/revocations.toml merge=union
+# signed files stay byte for byte as signed: no line-ending conversion on checkout
+# (Git for Windows turns LF into CRLF by default, and every hash would differ)
+site_src/credentials/** -text
+site_src/status/** -text
+site_src/log/** -text
+site_src/earners/** -text
+site_src/issuer/** -text
+site_src/insights.json -text
+"""
 
 
 @dataclass(frozen=True)
