@@ -185,6 +185,22 @@ def test_rotation_keeps_old_credentials_valid(keyed, tmp_path: Path) -> None:
     assert cli(site, "verify", str(old.path), "--now", "2026-06-02T00:00:00Z").exit_code == 0
 
 
+def test_after_a_rotation_the_new_key_keeps_the_program_figures_up_to_date(keyed) -> None:
+    """insights.json is kept by the key that wrote it; on a site with one key in use, a
+    rotation hands it on, instead of freezing the figures at the rotation."""
+    site, key, key_file = keyed
+    issue(site, key, *[IssueRequest("member", f"m{i}@example.org") for i in range(6)])
+    figures = site / "site_src/insights.json"
+    assert json.loads(figures.read_text())["credentials"] == 6
+    new_file = key_file.parent / "rotated.key"  # beside the old one, with the earner index
+    assert cli(site, "keygen", "--rotate", key=new_file).exit_code == 0
+    new = load_signing_key(new_file, site)
+    issue(site, new, IssueRequest("leader", "m0@example.org"))
+    assert json.loads(figures.read_text())["credentials"] == 7
+    assert read_log(site, new.public_multibase).entries[-1]["action"] == "insights"
+    build(site, now=NOW)
+
+
 def test_compromised_key_fails_until_resigned(keyed, tmp_path: Path) -> None:
     site, key, key_file = keyed
     [a] = issue(site, key, IssueRequest("member", "a@example.org"))
@@ -467,7 +483,15 @@ def test_a_back_dated_log_entry_fails_the_build(keyed) -> None:
                            IssueRequest("leader", "b@example.org", date=when), when)
     signed = proof.sign(doc, key, vm, "2026-02-01T00:00:00Z")
     rel = Path("site_src/credentials") / (signed["id"][9:] + ".json")
-    with transaction(site, key, vm, "2020-01-01T00:00:00Z") as tx:  # a chained, signed lie
+    from badgepress.trust.ledger import LedgerError
+
+    # a maintainer whose clock is behind is stopped before anything is written
+    with pytest.raises(LedgerError, match="clock says 2020-01-01T00:00:00Z, but the last "
+                       r"entry of your log \(.*\) is dated"):
+        with transaction(site, key, vm, "2020-01-01T00:00:00Z"):
+            pass
+    with transaction(site, key, vm) as tx:
+        tx.when = "2020-01-01T00:00:00Z"  # a chained, signed lie (someone's own tool)
         tx.write(rel, credential_bytes(signed))
         tx.record("issue", signed["id"], {rel: credential_bytes(signed)})
     errors = errors_of(site)
@@ -553,3 +577,31 @@ def test_a_credential_is_found_by_the_start_of_its_uuid_when_only_one_has_it(
         find_credential(tmp_path, "abcdef12")
     with pytest.raises(LifecycleError, match="no credential '0bad'"):  # too short to guess
         find_credential(tmp_path, "0bad")
+
+
+def test_an_issue_that_skips_every_row_changes_no_file(keyed) -> None:
+    """Nothing issued, nothing signed: no log head re-signed with a new time (a diff in
+    every clone for nothing)."""
+    site, key, key_file = keyed
+    issue(site, key, IssueRequest("member", "a@example.org"))
+
+    def files() -> dict[Path, bytes]:
+        return {p: p.read_bytes() for p in (site / "site_src").rglob("*")
+                if p.is_file() and not p.name.startswith(".")}
+
+    before = files()
+    res = cli(site, "issue", "--badge", "member", "--email", "a@example.org", key=key_file)
+    assert res.exit_code == 0 and "skipped" in res.output, res.output  # now, not NOW
+    assert files() == before
+    rows = site.parent / "again.csv"
+    rows.write_text("badge,email\nmember,a@example.org\n")
+    res = cli(site, "issue", "--csv", str(rows), key=key_file)
+    assert res.exit_code == 0 and "1 skipped" in res.output, res.output
+    assert files() == before
+    from badgepress.trust.ledger import transaction
+
+    head = site / f"site_src/log/{key.public_multibase}.head.json"
+    with transaction(site, key, json.loads(head.read_text())["verificationMethod"],
+                     "2030-01-01T00:00:00Z"):
+        pass  # a transaction that logged nothing, later
+    assert files() == before

@@ -224,14 +224,17 @@ class People:
 
     def owns_insights(self, tx: Transaction) -> bool:
         """Whether this key keeps insights.json up to date with every command: it wrote the
-        file's current bytes, or there is none yet and it is the site's only usable key.
+        file's current bytes, or it is the site's only usable key (a rotation retired the
+        key that wrote them: the figures stay the same maintainer's, kept up to date).
         Each maintainer's index knows only their own earners, and two branches re-writing
         one file would conflict at every merge: on a team, the maintainer who ran
         ``badgepress insights`` last keeps it (README: What is published and what is not)."""
         path = self.root / INSIGHTS_PATH
+        if [k.public_key_multibase for k in load_key_history(self.root) if k.usable] == [
+                tx.key.public_multibase]:  # the only key in use: also after a rotation
+            return True
         if not path.is_file():
-            return [k.public_key_multibase for k in load_key_history(self.root)
-                    if k.usable] == [tx.key.public_multibase]
+            return False
         want = tx.log.expected_files().get(INSIGHTS_PATH.as_posix())
         return want is not None and want == sha256_hex(read_regular(path))
 

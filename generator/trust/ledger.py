@@ -384,6 +384,13 @@ class Transaction:
             raise LedgerError(f"{self.log.path}: {self.log.uncommitted} entries past its signed "
                               f"head {self.log.head_path} (a merge or rebase that lost the "
                               "head?): restore both files with git before signing anything")
+        last = str(self.log.entries[-1].get("time", "")) if self.log.entries else ""
+        if self.when < last:  # the build refuses an entry dated before the one above it
+            raise LedgerError(
+                f"this computer's clock says {self.when}, but the last entry of your log "
+                f"({self.log.path}:{len(self.log.entries)}) is dated {last}: a log never "
+                "goes back in time, and the build would refuse the entry. Set the clock "
+                "right, then run the command again")
 
     def _begin(self) -> None:
         """The journal's first line: which log, and its length before this transaction."""
@@ -474,7 +481,9 @@ class Transaction:
             append_line(log_path, "".join(json.dumps(e, ensure_ascii=False, sort_keys=True)
                                           + "\n" for e in self.pending))
         full = Log(self.log.entries + self.pending, name=self.log.name)
-        if full.entries:  # a key that never wrote has no log yet
+        # a key that never wrote has no log yet; nothing new (an issue that skipped every
+        # row) leaves the head as it was, not re-signed with a new time in every clone
+        if full.entries and (self.pending or not (self.root / full.head_path).is_file()):
             head = sign_head(full, self.key, self.vm, self.when)
             atomic_write(self.root / full.head_path,
                          (json.dumps(head, indent=2) + "\n").encode())
