@@ -171,6 +171,29 @@ def test_the_private_key_or_the_environment_behind_a_badge_image_is_refused(
                                f"badges/y.svg: {LINK}"]
 
 
+def test_a_private_key_saved_in_the_site_folder_fails_the_build_unless_git_ignores_it(
+        issued: Site) -> None:
+    """Never published (site_src/issuer/ and the root are not output), but one `git add -A`
+    from every clone: the build names each file, wherever it is and whatever its name."""
+    import subprocess
+
+    key = issued.key_file.read_bytes()
+    for rel in ("issuer-key.json", "site_src/issuer/ada-private.json", "badges/notes.txt"):
+        (issued.root / rel).write_bytes(key)
+    with pytest.raises(BuildError) as info:
+        build(issued.root, issued.out, now=NOW)
+    found = sorted(str(p) for p in info.value.problems)
+    assert [f.split(":")[0] for f in found] == [
+        "badges/notes.txt", "issuer-key.json", "site_src/issuer/ada-private.json"]
+    assert all("'git add' would commit" in f and "keygen --rotate" in f for f in found)
+    assert snapshot(issued.out) == issued.before  # nothing of the last build replaced
+    (issued.root / "badges/notes.txt").unlink()
+    (issued.root / "site_src/issuer/ada-private.json").unlink()
+    subprocess.run(["git", "init", "-q", str(issued.root)], check=True)
+    (issued.root / ".gitignore").write_text("issuer-key.json\n_site/\n")
+    build(issued.root, issued.out, now=NOW)  # ignored: git add -A leaves it out
+
+
 @pytest.mark.parametrize("rel", ["badges/pipe.md", "site_src/pages/pipe.md",
                                  "site_src/credentials/pipe.json",
                                  "theme/templates/base.html"])

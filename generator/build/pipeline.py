@@ -43,7 +43,7 @@ from .fanout import collector_paused
 from .links import check_links
 from .plan import Job, LogLine, plan_site
 from .render import Output, forget_theme
-from .safety import ScanMemo, SecretScanner, check_output
+from .safety import ScanMemo, SecretScanner, check_output, source_secrets
 from .stream import SiteFiles, write_jobs
 
 
@@ -306,7 +306,9 @@ class Pipeline:
         try:
             check_output(self.root, fresh, catalog, _Sources(jobs), self.caches.scans, files,
                          changed)
-            found = []
+            # then what is never published but would be committed (a key saved in the site)
+            found = source_secrets(self.root, catalog.config.theme_dir,
+                                   changed if self.caches.sources is not None else None)
         except BuildError as exc:
             found = exc.problems
         if cache.failed or found:  # together, in a clean build's order (stream.py)
@@ -433,10 +435,19 @@ def build(root: Path, out_dir: Path | None = None, *, strict: bool = False,
     finally:
         ahead.stop()
     scanner = SecretScanner(pipeline.root, planned.catalog)
+
+    def before_commit() -> None:
+        """Every output file passed its check; then what is never published but would be
+        committed (a key saved in the site folder), before the output is replaced."""
+        found = source_secrets(pipeline.root, planned.catalog.config.theme_dir)
+        if found:
+            raise BuildError(found)
+        manifest.forget(root)
+
     with reporter.stage("pages") as tick:
         written = write_jobs(target, planned.jobs, scanner, links=strict, strict=strict,
                              tick=tick, previous=last.previous(target) if incremental
-                             else None, before_commit=lambda: manifest.forget(root))
+                             else None, before_commit=before_commit)
     planned.problems.items.extend(written.warnings)
     warnings = tuple(planned.problems.warnings)
     if incremental:

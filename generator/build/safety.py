@@ -20,6 +20,8 @@ import base64
 import json
 import os
 import re
+import subprocess
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,16 @@ import base58
 
 from ..core.errors import BuildError, Problem
 from ..core.files import read_regular
-from ..core.paths import BADGES_DIR, CONFIG_PATH, PAGES_DIR
+from ..core.paths import (
+    BADGES_DIR,
+    CONFIG_PATH,
+    CREDENTIALS_DIR,
+    EARNERS_DIR,
+    LOG_DIR,
+    PAGES_DIR,
+    SRC_DIR,
+    STATUS_DIR,
+)
 from ..core.text import emails_in
 from ..trust.keys import ED25519_PRIV, KEY_ENV, decode_multibase_key
 from .theme import Theme
@@ -243,3 +254,79 @@ def _email_problems(path: str, data: bytes, allowed: set[str]) -> list[Problem]:
                     hint="credentials carry only a salted hash of the earner's email; remove "
                     "the address from names and evidence, or withdraw the credential "
                     "('badgepress withdraw') and issue it again")]
+
+
+# The source check: the site's own files that `git add -A` would commit. The signed folders
+# are published as they are (each file is checked as output) and hold nothing but logged
+# files (anything else fails the build), so they are not read twice.
+_SIGNED = tuple(p.as_posix() + "/" for p in (CREDENTIALS_DIR, STATUS_DIR, LOG_DIR,
+                                               EARNERS_DIR))
+SOURCE_LIMIT = 256 * 1024  # a key or a token file is small; images are checked as output
+SOURCE_HINT = ("move it out of the site folder (for a key: ~/.config/badgepress/, then "
+               "export BADGEPRESS_KEY=that path); if it was ever committed or pushed, treat "
+               "it as known to others: make a new key with 'badgepress keygen --rotate' "
+               "(and 'badgepress key revoke' the old one)")
+
+
+def source_files(root: Path, theme_dir: Path) -> list[Path]:
+    """The files of the site root, badges/, site_src/ (but its signed folders) and the
+    theme that git would commit: tracked, or new and not ignored (``git ls-files``); every
+    such file when the site is not in a git work tree (or git is missing)."""
+    scope = [root / BADGES_DIR, root / SRC_DIR, theme_dir]
+    try:  # paths relative to root, below it only
+        listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached",
+                                 "--others", "--exclude-standard", "--", ".",
+                                 *(f":(exclude){d}" for d in _SIGNED)],
+                                capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        listed = None
+    files: list[Path] = []
+    if listed is not None and listed.returncode == 0:
+        for name in listed.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if name:
+                files.append(root / name)
+    else:
+        files = [p for p in root.iterdir() if p.is_file()]
+        for folder in scope:
+            for d, dirs, names in os.walk(folder):
+                if Path(d) == root / SRC_DIR:  # not into 100,000 signed files
+                    dirs[:] = [n for n in dirs if f"{SRC_DIR.as_posix()}/{n}/" not in _SIGNED]
+                files += [Path(d) / n for n in names]
+    return sorted({p for p in files if in_source_scope(root, theme_dir, p)})
+
+
+def in_source_scope(root: Path, theme_dir: Path, path: Path) -> bool:
+    """A file of the site root, badges/, site_src/ (but its signed folders) or the theme."""
+    if not path.is_relative_to(root):
+        return False
+    rel = path.relative_to(root).as_posix()
+    return not rel.startswith(_SIGNED) and (path.parent == root or any(
+        path.is_relative_to(d) for d in (root / BADGES_DIR, root / SRC_DIR, theme_dir)))
+
+
+def source_secrets(root: Path, theme_dir: Path, changed: Iterable[Path] | None = None
+                   ) -> list[Problem]:
+    """Private keys and build secrets in the site's own files (every source file, or the
+    ``changed`` ones a dev server's watcher reports): a key saved as
+    site_src/issuer/ada.json is never published, but one `git add -A` puts it in the
+    repository, and with it in every clone and fork."""
+    root = root.resolve()
+    forms, env = key_forms(), environment_secrets()
+    problems = []
+    paths = source_files(root, theme_dir) if changed is None else sorted(
+        p for p in changed if in_source_scope(root, theme_dir, p))
+    for path in paths:
+        try:
+            if path.stat().st_size > SOURCE_LIMIT:
+                continue
+            data = read_regular(path)
+        except OSError:  # gone, a link or a special file: refuse_unsafe reports those
+            continue
+        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        for found in key_problems(rel, data, forms, env)[:1]:  # one is enough to say
+            secret = "environment variable" in found.message
+            problems.append(Problem(rel, f"{found.message}; it is a file of the site "
+                                    "folder, which 'git add' would commit",
+                                    hint="move it out of the site folder, and change that "
+                                    "secret" if secret else SOURCE_HINT))
+    return problems
