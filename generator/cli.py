@@ -305,6 +305,12 @@ def issue(site: Path, badge: str | None, email: str | None, name: str, evidence:
                 click.echo(f"warning: {source}{f':{line}' if line else ''}: the earner "
                            f"holds no credential of {', '.join(r.lacking)}, which "
                            f"{r.request.badge} requires (issued anyway)", err=True)
+            if r.expired:
+                click.echo(f"warning: {source}{f':{line}' if line else ''}: dated "
+                           f"{r.request.date:%Y-%m-%d}, it expired on {r.expired[:10]} already "
+                           f"(the badge is valid for a limited time): it is published as "
+                           f"expired; if it was renewed since, use 'badgepress renew "
+                           f"{r.path.stem[:8]}'", err=True)
         else:
             click.echo(f"skipped {r.request.badge}: already issued to that email ({rel})")
     click.echo(f"{len(new)} credential{'s' if len(new) != 1 else ''} issued, "

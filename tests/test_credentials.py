@@ -163,7 +163,8 @@ def test_csv_bulk_issue_reports_bad_rows_and_skips_duplicates(keyed, tmp_path: P
     # all reported by the one run, in line order
     bad.write_text("badge,email,name,date,earner_page\nmember,a@example.org,A,,\n"
                    "membr,b@example.org,,,\nleader,not-an-email,,,\n"
-                   "member,c@example.org,,2025-02-30,\nmember,d@example.org,D,,maybe\n")
+                   "member,c@example.org,,2025-02-30,\nmember,d@example.org,D,,maybe\n"
+                   "member,e@example.org,,2999-01-01,\n")
     res = runner.invoke(main, ["-C", str(site), "issue", "--csv", str(bad), "--key",
                                str(key_file)])
     assert res.exit_code == 1
@@ -172,6 +173,7 @@ def test_csv_bulk_issue_reports_bad_rows_and_skips_duplicates(keyed, tmp_path: P
     assert f"{bad}:3: badge 'membr' does not exist (did you mean 'member'?)" in res.output
     assert f"{bad}:4: 'not-an-email' is not an email address" in res.output
     assert f"{bad}:5: date: " in res.output and f"{bad}:6: earner_page: " in res.output
+    assert f"{bad}:7: date 2999-01-01T00:00:00Z is in the future" in res.output  # this run
     assert not list((site / "site_src/credentials").glob("*.json"))  # nothing half-done
     good = tmp_path / "good.csv"
     good.write_text("badge,email,name,date\nmember,a@example.org,A,2026-02-01\n"
@@ -183,6 +185,12 @@ def test_csv_bulk_issue_reports_bad_rows_and_skips_duplicates(keyed, tmp_path: P
     res = runner.invoke(main, args)
     assert "0 credentials issued, 3 skipped" in res.output
     assert len(list((site / "site_src/credentials").glob("*.json"))) == 2
+    old = tmp_path / "old.csv"  # an HR export of long ago: issued as asked, and said so
+    old.write_text("badge,email,date\nmember,f@example.org,2020-01-01\n")
+    res = runner.invoke(main, ["-C", str(site), "issue", "--csv", str(old), "--key",
+                               str(key_file)])
+    assert res.exit_code == 0 and f"warning: {old}:2: dated 2020-01-01, it expired on " \
+        "2021-01-01 already" in res.output, res.output
 
 
 @pytest.mark.parametrize("evidence, named", [

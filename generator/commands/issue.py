@@ -306,6 +306,9 @@ class Issued:
     # prerequisites of its badge that the earner held no credential of when it was issued
     # (the earner index's view): issued anyway, said as a warning
     lacking: tuple[str, ...] = ()
+    # its validUntil, when that had passed already at issue (a back-dated request): issued
+    # as asked, said as a warning
+    expired: str = ""
 
 
 def signed_status_list(cfg: SiteConfig, key: SigningKey, vm: str, n: int | str,
@@ -384,9 +387,7 @@ def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]
     for line, req in requests:
         for message in request_problems(req, catalog):
             problems.error(source, message, line=line)
-        if req.date and req.date > now:
-            problems.error(source, f"date {iso(req.date)} is in the future", line=line,
-                           hint="credentials are dated when the badge was earned")
+        _check_date(problems, source, line, req, now)
     problems.raise_if_errors()
     results: list[tuple[int, Issued]] = []  # with the request's position
     # the pool before the lock: a worker must never inherit the lock's file (issue_workers)
@@ -400,7 +401,7 @@ def issue_credentials(root: Path, requests: list[tuple[int | None, IssueRequest]
                               key_prefix(key.public_multibase))
         planned = _plan(root, cfg, catalog, requests, index, allocator, now, results)
         people = People(root, key, catalog)
-        writer = _Writer(root, tx, index, results, progress, people)
+        writer = _Writer(root, tx, index, results, progress, people, now)
         opened: set[str] = set()
         for item, data in zip(planned, signer.sign_all(p.doc for p in planned), strict=True):
             n = item.list_name
@@ -455,9 +456,10 @@ class _Writer:
 
     def __init__(self, root: Path, tx: Transaction, index: CredentialIndex,
                  results: list[tuple[int, Issued]], progress: Callable[[int], None] | None,
-                 people: People):
+                 people: People, now: datetime):
         self.root, self.tx, self.index, self.people = root, tx, index, people
         self.results, self.progress = results, progress
+        self.now = iso(now)
         self.batch: list[tuple[_Planned, bytes]] = []
         self.since_commit = 0
 
@@ -476,7 +478,9 @@ class _Writer:
             req = item.request
             self.people.issued(path.stem, normalize_email(req.email), req.name, req.badge,
                                item.doc["validFrom"], req.earner_page)
-            self.results.append((item.done, Issued(item.request, path, True)))
+            until = str(item.doc.get("validUntil") or "")
+            self.results.append((item.done, Issued(item.request, path, True, expired=until
+                                                   if until and until <= self.now else "")))
         self.since_commit += len(self.batch)
         if self.since_commit >= COMMIT_EVERY:
             self.tx.commit()
@@ -512,6 +516,13 @@ def _plan(root: Path, cfg: SiteConfig, catalog: Catalog,
     return planned
 
 
+def _check_date(problems: Problems, source: str | Path, line: int | None, req: IssueRequest,
+                now: datetime) -> None:
+    if req.date and req.date > now:
+        problems.error(source, f"date {iso(req.date)} is in the future", line=line,
+                       hint="credentials are dated when the badge was earned")
+
+
 def requests_from_csv(path: Path, root: Path) -> list[tuple[int | None, IssueRequest]]:
     problems = Problems(root)
     rows = read_csv(path, problems)
@@ -524,6 +535,7 @@ def requests_from_csv(path: Path, root: Path) -> list[tuple[int | None, IssueReq
             for line, req in rows:
                 for message in request_problems(req, catalog):
                     problems.error(path, message, line=line)
+                _check_date(problems, path, line, req, now_utc())
             problems.items.sort(key=lambda p: p.line or 0)
     problems.raise_if_errors()
     if not rows:
