@@ -605,3 +605,17 @@ def test_an_issue_that_skips_every_row_changes_no_file(keyed) -> None:
                      "2030-01-01T00:00:00Z"):
         pass  # a transaction that logged nothing, later
     assert files() == before
+
+
+def test_a_changed_base_url_says_so_instead_of_blaming_the_network(keyed) -> None:
+    """base_url is signed into every credential: the build names the cause, not 'network
+    access is turned off' (it never fetches anything)."""
+    site, key, _ = keyed
+    issue(site, key, IssueRequest("member", "a@example.org"))
+    toml = site / "site_src/site.toml"
+    toml.write_text(toml.read_text().replace("https://badges.test.example/",
+                                             "https://skills.test.example/"))
+    errors = "\n".join(errors_of(site))
+    assert "it is not a document of this site" in errors
+    assert "base_url is signed into every credential" in errors
+    assert "network access is turned off" not in errors

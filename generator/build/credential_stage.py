@@ -48,7 +48,7 @@ from ..trust.keys import PublishedKey, load_key_history
 from ..trust.ledger import Log, sha256_hex
 from ..trust.logs import Expected, expected_files, log_facts, renewals
 from ..trust.proof import proofs_of
-from ..trust.resolve import LocalResolver, Resolver
+from ..trust.resolve import LocalResolver, OfflineResolver, Resolver
 from ..trust.status import entry_of, list_bits, list_name, read_revocations, set_bits
 from ..trust.untrusted import JsonProblem, decode_utf8, loads
 from ..trust.verify import (
@@ -90,7 +90,17 @@ def site_documents(cfg: SiteConfig, keys: list[PublishedKey]) -> dict[str, Any]:
 
 
 def site_resolver(catalog: Catalog) -> LocalResolver:
-    return LocalResolver(site_documents(catalog.config, load_key_history(catalog.config.root)))
+    return LocalResolver(site_documents(catalog.config, load_key_history(catalog.config.root)),
+                         not_this_site(catalog.config))
+
+
+def not_this_site(cfg: SiteConfig) -> OfflineResolver:
+    """What the build says of any other address: it reads only the site's own documents (a
+    credential naming another was signed for another site, or before base_url changed)."""
+    return OfflineResolver(
+        f"it is not a document of this site: the build reads only its own, under its "
+        f"base_url {cfg.base_url} (base_url is signed into every credential: it cannot "
+        "change once credentials are issued)")
 
 
 def subject_of(doc: dict[str, Any]) -> dict[str, Any]:
@@ -242,9 +252,11 @@ class CredentialStage:
         keys_file = self.root / KEYS_PATH
         self.keys_digest = sha256_hex(read_regular(keys_file)) if keys_file.is_file() else ""
         self.cache = VerifiedCache(self.root, self.keys_digest, enabled=not verify_all)
-        self.resolver = resolver or LocalResolver(site_documents(cfg, self.keys))
+        self.resolver = resolver or LocalResolver(site_documents(cfg, self.keys),
+                                                  not_this_site(cfg))
         # the key check reads, never changes, the issuer's documents: no copy per file
-        self.key_resolver = LocalResolver(self.resolver.documents, shared=True) \
+        self.key_resolver = LocalResolver(self.resolver.documents, self.resolver.fallback,
+                                          shared=True) \
             if isinstance(self.resolver, LocalResolver) and resolver is None else self.resolver
         self.by_achievement = {cfg.abs_url(b.url): b.slug for b in catalog.badges}
         self.owners: dict[tuple[str, int], str] = {}  # status entry -> credential file

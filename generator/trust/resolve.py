@@ -58,10 +58,14 @@ class Resolver(Protocol):
 
 
 class OfflineResolver:
-    """Resolves nothing: used by tests and by `verify --offline`."""
+    """Resolves nothing: used by tests, by `verify --offline` and by the build (which reads
+    only the site's own documents); ``message`` says why to the person reading it."""
+
+    def __init__(self, message: str = "network access is turned off"):
+        self.message = message
 
     def fetch(self, url: str) -> Any:
-        raise FetchError("network access is turned off")
+        raise FetchError(self.message)
 
 
 class HttpResolver:
