@@ -532,9 +532,9 @@ def key_revoke(site: Path, keyid: str, since: str) -> None:
     multibase, files = revoke_key(site, keyid, when)
     click.echo(f"key {multibase} revoked since {since}; {len(files)} file(s) signed with it "
                "no longer verify")
-    if files:
-        click.echo("make a new key if you have none ('badgepress keygen --key NEW'), then run "
-                   "'badgepress resign --key NEW'")
+    click.echo("make a new key if you have none ('badgepress keygen --key NEW'), then run "
+               "'badgepress resign --key NEW': it re-signs what the revoked key signed and "
+               "records the revocation in your log, so that no edit of keys.json undoes it")
 
 
 @main.command()

@@ -420,3 +420,38 @@ def test_a_windows_checkout_keeps_signed_files_as_signed(tmp_path: Path) -> None
     git(win, "rm", "-r", "-q", "--cached", "site_src")
     git(win, "checkout", "HEAD", "--", "site_src")
     assert len(build(win).awards) == 2
+
+
+def test_a_logged_key_revocation_cannot_be_undone_by_editing_keys_json(tmp_path: Path) -> None:
+    """`resign` records the revocation in the resigning maintainer's log; from then on a
+    keys.json that no longer marks the key revoked (an edit needs no key) fails the
+    build, so the compromised key and what it signed cannot come back."""
+    team = _start(tmp_path)
+    site = team.clone("site")
+    cli(site, "key", "revoke", team.mb["bo"][:14], "--since", "2026-01-01")
+    keys_file = site / "site_src/issuer/keys.json"
+    revoked = keys_file.read_text()
+    from badgepress.build.log_stage import check_key_revocations
+    from badgepress.core.errors import Problems
+
+    problems = Problems(site)  # revoked in keys.json only: a warning until resign logs it
+    check_key_revocations(site, read_logs(site), load_key_history(site), problems)
+    assert [str(w) for w in problems.warnings] == [
+        f"site_src/issuer/keys.json: the key Bo Byte {team.mb['bo'][:12]}… is revoked here, "
+        "but no issuance log records it yet, so an edit of this file could undo it (a "
+        "maintainer runs 'badgepress resign --key PATH', which records it)"]
+    cli(site, "resign", "--key", str(team.keys["ada"]))
+    ada_log = next(log for log in read_logs(site) if log.name == team.mb["ada"])
+    assert any(e["action"] == "key-revoke" and e["subject"] == team.mb["bo"]
+               and e["revoked"].startswith("2026-01-01") for e in ada_log.entries)
+    assert len(build(site).awards) == 2
+    data = json.loads(revoked)
+    for k in data["keys"]:
+        k.pop("revoked", None)
+    keys_file.write_text(json.dumps(data, indent=2) + "\n")
+    errors = errors_of(site)
+    assert any(e.startswith(f"site_src/issuer/keys.json: the key {team.mb['bo'][:16]}… was "
+                            "revoked from 2026-01-01") and "cannot be undone" in e
+               for e in errors), errors
+    keys_file.write_text(revoked)
+    assert len(build(site).awards) == 2

@@ -18,6 +18,7 @@ from ..core.paths import (
     EARNERS_DIR,
     INSIGHTS_PATH,
     JOURNAL,
+    KEYS_PATH,
     LEGACY_LOG,
     REVOCATIONS,
     STATUS_DIR,
@@ -98,7 +99,42 @@ def check_logs(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
             continue
         _check_one(root, cfg, keys, log, problems, memo)
         logs.append(log)
+    check_key_revocations(root, logs, keys, problems)
     return logs
+
+
+def check_key_revocations(root: Path, logs: list[Log], keys: list[PublishedKey],
+                          problems: Problems) -> None:
+    """A key revocation is final: once a log records one ('key-revoke', written by
+    ``badgepress resign`` with another key), keys.json must still mark that key revoked,
+    from that moment or earlier. Without this, removing one line of keys.json (no key
+    needed) would bring the compromised key and everything it signed back. A revocation
+    keys.json states but no log records yet is a warning: ``resign`` records it."""
+    logged: dict[str, tuple[str, str, Log]] = {}  # multibase -> (since, entry seq, log)
+    for log in logs:
+        for e in log.entries:
+            if e.get("action") == "key-revoke" and isinstance(e.get("revoked"), str):
+                subject = str(e.get("subject", ""))
+                if subject not in logged or e["revoked"] < logged[subject][0]:
+                    logged[subject] = (e["revoked"], str(e.get("seq")), log)
+    by_mb = {k.public_key_multibase: k for k in keys}
+    for mb, (since, seq, log) in sorted(logged.items()):
+        key = by_mb.get(mb)
+        if key is None or not key.revoked or key.revoked > since:
+            said = "does not list it" if key is None else \
+                "does not mark it revoked" if not key.revoked else \
+                f"marks it revoked only from {key.revoked}"
+            problems.error(root / KEYS_PATH, f"the key {mb[:16]}… was revoked from {since} "
+                           f"({log.path.name}, entry {seq}), but keys.json {said}: a key's "
+                           "revocation cannot be undone", hint="restore keys.json with git "
+                           f"(git checkout HEAD -- {KEYS_PATH.as_posix()}); a key that was "
+                           "not compromised after all is still replaced by a new one")
+    for key in keys:
+        if key.revoked and key.public_key_multibase not in logged and logs:
+            problems.warn(root / KEYS_PATH, f"the key {key.label} is revoked here, but no "
+                          "issuance log records it yet, so an edit of this file could undo it",
+                          hint="a maintainer runs 'badgepress resign --key PATH', which "
+                               "records it")
 
 
 def _check_one(root: Path, cfg: SiteConfig, keys: list[PublishedKey], log: Log,

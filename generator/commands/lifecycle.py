@@ -325,6 +325,13 @@ def resign(root: Path, key: SigningKey, *, now: datetime | None = None) -> list[
     revoked = {k.public_key_multibase for k in keys if k.revoked}
     done, legacy = [], set()
     with transaction(root, key, vm) as tx:  # logged when it takes the lock
+        # each revocation in a log, so that no edit of keys.json can undo it (the build
+        # checks keys.json against these entries)
+        recorded = {str(e.get("subject")) for log in read_logs(root) for e in log.entries
+                    if e.get("action") == "key-revoke"}
+        for k in keys:
+            if k.revoked and k.public_key_multibase not in recorded:
+                tx.record("key-revoke", k.public_key_multibase, {}, revoked=k.revoked)
         for rel, doc in signed_files(root):
             old_form = outdated_form(cfg, keys, doc)
             if not old_form and not any(_signed_by(doc, mb) for mb in revoked):
