@@ -230,12 +230,13 @@ def keygen(site: Path, key: Path | None, name: str, rotate: bool, replaces: str)
     if path is None:
         raise click.UsageError("say where the private key goes: --key PATH or "
                                "BADGEPRESS_KEY=PATH")
+    from .trust.keys import load_key_history, retiring
+
     cfg = config_only(site)
     new = SigningKey.generate()
+    published = load_key_history(site)  # a broken keys.json before a key file is written
     if rotate:  # refuse an ambiguous rotation before writing anything
-        from .trust.keys import load_key_history, retiring
-
-        retiring(load_key_history(site), replaces)
+        retiring(published, replaces)
     save_new_key(new, path, site)
     keys = add_key(site, new, rotate=rotate, name=name, replaces=replaces)
     click.echo(f"private key written to {path} (mode 0600): keep it safe, never commit it")
@@ -337,11 +338,13 @@ def verify(site: Path, sources: tuple[str, ...], as_json: bool, email: str | Non
     import json as jsonlib
 
     from .commands.verify_sources import exit_code, verify_sources
+    from .trust.verify import parse_datetime
 
-    try:
-        results = verify_sources(site, sources, email=email, offline=offline, now=now_)
+    try:  # only the option's own value: a broken site file is named by its own error
+        when = parse_datetime(now_) if now_ is not None else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from exc
+    results = verify_sources(site, sources, email=email, offline=offline, now=when)
     if as_json:
         out = [v.result.to_json() | {"summary": v.summary.to_json(), "source": v.source}
                for v in results]
