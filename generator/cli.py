@@ -317,7 +317,9 @@ def issue(site: Path, badge: str | None, email: str | None, name: str, evidence:
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result.")
 @click.option("--email", default=None, help="Also check that the credential is for this email.")
 @click.option("--offline", is_flag=True, help="Fetch nothing: other issuers' keys are unknown.")
-@click.option("--now", "now_", default=None, help="Judge dates at this moment (ISO 8601).")
+@click.option("--now", "now_", default=None,
+              help="Judge dates at this moment (ISO 8601: 2030-01-01, which means 00:00 UTC, "
+                   "or 2030-01-01T09:00:00Z).")
 @click.pass_obj
 def verify(site: Path, sources: tuple[str, ...], as_json: bool, email: str | None,
            offline: bool, now_: str | None) -> None:
@@ -338,12 +340,12 @@ def verify(site: Path, sources: tuple[str, ...], as_json: bool, email: str | Non
     import json as jsonlib
 
     from .commands.verify_sources import exit_code, verify_sources
-    from .trust.verify import parse_datetime
+    from .core.dates import DATE_HINT, parse_date
 
     try:  # only the option's own value: a broken site file is named by its own error
-        when = parse_datetime(now_) if now_ is not None else None
+        when = parse_date(now_) if now_ is not None else None  # as issue --date reads it
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--now") from exc
+        raise click.BadParameter(f"{exc} ({DATE_HINT})", param_hint="--now") from exc
     results = verify_sources(site, sources, email=email, offline=offline, now=when)
     if as_json:
         out = [v.result.to_json() | {"summary": v.summary.to_json(), "source": v.source}

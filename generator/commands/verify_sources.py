@@ -35,7 +35,6 @@ from ..trust.verify import (
     Worded,
     day,
     issuer_id_of,
-    parse_datetime,
     verify_credential,
 )
 
@@ -190,9 +189,9 @@ def verify_source(source: str, resolver: Resolver, when: datetime, email: str | 
 
 
 def verify_sources(site: Path, sources: tuple[str, ...], *, email: str | None = None,
-                   offline: bool = False, now: str | datetime | None = None,
+                   offline: bool = False, now: datetime | None = None,
                    resolver: Resolver | None = None) -> list[Verified]:
-    when = parse_datetime(now) if isinstance(now, str) else (now or now_utc())
+    when = now or now_utc()
     network: Resolver = OfflineResolver() if offline else HttpResolver()
     site_docs, records = _open_site(site, network)
     resolver = resolver or site_docs
