@@ -53,6 +53,11 @@ def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
         click.echo(f"{label}: {p}", err=True)
 
 
+# Commands that never write into the site or its output: their failure line must not
+# promise that nothing was written, as if writing had been on the cards.
+READ_ONLY = frozenset({"check", "verify", "audit"})
+
+
 class Cli(click.Group):
     """The one place errors become output and exit codes: every command lets the
     BadgepressError family rise; a BuildError prints each problem with its file and line,
@@ -65,8 +70,9 @@ class Cli(click.Group):
             _print_problems(exc.problems)
             n = len(exc.problems)
             what = ctx.invoked_subcommand or "command"
-            click.echo(f"{what} failed: {n} problem{'s' if n != 1 else ''}; nothing was "
-                       "written", err=True)
+            written = "" if what in READ_ONLY else "; nothing was written"
+            click.echo(f"{what} failed: {n} problem{'s' if n != 1 else ''}{written}",
+                       err=True)
             ctx.exit(exc.exit_code)
         except BadgepressError as exc:
             click.echo(f"error: {exc}", err=True)
