@@ -44,8 +44,9 @@ def errors_of(site: Path, **kw) -> list[str]:
 
 def test_revoke_publishes_status_and_page_says_so(keyed) -> None:
     site, key, key_file = keyed
-    a, b = issue(site, key, IssueRequest("member", "a@example.org", "Ada"),
-                 IssueRequest("leader", "b@example.org", "Bo"))
+    a, b, c = issue(site, key, IssueRequest("member", "a@example.org", "Ada"),
+                    IssueRequest("leader", "b@example.org", "Bo"),
+                    IssueRequest("analyst", "c@example.org", "Cy"))
     doc = json.loads(a.path.read_text())
     entry = doc["credentialStatus"]
     assert entry["type"] == "BitstringStatusListEntry" and entry["statusPurpose"] == "revocation"
@@ -55,17 +56,21 @@ def test_revoke_publishes_status_and_page_says_so(keyed) -> None:
     assert entry["id"] == f"{entry['statusListCredential']}#{entry['statusListIndex']}"
     revoke(site, a.path.stem[:8], "Issued in error", key, public=True, now=NOW)  # its start
     revoke(site, b.path.stem, "Private matter", key, now=NOW)
+    revoke(site, c.path.stem, "Quiz retaken?", key, public=True, now=NOW)
     again = cli(site, "revoke", b.path.stem, "--reason", "twice", key=key_file)
     assert again.exit_code == 1 and "already revoked" in again.output
     result = build(site, now=NOW)
     out = result.out_dir
-    page = soup(out / f"credentials/{a.path.stem}/index.html")
-    assert page.select_one(".revoked-notice").get_text(" ", strip=True).startswith(
-        "Revoked on 1 June 2026: Issued in error")
-    private = soup(out / f"credentials/{b.path.stem}/index.html")
-    assert "Private matter" not in private.get_text()
-    assert private.select_one(".revoked-notice").get_text(" ", strip=True).startswith(
-        "Revoked on 1 June 2026. The issuer has withdrawn")
+    # the reason ends with a full stop (unless it ends with its own); "revoked", since
+    # "withdraw" is the command that takes a credential off the site
+    notices = {p.path.stem: soup(out / f"credentials/{p.path.stem}/index.html").select_one(
+        ".revoked-notice").get_text(" ", strip=True) for p in (a, b, c)}
+    revoked = "The issuer has revoked this credential: it is no longer valid."
+    assert notices == {
+        a.path.stem: f"Revoked on 1 June 2026: Issued in error. {revoked}",
+        b.path.stem: f"Revoked on 1 June 2026. {revoked}",
+        c.path.stem: f"Revoked on 1 June 2026: Quiz retaken? {revoked}"}
+    assert "Private matter" not in soup(out / f"credentials/{b.path.stem}/index.html").get_text()
     assert {a2.state for a2 in result.awards} == {"revoked"}
     assert "Ada" not in [x.get_text() for x in soup(out / "badges/member/index.html")
                          .select("#earners a")]
