@@ -153,6 +153,36 @@ def test_expired_credential_is_published_as_expired_and_renewal_links_both(keyed
     assert [e["action"] for e in read_log(site, key.public_multibase).entries][-1] == "renew"
 
 
+def test_the_expired_and_renewed_notices_agree_whatever_became_of_the_successor(
+        keyed) -> None:
+    """A page said "it has not been renewed on this page" right above "Renewed: the current
+    credential is valid from …", and called the successor current after it had expired or
+    been revoked itself."""
+    site, key, _ = keyed
+    old, lone = issue(site, key, *(IssueRequest("member", email, date=datetime(
+        2025, 1, 10, tzinfo=UTC)) for email in ("a@example.org", "b@example.org")))
+    new = renew(site, old.path.stem, key, now=NOW).stem
+
+    def notices(now: datetime) -> dict[str, list[str]]:
+        out = build(site, now=now).out_dir
+        return {p.path.stem: [" ".join(n.get_text().split()) for n in soup(
+            out / f"credentials/{p.path.stem}/index.html").select(
+            ".expired-notice, .renewed-notice")] for p in (old, lone)}
+
+    expired = "Expired on 10 January 2026. This credential was valid until then"
+    assert notices(NOW) == {
+        old.path.stem: [f"{expired}.", "Renewed: the current credential is valid from 1 June "
+                        "2026."],
+        lone.path.stem: [f"{expired}; it has not been renewed on this page."]}
+    assert notices(datetime(2027, 7, 1, tzinfo=UTC))[old.path.stem] == [
+        f"{expired}.", "Renewed: a later credential, valid from 1 June 2026, expired on 1 June "
+        "2027."]
+    revoke(site, new, "Issued in error", key, now=NOW)
+    assert notices(NOW)[old.path.stem] == [
+        f"{expired}.", "Renewed: a later credential, valid from 1 June 2026, was revoked on 1 "
+        "June 2026."]
+
+
 # keys ----------------------------------------------------------------------------------
 
 def test_rotation_keeps_old_credentials_valid(keyed, tmp_path: Path) -> None:
