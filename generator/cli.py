@@ -583,18 +583,23 @@ def reconcile(site: Path, key: Path | None) -> None:
 @click.argument("url")
 @click.pass_obj
 def audit(site: Path, url: str) -> None:
-    """Audit a published site: its issuance log, signed head, and every logged file.
+    """Audit a published site at its https URL: its issuance log, signed head, and every
+    logged file.
 
     \b
     Example:
         badgepress audit https://badges.example.org/
     """
     from .commands.lifecycle import audit as do_audit
-    from .trust.resolve import fetch_bytes
+    from .commands.verify_sources import only_https
+    from .core.errors import CannotRun
+    from .trust import resolve
 
+    if why := only_https(url):  # verify's rule, before anything is fetched
+        raise CannotRun(f"could not audit {url}: {why} (give the site's https address)")
     try:
-        report = do_audit(url, fetch_bytes)
-    except (OSError, ValueError) as exc:  # unreachable site, malformed log
+        report = do_audit(url, resolve.fetch_bytes)
+    except (OSError, ValueError, resolve.FetchError) as exc:  # unreachable, malformed log
         raise BadgepressError(f"could not audit {url}: {exc}") from exc
     for p in report.problems:
         click.echo(f"problem: {p}")

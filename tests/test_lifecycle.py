@@ -317,17 +317,20 @@ def _local_fetch(url: str):
     return local
 
 
-def test_audit_of_a_served_site(keyed, serve_dir) -> None:
+def test_audit_of_a_served_site(keyed, serve_dir, monkeypatch) -> None:
+    import badgepress.trust.resolve as resolve
+
     site, key, _ = keyed
     [a] = issue(site, key, IssueRequest("member", "a@example.org"))
     out = build(site, now=NOW).out_dir
     url = serve_dir(out)
-    res = RUN.invoke(main, ["audit", url])
-    assert res.exit_code == 1  # the issuer key lives at https://badges.test.example/
-    assert "could not check the log head's key" in res.output
+    local = _local_fetch(url)  # serve the site's own profile where its id says
+    # the command audits https only, as verify fetches: the site at its own address
+    monkeypatch.setattr(resolve, "fetch_bytes", local)
+    res = RUN.invoke(main, ["audit", "https://badges.test.example/"])
+    assert res.exit_code == 0 and res.output == "2 logged files checked, 0 problem(s)\n"
     from badgepress.commands.lifecycle import audit
 
-    local = _local_fetch(url)  # serve the site's own profile where its id says
     report = audit(url, local)
     assert report.problems == [] and report.checked == 2
     cred = out / f"credentials/{a.path.stem}/credential.json"
@@ -335,6 +338,39 @@ def test_audit_of_a_served_site(keyed, serve_dir) -> None:
     report = audit(url, local)
     assert report.problems == [
         f"credentials/{a.path.stem}/credential.json: differs from the logged SHA-256"]
+
+
+def test_audit_names_the_url_that_failed_and_fetches_https_only(keyed, serve_dir,
+                                                               monkeypatch) -> None:
+    """An unreachable site printed only "error: network error: [Errno -2] Name or service
+    not known", naming no URL; and `audit http://…` fetched over plain http, which verify
+    refuses."""
+    from test_hostile_verify import NoNetwork
+
+    site, key, _ = keyed
+    issue(site, key, IssueRequest("member", "a@example.org"))
+    served = serve_dir(build(site, now=NOW).out_dir)
+    network = NoNetwork(monkeypatch)  # no name resolves, no connection leaves this machine
+    network.allowed_ports.add(int(served.rsplit(":", 1)[1].strip("/")))  # but to the test's
+    res = RUN.invoke(main, ["audit", "https://badges.acme.example/"])
+    assert (res.exit_code, res.output) == (1, (
+        "error: could not audit https://badges.acme.example/: could not fetch "
+        "https://badges.acme.example/log/index.json (network error: [Errno -2] Name or "
+        "service not known)\n"))
+    for url in (served, "badges.acme.example"):  # verify's rule and words, nothing fetched
+        res = RUN.invoke(main, ["audit", url])
+        assert (res.exit_code, res.output) == (2, (
+            f"error: could not audit {url}: only https URLs are fetched (give the site's "
+            "https address)\n"))
+    import badgepress.trust.resolve as resolve
+
+    real = resolve.fetch_bytes
+    monkeypatch.setattr(resolve, "fetch_bytes", lambda u, timeout=15.0: real(u.replace(
+        "https://badges.test.example/", served).replace("/log/", "/gone/"), timeout))
+    res = RUN.invoke(main, ["audit", "https://badges.test.example/"])
+    assert (res.exit_code, res.output) == (1, (
+        "error: could not audit https://badges.test.example/: could not fetch "
+        "https://badges.test.example/log/index.json (HTTP 404)\n"))
 
 
 def test_audit_finds_credentials_in_the_signed_logs_not_the_sitemap(keyed, serve_dir) -> None:
