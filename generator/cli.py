@@ -53,6 +53,11 @@ def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
         click.echo(f"{label}: {p}", err=True)
 
 
+# Commands that never write into the site or its output: their failure line must not
+# promise that nothing was written, as if writing had been on the cards.
+READ_ONLY = frozenset({"check", "verify", "audit"})
+
+
 class Cli(click.Group):
     """The one place errors become output and exit codes: every command lets the
     BadgepressError family rise; a BuildError prints each problem with its file and line,
@@ -65,8 +70,9 @@ class Cli(click.Group):
             _print_problems(exc.problems)
             n = len(exc.problems)
             what = ctx.invoked_subcommand or "command"
-            click.echo(f"{what} failed: {n} problem{'s' if n != 1 else ''}; nothing was "
-                       "written", err=True)
+            written = "" if what in READ_ONLY else "; nothing was written"
+            click.echo(f"{what} failed: {n} problem{'s' if n != 1 else ''}{written}",
+                       err=True)
             ctx.exit(exc.exit_code)
         except BadgepressError as exc:
             click.echo(f"error: {exc}", err=True)
@@ -230,12 +236,13 @@ def keygen(site: Path, key: Path | None, name: str, rotate: bool, replaces: str)
     if path is None:
         raise click.UsageError("say where the private key goes: --key PATH or "
                                "BADGEPRESS_KEY=PATH")
+    from .trust.keys import load_key_history, retiring
+
     cfg = config_only(site)
     new = SigningKey.generate()
+    published = load_key_history(site)  # a broken keys.json before a key file is written
     if rotate:  # refuse an ambiguous rotation before writing anything
-        from .trust.keys import load_key_history, retiring
-
-        retiring(load_key_history(site), replaces)
+        retiring(published, replaces)
     save_new_key(new, path, site)
     keys = add_key(site, new, rotate=rotate, name=name, replaces=replaces)
     click.echo(f"private key written to {path} (mode 0600): keep it safe, never commit it")
@@ -322,7 +329,9 @@ def issue(site: Path, badge: str | None, email: str | None, name: str, evidence:
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result.")
 @click.option("--email", default=None, help="Also check that the credential is for this email.")
 @click.option("--offline", is_flag=True, help="Fetch nothing: other issuers' keys are unknown.")
-@click.option("--now", "now_", default=None, help="Judge dates at this moment (ISO 8601).")
+@click.option("--now", "now_", default=None,
+              help="Judge dates at this moment (ISO 8601: 2030-01-01, which means 00:00 UTC, "
+                   "or 2030-01-01T09:00:00Z).")
 @click.pass_obj
 def verify(site: Path, sources: tuple[str, ...], as_json: bool, email: str | None,
            offline: bool, now_: str | None) -> None:
@@ -343,11 +352,13 @@ def verify(site: Path, sources: tuple[str, ...], as_json: bool, email: str | Non
     import json as jsonlib
 
     from .commands.verify_sources import exit_code, verify_sources
+    from .core.dates import DATE_HINT, parse_date
 
-    try:
-        results = verify_sources(site, sources, email=email, offline=offline, now=now_)
+    try:  # only the option's own value: a broken site file is named by its own error
+        when = parse_date(now_) if now_ is not None else None  # as issue --date reads it
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--now") from exc
+        raise click.BadParameter(f"{exc} ({DATE_HINT})", param_hint="--now") from exc
+    results = verify_sources(site, sources, email=email, offline=offline, now=when)
     if as_json:
         out = [v.result.to_json() | {"summary": v.summary.to_json(), "source": v.source}
                for v in results]
@@ -585,18 +596,23 @@ def reconcile(site: Path, key: Path | None) -> None:
 @click.argument("url")
 @click.pass_obj
 def audit(site: Path, url: str) -> None:
-    """Audit a published site: its issuance log, signed head, and every logged file.
+    """Audit a published site at its https URL: its issuance log, signed head, and every
+    logged file.
 
     \b
     Example:
         badgepress audit https://badges.example.org/
     """
     from .commands.lifecycle import audit as do_audit
-    from .trust.resolve import fetch_bytes
+    from .commands.verify_sources import only_https
+    from .core.errors import CannotRun
+    from .trust import resolve
 
+    if why := only_https(url):  # verify's rule, before anything is fetched
+        raise CannotRun(f"could not audit {url}: {why} (give the site's https address)")
     try:
-        report = do_audit(url, fetch_bytes)
-    except (OSError, ValueError) as exc:  # unreachable site, malformed log
+        report = do_audit(url, resolve.fetch_bytes)
+    except (OSError, ValueError, resolve.FetchError) as exc:  # unreachable, malformed log
         raise BadgepressError(f"could not audit {url}: {exc}") from exc
     for p in report.problems:
         click.echo(f"problem: {p}")

@@ -406,6 +406,24 @@ def test_verify_cli_human_output_and_exit_codes(keyed, tmp_path: Path) -> None:
     assert runner.invoke(main, ["verify"]).exit_code == 2
 
 
+def test_verify_now_takes_a_plain_date_as_issue_date_does(keyed) -> None:
+    """--now 2030-01-01 was refused as "not a date-time" although the help says ISO 8601
+    and issue --date takes a plain date: it is that day's 00:00:00Z."""
+    site, key, _ = keyed
+    [r] = issue(site, key, IssueRequest("member", "a@example.org"))  # 2026-06-01T12:00:00Z
+
+    def verify(now: str):
+        return CliRunner().invoke(main, ["-C", str(site), "verify", str(r.path), "--now", now])
+
+    assert verify("2026-06-01").exit_code == 1  # 00:00, before the credential's 12:00
+    assert "Not valid yet: valid from 2026-06-01" in verify("2026-06-01").output
+    assert verify("2027-06-01").exit_code == 0  # 00:00, before it expires at 12:00
+    assert "Expired on 2027-06-01" in verify("2027-06-02").output
+    bad = verify("2030-13-01")
+    assert bad.exit_code == 2 and "Invalid value for --now: '2030-13-01' is not a date of " \
+        "the calendar (write it as 2026-03-01 or 2026-03-01T09:00:00Z)" in bad.output
+
+
 def test_csv_header_as_a_spreadsheet_writes_it(keyed, tmp_path: Path) -> None:
     """'Badge,Email,Name' (capitalised, spaced) names the columns; a file saved with ';'
     says so; an unknown column is refused, saying it would otherwise be lost."""

@@ -31,7 +31,7 @@ from badgepress.commands.issue import (
     used_indexes,
 )
 from badgepress.commands.lifecycle import audit, revoke, withdraw
-from badgepress.core.errors import BuildError
+from badgepress.core.errors import BadgepressError, BuildError
 from badgepress.core.files import SPECIAL_HINT, SYMLINK_HINT, UnsafeFile, read_regular
 from badgepress.core.text import valid_email, visible_text
 from badgepress.trust import proof
@@ -695,3 +695,134 @@ def test_visible_text_keeps_joiners_that_join() -> None:
     assert visible_text("می\u200cخواهم") == "می\u200cخواهم"  # Persian ZWNJ
     assert visible_text("\U0001F469\u200d\U0001F4BB") == "\U0001F469\u200d\U0001F4BB"
     assert visible_text("\u200dAnn \u200c\u2068x\u2069") == "Ann x"
+
+
+# merge conflicts left in the site's JSON files ------------------------------------------------
+
+def git_conflict(ours: bytes, theirs: bytes) -> bytes:
+    """What git leaves in a file both branches changed: the lines they share, then each
+    side's own lines between its markers."""
+    a, b = ours.splitlines(keepends=True), theirs.splitlines(keepends=True)
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    return b"".join([*a[:start], b"<<<<<<< HEAD\n", *a[start:len(a) - end], b"=======\n",
+                     *b[start:len(b) - end], b">>>>>>> other-branch\n", *a[len(a) - end:]])
+
+
+def two_keygens(site: Site) -> tuple[bytes, bytes]:
+    """keys.json after two maintainers ran keygen on parallel branches and merged: with
+    git's conflict markers, and as its fix (both keys kept)."""
+    from badgepress.trust.keys import SigningKey
+
+    path = site.root / "site_src/issuer/keys.json"
+    doc = json.loads(path.read_bytes())
+    sides = []
+    for n, name in ((1, "Ada"), (2, "Bo")):
+        new = {"publicKeyMultibase": SigningKey.generate().public_multibase,
+               "created": f"2026-02-0{n}T00:00:00Z", "name": name}
+        sides.append(doc | {"keys": [*doc["keys"], new]})
+    merged = doc | {"keys": [*doc["keys"], sides[0]["keys"][-1], sides[1]["keys"][-1]]}
+    as_file = [(json.dumps(d, indent=2) + "\n").encode() for d in (*sides, merged)]
+    return git_conflict(as_file[0], as_file[1]), as_file[2]
+
+
+def test_a_merge_conflict_in_keys_json_is_named_by_every_command(issued: Site,
+                                                                 tmp_path: Path) -> None:
+    """Every command reads keys.json; a broken one ended each of them in a JSONDecodeError
+    traceback, and verify blamed its --now option, which was not even given."""
+    keys = issued.root / "site_src/issuer/keys.json"
+    conflicted, fixed = two_keygens(issued)
+    keys.write_bytes(conflicted)
+    line = conflicted.splitlines().index(b"<<<<<<< HEAD") + 1
+    want = (f"error: site_src/issuer/keys.json:{line}: not valid JSON: a merge conflict left "
+            "in site_src/issuer/keys.json (git's <<<<<<< ======= >>>>>>> markers on lines "
+            f"{line}, {line + 4} and {line + 8}) (keep both sides' keys: the file lists one "
+            "entry per maintainer key; edit it to keep every key object of both sides, "
+            "separated by commas, delete the marker lines, then run 'badgepress build')")
+    site, key = ["-C", str(issued.root)], ["--key", str(issued.key_file)]
+    for args in (["build"], ["check"], ["verify", str(issued.credential)],
+                 ["issue", "--badge", "analyst", "--email", "b@example.org", *key],
+                 ["revoke", issued.credential.stem, "--reason", "x", *key],
+                 ["keygen", "--key", str(tmp_path / "new.key")]):
+        res = RUN.invoke(main, [*site, *args])
+        assert res.exit_code == 1 and isinstance(res.exception, SystemExit), \
+            (args, res.exception)  # not a traceback's exit code 1
+        assert res.output.splitlines()[0] == want, args
+        assert "--now" not in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "new.key").exists()  # keygen wrote no key it cannot publish
+    keys.write_bytes(b"".join(x for x in conflicted.splitlines(keepends=True)  # only the
+                              if x[:1] not in b"<=>").replace(b'"Ada"', b'"Ada",'))  # markers
+    res = RUN.invoke(main, [*site, "check"])
+    assert res.output.startswith("error: site_src/issuer/keys.json: an object names "
+                                 "'publicKeyMultibase' twice, so one of its values would be "
+                                 "lost (a merge conflict resolved by deleting only the marker "
+                                 "lines?) (keep both sides' keys:")
+    comma = fixed.rindex(b"},\n    {") + 1
+    keys.write_bytes(fixed[:comma] + fixed[comma + 1:])  # no comma between two keys
+    res = RUN.invoke(main, [*site, "check"])
+    at = len(fixed[:comma].splitlines()) + 1
+    assert res.output.startswith(
+        f"error: site_src/issuer/keys.json:{at}: not valid JSON "
+        "(Expecting ',' delimiter, column 5) (it lists the issuer's public keys, one object "
+        "per key, and is written by 'badgepress keygen': fix it, or restore it with git)")
+    keys.write_bytes(b'{"keys": [{"publicKeyMultibase": "z6Mk", "created": "2026"}]}')
+    res = RUN.invoke(main, [*site, "check"])
+    assert res.output.startswith("error: site_src/issuer/keys.json: keys[0]: not an Ed25519 "
+                                 "Multikey (")
+    keys.write_bytes(fixed)  # the fix the message gives
+    build(issued.root, issued.out, now=NOW)
+
+
+def _conflicted_line(data: bytes) -> bytes:
+    """``data`` as a merge leaves it when the other branch changed its middle line."""
+    lines = data.splitlines(keepends=True)
+    n = len(lines) // 2
+    theirs = [*lines[:n], lines[n].rstrip(b"\n") + b" \n", *lines[n + 1:]]
+    return git_conflict(data, b"".join(theirs))
+
+
+@pytest.mark.parametrize("what", ["credential", "status list", "insights", "log head",
+                                  "log"])
+def test_a_merge_conflict_in_a_logged_file_is_named_as_one(issued: Site, what: str) -> None:
+    """Not only as a file that 'changed since it was logged': its fix is the merge's."""
+    src = issued.root / "site_src"
+    path = {"credential": issued.credential,
+            "status list": next((src / "status").glob("*.json")),
+            "insights": src / "insights.json",
+            "log head": next((src / "log").glob("*.head.json")),
+            "log": key_log(issued)}[what]
+    rel = path.relative_to(issued.root).as_posix()
+    path.write_bytes(_conflicted_line(path.read_bytes()))
+    line = path.read_bytes().splitlines().index(b"<<<<<<< HEAD") + 1
+    conflict = (f"{rel}:{line}: " + ("not a JSON log entry: " if what == "log" else
+                                     "not a JSON log head: " if what == "log head" else "")
+                + f"a merge conflict left in {rel} (git's <<<<<<< ======= >>>>>>> markers on "
+                f"lines {line}, {line + 2} and {line + 4}) (")
+    problems = issued.refused()
+    assert problems[0].startswith(conflict), problems
+    assert not [p for p in problems if "changed since it was logged" in p]
+
+
+def test_a_merge_conflict_past_the_log_head_is_never_cut_as_a_torn_append(
+        issued: Site) -> None:
+    """Both branches appended to the same log: what lies past the head is the other
+    branch's entries, not an append a power cut tore."""
+    log = key_log(issued)
+    rel = log.relative_to(issued.root).as_posix()
+    committed = log.read_bytes()
+    last = committed.splitlines(keepends=True)[-1]
+    log.write_bytes(git_conflict(committed + last, committed + last.replace(b'"', b"'", 1)))
+    line = len(committed.splitlines()) + 1
+    assert issued.refused() == [
+        f"{rel}:{line}: a merge conflict left in {rel} (git's <<<<<<< ======= >>>>>>> "
+        f"markers on lines {line}, {line + 2} and {line + 4}) (the logs are append-only: "
+        "restore it with git (after a merge, take both branches' versions of the logs "
+        "unchanged))"]
+    before = log.read_bytes()
+    with pytest.raises(BadgepressError, match=f"{rel}:{line}: a merge conflict left in"):
+        issue(issued.root, issued.key, IssueRequest("analyst", "b@example.org"))
+    assert log.read_bytes() == before

@@ -58,6 +58,16 @@ def test_cli_prints_every_problem_and_exits_1(tmp_path: Path) -> None:
     assert not (site / "_site").exists()
 
 
+def test_check_fails_without_claiming_it_would_have_written(tmp_path: Path) -> None:
+    """check never writes: its failure line used to end '; nothing was written' as build's
+    does."""
+    site = make_case("several-files", tmp_path / "site")
+    result = CliRunner().invoke(main, ["-C", str(site), "check"])
+    n = len((SITES / "invalid/several-files/expected.txt").read_text().splitlines())
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == f"check failed: {n} problems"
+
+
 def test_warnings_pass_unless_strict(basic_site: Path) -> None:
     badge = basic_site / "badges/analyst.md"
     badge.write_text(badge.read_text().replace("level: Intermediate",

@@ -44,8 +44,9 @@ def errors_of(site: Path, **kw) -> list[str]:
 
 def test_revoke_publishes_status_and_page_says_so(keyed) -> None:
     site, key, key_file = keyed
-    a, b = issue(site, key, IssueRequest("member", "a@example.org", "Ada"),
-                 IssueRequest("leader", "b@example.org", "Bo"))
+    a, b, c = issue(site, key, IssueRequest("member", "a@example.org", "Ada"),
+                    IssueRequest("leader", "b@example.org", "Bo"),
+                    IssueRequest("analyst", "c@example.org", "Cy"))
     doc = json.loads(a.path.read_text())
     entry = doc["credentialStatus"]
     assert entry["type"] == "BitstringStatusListEntry" and entry["statusPurpose"] == "revocation"
@@ -55,17 +56,21 @@ def test_revoke_publishes_status_and_page_says_so(keyed) -> None:
     assert entry["id"] == f"{entry['statusListCredential']}#{entry['statusListIndex']}"
     revoke(site, a.path.stem[:8], "Issued in error", key, public=True, now=NOW)  # its start
     revoke(site, b.path.stem, "Private matter", key, now=NOW)
+    revoke(site, c.path.stem, "Quiz retaken?", key, public=True, now=NOW)
     again = cli(site, "revoke", b.path.stem, "--reason", "twice", key=key_file)
     assert again.exit_code == 1 and "already revoked" in again.output
     result = build(site, now=NOW)
     out = result.out_dir
-    page = soup(out / f"credentials/{a.path.stem}/index.html")
-    assert page.select_one(".revoked-notice").get_text(" ", strip=True).startswith(
-        "Revoked on 1 June 2026: Issued in error")
-    private = soup(out / f"credentials/{b.path.stem}/index.html")
-    assert "Private matter" not in private.get_text()
-    assert private.select_one(".revoked-notice").get_text(" ", strip=True).startswith(
-        "Revoked on 1 June 2026. The issuer has withdrawn")
+    # the reason ends with a full stop (unless it ends with its own); "revoked", since
+    # "withdraw" is the command that takes a credential off the site
+    notices = {p.path.stem: soup(out / f"credentials/{p.path.stem}/index.html").select_one(
+        ".revoked-notice").get_text(" ", strip=True) for p in (a, b, c)}
+    revoked = "The issuer has revoked this credential: it is no longer valid."
+    assert notices == {
+        a.path.stem: f"Revoked on 1 June 2026: Issued in error. {revoked}",
+        b.path.stem: f"Revoked on 1 June 2026. {revoked}",
+        c.path.stem: f"Revoked on 1 June 2026: Quiz retaken? {revoked}"}
+    assert "Private matter" not in soup(out / f"credentials/{b.path.stem}/index.html").get_text()
     assert {a2.state for a2 in result.awards} == {"revoked"}
     assert "Ada" not in [x.get_text() for x in soup(out / "badges/member/index.html")
                          .select("#earners a")]
@@ -163,6 +168,36 @@ def test_renew_refuses_a_revoked_or_already_renewed_credential(keyed) -> None:
     with pytest.raises(LifecycleError, match="was revoked on .* undoing the revocation"):
         renew(site, bad.path.stem, key, now=NOW)
     renew(site, new_path.stem, key, now=NOW)  # the successor itself can be renewed
+
+
+def test_the_expired_and_renewed_notices_agree_whatever_became_of_the_successor(
+        keyed) -> None:
+    """A page said "it has not been renewed on this page" right above "Renewed: the current
+    credential is valid from …", and called the successor current after it had expired or
+    been revoked itself."""
+    site, key, _ = keyed
+    old, lone = issue(site, key, *(IssueRequest("member", email, date=datetime(
+        2025, 1, 10, tzinfo=UTC)) for email in ("a@example.org", "b@example.org")))
+    new = renew(site, old.path.stem, key, now=NOW).stem
+
+    def notices(now: datetime) -> dict[str, list[str]]:
+        out = build(site, now=now).out_dir
+        return {p.path.stem: [" ".join(n.get_text().split()) for n in soup(
+            out / f"credentials/{p.path.stem}/index.html").select(
+            ".expired-notice, .renewed-notice")] for p in (old, lone)}
+
+    expired = "Expired on 10 January 2026. This credential was valid until then"
+    assert notices(NOW) == {
+        old.path.stem: [f"{expired}.", "Renewed: the current credential is valid from 1 June "
+                        "2026."],
+        lone.path.stem: [f"{expired}; it has not been renewed on this page."]}
+    assert notices(datetime(2027, 7, 1, tzinfo=UTC))[old.path.stem] == [
+        f"{expired}.", "Renewed: a later credential, valid from 1 June 2026, expired on 1 June "
+        "2027."]
+    revoke(site, new, "Issued in error", key, now=NOW)
+    assert notices(NOW)[old.path.stem] == [
+        f"{expired}.", "Renewed: a later credential, valid from 1 June 2026, was revoked on 1 "
+        "June 2026."]
 
 
 # keys ----------------------------------------------------------------------------------
@@ -315,17 +350,20 @@ def _local_fetch(url: str):
     return local
 
 
-def test_audit_of_a_served_site(keyed, serve_dir) -> None:
+def test_audit_of_a_served_site(keyed, serve_dir, monkeypatch) -> None:
+    import badgepress.trust.resolve as resolve
+
     site, key, _ = keyed
     [a] = issue(site, key, IssueRequest("member", "a@example.org"))
     out = build(site, now=NOW).out_dir
     url = serve_dir(out)
-    res = RUN.invoke(main, ["audit", url])
-    assert res.exit_code == 1  # the issuer key lives at https://badges.test.example/
-    assert "could not check the log head's key" in res.output
+    local = _local_fetch(url)  # serve the site's own profile where its id says
+    # the command audits https only, as verify fetches: the site at its own address
+    monkeypatch.setattr(resolve, "fetch_bytes", local)
+    res = RUN.invoke(main, ["audit", "https://badges.test.example/"])
+    assert res.exit_code == 0 and res.output == "2 logged files checked, 0 problem(s)\n"
     from badgepress.commands.lifecycle import audit
 
-    local = _local_fetch(url)  # serve the site's own profile where its id says
     report = audit(url, local)
     assert report.problems == [] and report.checked == 2
     cred = out / f"credentials/{a.path.stem}/credential.json"
@@ -333,6 +371,39 @@ def test_audit_of_a_served_site(keyed, serve_dir) -> None:
     report = audit(url, local)
     assert report.problems == [
         f"credentials/{a.path.stem}/credential.json: differs from the logged SHA-256"]
+
+
+def test_audit_names_the_url_that_failed_and_fetches_https_only(keyed, serve_dir,
+                                                               monkeypatch) -> None:
+    """An unreachable site printed only "error: network error: [Errno -2] Name or service
+    not known", naming no URL; and `audit http://…` fetched over plain http, which verify
+    refuses."""
+    from test_hostile_verify import NoNetwork
+
+    site, key, _ = keyed
+    issue(site, key, IssueRequest("member", "a@example.org"))
+    served = serve_dir(build(site, now=NOW).out_dir)
+    network = NoNetwork(monkeypatch)  # no name resolves, no connection leaves this machine
+    network.allowed_ports.add(int(served.rsplit(":", 1)[1].strip("/")))  # but to the test's
+    res = RUN.invoke(main, ["audit", "https://badges.acme.example/"])
+    assert (res.exit_code, res.output) == (1, (
+        "error: could not audit https://badges.acme.example/: could not fetch "
+        "https://badges.acme.example/log/index.json (network error: [Errno -2] Name or "
+        "service not known)\n"))
+    for url in (served, "badges.acme.example"):  # verify's rule and words, nothing fetched
+        res = RUN.invoke(main, ["audit", url])
+        assert (res.exit_code, res.output) == (2, (
+            f"error: could not audit {url}: only https URLs are fetched (give the site's "
+            "https address)\n"))
+    import badgepress.trust.resolve as resolve
+
+    real = resolve.fetch_bytes
+    monkeypatch.setattr(resolve, "fetch_bytes", lambda u, timeout=15.0: real(u.replace(
+        "https://badges.test.example/", served).replace("/log/", "/gone/"), timeout))
+    res = RUN.invoke(main, ["audit", "https://badges.test.example/"])
+    assert (res.exit_code, res.output) == (1, (
+        "error: could not audit https://badges.test.example/: could not fetch "
+        "https://badges.test.example/log/index.json (HTTP 404)\n"))
 
 
 def test_audit_finds_credentials_in_the_signed_logs_not_the_sitemap(keyed, serve_dir) -> None:

@@ -136,7 +136,7 @@ def test_demo_revoked_credential_page_is_genuine_but_revoked(browser, serve_dir,
                "Reason: Issued in error: the contribution was counted twice.")
     assert state == "revoked" and line == summary
     assert banner.startswith(summary + " The details on this page are as the issuer signed "
-                             "them, but the issuer has withdrawn this credential")
+                             "them, but the issuer has revoked this credential")
     assert not any(struck(page, s) for s in DETAILS)
     assert not page.is_visible(".build-notice")  # the browser's answer replaced the build's
     assert page.get_attribute("#verification", "data-standing") == "revoked"

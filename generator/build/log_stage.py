@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..content.config import SiteConfig
 from ..core.errors import Problems
-from ..core.files import read_regular
+from ..core.files import file_conflict, read_regular
 from ..core.paths import (
     CREDENTIALS_DIR,
     EARNERS_DIR,
@@ -52,6 +52,9 @@ RECONCILE_HINT = ("keep either side, then run 'badgepress reconcile --key PATH' 
                   "from revocations.toml (needs a maintainer's key)")
 RESTORE_HINT = ("the logs are append-only: restore it with git (after a merge, take both "
                 "branches' versions of the logs unchanged)")
+SIGNED_CONFLICT_HINT = ("a signed file must be one branch's version, unchanged: keep one "
+                        "side whole (while merging: 'git checkout --theirs FILE', or --ours), "
+                        "then build")
 
 
 def maintainers(keys: list[PublishedKey]) -> str:
@@ -88,7 +91,10 @@ def check_logs(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
             problems.error(root / file, text, line=int(line) if line.isdigit() else None,
                            hint=RESTORE_HINT)
             raise UnreadableLog from exc
-        if log.torn:
+        conflict = file_conflict(root / log.path, log.path.as_posix()) if log.torn else None
+        if conflict:  # not torn by a power cut: recovering would cut a branch's entries
+            problems.error(root / log.path, conflict[0], line=conflict[1], hint=RESTORE_HINT)
+        elif log.torn:
             problems.error(root / log.path, "the log ends in a torn line (an append was cut "
                            "off, e.g. by a power cut or a full disk)", line=log.torn,
                            hint=TORN_HINT)
@@ -237,10 +243,19 @@ def check_files(root: Path, expected: Expected, files: dict[str, str],
                                 "credential")
         elif steps and rel.startswith(str(STATUS_DIR) + "/"):
             sides = " and ".join(f"by {_who(keys, s.log)} at {s.time}" for s in steps)
-            problems.error(root / rel, f"was re-signed on two branches ({sides}); git kept "
-                           "at most one side", hint=RECONCILE_HINT)
+            conflict = file_conflict(root / rel, rel)
+            if conflict:
+                problems.error(root / rel, f"{conflict[0]}: it was re-signed on two branches "
+                               f"({sides})", line=conflict[1], hint=RECONCILE_HINT)
+            else:
+                problems.error(root / rel, f"was re-signed on two branches ({sides}); git "
+                               "kept at most one side", hint=RECONCILE_HINT)
         elif steps and digest in {s.entry["files"][rel] for s in steps}:
             continue  # a credential both branches re-signed: either signature is the issuer's
+        elif want != digest and (conflict := file_conflict(root / rel, rel)):
+            # before 'changed since it was logged': the fix is the merge's, not a restore
+            problems.error(root / rel, conflict[0], line=conflict[1],
+                           hint=_conflict_hint(rel))
         elif want and want != digest and _converted_line_endings(root / rel, want):
             problems.error(root / rel, "has Windows line endings (CRLF) where it was signed "
                            "with LF: git converted it on checkout (core.autocrlf)",
@@ -282,6 +297,21 @@ def _converted_line_endings(path: Path, want: str) -> bool:
     except OSError:
         return False
     return b"\r\n" in raw and sha256_hex(raw.replace(b"\r\n", b"\n")) == want
+
+
+def _conflict_hint(rel: str) -> str:
+    """How to end a merge conflict in a file the logs vouch for, by the command that
+    writes it."""
+    if rel.startswith(str(STATUS_DIR) + "/"):
+        return RECONCILE_HINT
+    if rel == INSIGHTS_PATH.as_posix():
+        return ("keep one side whole (while merging: 'git checkout --theirs FILE'); a "
+                "maintainer can write and log it again with 'badgepress insights'")
+    if rel.startswith(EARNERS_DIR.as_posix() + "/"):
+        return ("keep one side whole (while merging: 'git checkout --theirs FILE'); a "
+                "maintainer can write and log it again with 'badgepress earner EMAIL --page "
+                "on'")
+    return SIGNED_CONFLICT_HINT
 
 
 def _people_file(rel: str) -> bool:

@@ -39,7 +39,7 @@ from ..trust.keys import (
 )
 from ..trust.ledger import Log, check_chain, head_signature_ok, sha256_hex, transaction
 from ..trust.logs import expected_files, read_logs, renewals
-from ..trust.resolve import controller_document_url
+from ..trust.resolve import FetchError, controller_document_url
 from ..trust.status import (
     Revocation,
     entry_of,
@@ -356,12 +356,30 @@ def resign(root: Path, key: SigningKey, *, now: datetime | None = None) -> list[
 
 # audit ------------------------------------------------------------------------------------
 
+def _fetched(url: str, fetch_bytes) -> bytes:
+    """``fetch_bytes(url)``, a failure naming the URL: an audit fetches from the site and
+    from the issuer's documents, and "network error" alone says neither which nor where."""
+    try:
+        return fetch_bytes(url)
+    except FetchError as exc:
+        raise FetchError(f"could not fetch {url} ({exc})") from exc
+
+
+def _json_at(url: str, fetch_bytes) -> Any:
+    """The JSON document at ``url``; a ValueError naming the URL when it is not one."""
+    data = _fetched(url, fetch_bytes)
+    try:
+        return json.loads(data)
+    except ValueError as exc:
+        raise ValueError(f"{url} is not a JSON document ({exc})") from exc
+
+
 def _controller_of(vm: str, fetch_bytes) -> str:
     """The identifier that claims a key: the part before '#', or, for a key that is its own
     document, the controller it names (which must then list it, checked by the caller)."""
     if "#" in vm:
         return vm.split("#", 1)[0]
-    controller = json.loads(fetch_bytes(vm)).get("controller")
+    controller = _json_at(vm, fetch_bytes).get("controller")
     if not isinstance(controller, str):
         raise ValueError(f"the key document {vm} names no controller")
     return controller
@@ -403,16 +421,27 @@ def _withdrawn_still_served(base: str, logs: list[Log], fetch_bytes) -> dict[str
 def published_logs(base: str, fetch_bytes) -> list[Log]:
     """The logs a site publishes, as its /log/index.json lists them (a site from before
     per-key logs has only /log/log.jsonl and /log/head.json)."""
+    no_index = None
     try:
-        index = json.loads(fetch_bytes(base + "log/index.json"))
+        index = _json_at(base + "log/index.json", fetch_bytes)
         listed = [(str(i["name"]), str(i["log"]), str(i["head"])) for i in index["logs"]]
-    except Exception:  # noqa: BLE001 - no index: the one log of an older site
-        listed = [("log", "log.jsonl", "head.json")]
+    except Exception as exc:  # noqa: BLE001 - no index: the one log of an older site
+        listed, no_index = [("log", "log.jsonl", "head.json")], exc
     logs = []
     for name, log_file, head_file in listed:
-        entries = [json.loads(line) for line in fetch_bytes(base + "log/" + log_file).decode(
-            "utf-8").splitlines() if line.strip()]
-        logs.append(Log(entries, json.loads(fetch_bytes(base + "log/" + head_file)), name))
+        url = base + "log/" + log_file
+        try:
+            raw = _fetched(url, fetch_bytes)
+        except FetchError as exc:  # neither kind of site: the index's failure says why
+            if isinstance(no_index, FetchError):
+                raise no_index from exc
+            raise
+        try:
+            entries = [json.loads(line) for line in raw.decode("utf-8").splitlines()
+                       if line.strip()]
+        except ValueError as exc:
+            raise ValueError(f"{url} is not a JSON log ({exc})") from exc
+        logs.append(Log(entries, _json_at(base + "log/" + head_file, fetch_bytes), name))
     return logs
 
 
@@ -424,7 +453,10 @@ def _check_head(log: Log, fetch_bytes) -> list[str]:
     vm = str(head.get("verificationMethod", ""))
     try:
         issuer = _controller_of(vm, fetch_bytes)
-        doc = json.loads(fetch_bytes(controller_document_url(issuer)))
+        url = controller_document_url(issuer)
+        if url is None:
+            raise ValueError(f"{issuer} publishes no document to check it against")
+        doc = _json_at(url, fetch_bytes)
         method = next((m for m in doc.get("verificationMethod", []) if m.get("id") == vm), None)
         if doc.get("id") != issuer or method is None:
             return [f"{where}the log head's key {vm} is not published by {issuer}"]

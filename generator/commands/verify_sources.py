@@ -35,7 +35,6 @@ from ..trust.verify import (
     Worded,
     day,
     issuer_id_of,
-    parse_datetime,
     verify_credential,
 )
 
@@ -133,12 +132,21 @@ class Unreadable(Exception):
     """The source cannot be read at all; the message says why, for a person."""
 
 
+ONLY_HTTPS = "only https URLs are fetched"
+
+
+def only_https(url: str) -> str | None:
+    """Why a URL a person gave is not fetched, or None for an https one: whatever answers
+    a plain http request could be anyone on the way. verify and audit share the rule."""
+    return None if url.startswith("https://") else ONLY_HTTPS
+
+
 def read_source(source: str) -> bytes:
     """The bytes of a file or https URL, at most MAX_FILE_BYTES of them. Only regular files
     are read: a device or a pipe could be read without end."""
     if "://" in source:
-        if not source.startswith("https://"):
-            raise Unreadable("only https URLs are fetched")
+        if why := only_https(source):
+            raise Unreadable(why)
         url = source + "credential.json" if source.endswith("/") else source
         try:  # a credential page's URL means its credential.json
             return fetch_bytes(url, max_bytes=MAX_FILE_BYTES, local=False)
@@ -190,9 +198,9 @@ def verify_source(source: str, resolver: Resolver, when: datetime, email: str | 
 
 
 def verify_sources(site: Path, sources: tuple[str, ...], *, email: str | None = None,
-                   offline: bool = False, now: str | datetime | None = None,
+                   offline: bool = False, now: datetime | None = None,
                    resolver: Resolver | None = None) -> list[Verified]:
-    when = parse_datetime(now) if isinstance(now, str) else (now or now_utc())
+    when = now or now_utc()
     network: Resolver = OfflineResolver() if offline else HttpResolver()
     site_docs, records = _open_site(site, network)
     resolver = resolver or site_docs

@@ -14,13 +14,16 @@ descriptor (``read_regular``), so a link swapped in after the scan is refused to
 from __future__ import annotations
 
 import errno
+import json
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
-from .errors import BadgepressError, Problems
+from .errors import BadgepressError, BuildError, Problem, Problems
 
 SYMLINK_HINT = ("replace the link with a copy of the file it points to: the build never "
                 "follows links, so no file from outside the site folder can be published")
@@ -88,6 +91,75 @@ def read_regular(path: Path | str, limit: int | None = None) -> bytes:
 def read_regular_text(path: Path, limit: int | None = None) -> str:
     """``read_regular`` decoded as UTF-8 (UnicodeDecodeError when it is not)."""
     return read_regular(path, limit).decode("utf-8")
+
+
+# git's conflict markers, each at the start of a line: <<<<<<< ours, ||||||| base (diff3),
+# =======, >>>>>>> theirs
+_CONFLICT_MARKER = re.compile(rb"^(?:(?:<{7}|\|{7}|>{7})(?:[ \t][^\n]*)?|={7})\r?$", re.M)
+
+
+def conflict_lines(data: bytes) -> list[int]:
+    """The numbers of the lines (from 1) that are git conflict markers: a file a merge left
+    half-done must be named as that, since its fix (keep both sides) differs from that of a
+    typo or of an edited signed file."""
+    return [data.count(b"\n", 0, m.start()) + 1 for m in _CONFLICT_MARKER.finditer(data)]
+
+
+def merge_conflict(shown: str, lines: list[int]) -> str:
+    """'a merge conflict left in FILE (git's markers on lines 9, 13 and 17)'."""
+    numbers = [str(n) for n in lines[:6]] + (["…"] if len(lines) > 6 else [])
+    listed = ", ".join(numbers[:-1]) + " and " + numbers[-1] if len(numbers) > 1 \
+        else numbers[0]
+    return (f"a merge conflict left in {shown} (git's <<<<<<< ======= >>>>>>> markers on "
+            f"line{'s' if len(lines) > 1 else ''} {listed})")
+
+
+def file_conflict(path: Path, shown: str) -> tuple[str, int] | None:
+    """(the merge-conflict sentence, its first line) when the file holds git's conflict
+    markers; None otherwise, and for a file that cannot be read (reported elsewhere)."""
+    try:
+        lines = conflict_lines(read_regular(path))
+    except OSError:
+        return None
+    return (merge_conflict(shown, lines), lines[0]) if lines else None
+
+
+class _Twice(ValueError):
+    """A name written twice in one JSON object (json.loads keeps the last silently)."""
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names = [k for k, _ in pairs]
+    for k in names:
+        if names.count(k) > 1:
+            raise _Twice(k)
+    return dict(pairs)
+
+
+def parse_json(data: bytes, shown: str, hint: str, conflict_hint: str | None = None, *,
+               unique: bool = False) -> Any:
+    """``data`` (the file ``shown``, as the user names it) parsed as JSON, or a BuildError
+    naming the file, the line and the fix instead of a Python traceback. ``conflict_hint``:
+    the fix when git left conflict markers in it (default: ``hint``). ``unique`` refuses a
+    name written twice in an object: what a merge conflict resolved by deleting only the
+    marker lines leaves, and json.loads would keep one side of it without a word."""
+    try:
+        return json.loads(data, object_pairs_hook=_unique if unique else None)
+    except _Twice as exc:
+        raise BuildError([Problem(shown, f"an object names '{exc}' twice, so one of its "
+                                  "values would be lost (a merge conflict resolved by "
+                                  "deleting only the marker lines?)",
+                                  hint=conflict_hint or hint)]) from exc
+    except UnicodeDecodeError as exc:
+        raise BuildError([Problem(shown, f"not UTF-8 text (byte {exc.start + 1})",
+                                  hint=hint)]) from exc
+    except json.JSONDecodeError as exc:
+        lines = conflict_lines(data)
+        if lines:
+            raise BuildError([Problem(shown, "not valid JSON: " + merge_conflict(shown, lines),
+                                      line=lines[0], hint=conflict_hint or hint)]) from exc
+        raise BuildError([Problem(shown, f"not valid JSON ({exc.msg}, column {exc.colno})",
+                                  line=exc.lineno, hint=hint)]) from exc
 
 
 def unsafe_entries(folder: Path) -> Iterator[tuple[Path, str]]:

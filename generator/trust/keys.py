@@ -22,8 +22,8 @@ import nacl.exceptions
 import nacl.signing
 
 from ..core.dates import iso, now_utc
-from ..core.errors import BadgepressError
-from ..core.files import atomic_write, read_regular
+from ..core.errors import BadgepressError, BuildError, Problem
+from ..core.files import atomic_write, parse_json, read_regular
 from ..core.paths import KEYS_PATH
 
 ED25519_PUB = b"\xed\x01"  # multicodec ed25519-pub
@@ -175,15 +175,40 @@ class PublishedKey:
         return out
 
 
+KEYS_HINT = ("it lists the issuer's public keys, one object per key, and is written by "
+             "'badgepress keygen': fix it, or restore it with git")
+KEYS_CONFLICT_HINT = ("keep both sides' keys: the file lists one entry per maintainer key; "
+                      "edit it to keep every key object of both sides, separated by commas, "
+                      "delete the marker lines, then run 'badgepress build'")
+
+
 def load_key_history(site_root: Path) -> list[PublishedKey]:
-    """The published keys, oldest first; [] for a site without keys."""
+    """The published keys, oldest first; [] for a site without keys. A file that is not
+    such a list is a BuildError naming it (every command reads it: none may end in a
+    traceback, and a merge of two maintainers' keygen leaves conflict markers here)."""
     path = site_root / KEYS_PATH
     if not path.is_file():
         return []
-    data = json.loads(read_regular(path))
+    shown = KEYS_PATH.as_posix()
+    data = parse_json(read_regular(path), shown, KEYS_HINT, KEYS_CONFLICT_HINT,
+                      unique=True)
+    items = data.get("keys", []) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise BuildError([Problem(shown, "must be an object whose 'keys' is a list of keys",
+                                  field="keys", hint=KEYS_HINT)])
     keys = []
-    for item in data.get("keys", []):
-        decode_multibase_key(item["publicKeyMultibase"])
+    for n, item in enumerate(items):
+        where = f"keys[{n}]"
+        try:
+            if not isinstance(item, dict):
+                raise ValueError("is not an object {\"publicKeyMultibase\": …, \"created\": …}")
+            for name in ("publicKeyMultibase", "created"):
+                if not isinstance(item.get(name), str):
+                    raise ValueError(f"needs '{name}' as a string")
+            decode_multibase_key(item["publicKeyMultibase"])
+        except ValueError as exc:
+            raise BuildError([Problem(shown, f"{where}: {exc}", field=where,
+                                      hint=KEYS_HINT)]) from exc
         # 'expires' is what badgepress 0.1 wrote on rotation: read it as retired
         keys.append(PublishedKey(item["publicKeyMultibase"], item["created"],
                                  item.get("retired") or item.get("expires"),

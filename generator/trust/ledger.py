@@ -44,7 +44,14 @@ import base58
 
 from ..core.dates import iso, now_utc
 from ..core.errors import BadgepressError
-from ..core.files import append_line, atomic_write, read_regular, read_regular_text
+from ..core.files import (
+    append_line,
+    atomic_write,
+    conflict_lines,
+    merge_conflict,
+    read_regular,
+    read_regular_text,
+)
 from ..core.paths import (
     CREDENTIALS_DIR,
     EARNERS_DIR,
@@ -129,10 +136,15 @@ def read_log(root: Path, name: str = LEGACY_LOG, *, committed_only: bool = True,
     head_path = root / head_file(name)
     head = None
     if head_path.is_file():
+        data = read_regular(head_path)
         try:
-            head = json.loads(read_regular(head_path))
+            head = json.loads(data)
         except ValueError as exc:
-            raise LedgerError(f"{head_file(name)}: not a JSON log head ({exc})") from exc
+            shown = head_file(name).as_posix()
+            if lines := conflict_lines(data):
+                raise LedgerError(f"{shown}:{lines[0]}: not a JSON log head: "
+                                  f"{merge_conflict(shown, lines)}") from exc
+            raise LedgerError(f"{shown}: not a JSON log head ({exc})") from exc
         if not isinstance(head, dict) or type(head.get("seq")) is not int:
             raise LedgerError(f"{head_file(name)}: not a log head (no entry number 'seq')")
     path = root / log_file(name)
@@ -154,7 +166,11 @@ def read_log(root: Path, name: str = LEGACY_LOG, *, committed_only: bool = True,
         try:
             entries.append(json.loads(line))
         except ValueError as exc:
-            raise LedgerError(f"{log_file(name)}:{n}: not a JSON log entry ({exc})") from exc
+            shown = log_file(name).as_posix()
+            if lines := conflict_lines(raw):
+                raise LedgerError(f"{shown}:{n}: not a JSON log entry: "
+                                  f"{merge_conflict(shown, lines)}") from exc
+            raise LedgerError(f"{shown}:{n}: not a JSON log entry ({exc})") from exc
     if memo is not None:
         memo[("log-read", name)] = (raw, numbered, entries, breaks)
         entries = list(entries)
@@ -354,6 +370,11 @@ def _cut_log_to_head(root: Path, name: str) -> None:
         path.unlink()  # a new log whose first commit never happened
     elif log.uncommitted:
         raw = read_regular(path)
+        if marks := conflict_lines(raw):  # a merge's, not an interrupted append: keep it
+            shown = log_file(name).as_posix()
+            raise LedgerError(f"{shown}:{marks[0]}: {merge_conflict(shown, marks)}: the logs "
+                              "are append-only: restore it with git (after a merge, take "
+                              "both branches' versions of the logs unchanged)")
         lines = [ln for ln in raw.split(b"\n") if ln.strip()]
         atomic_write(path, b"".join(ln + b"\n" for ln in lines[:len(log.entries)]))
 

@@ -21,7 +21,7 @@ const SIGNED = "The details on this page are as the issuer signed them";
 const BANNERS = {
   forged: ["bad", "The details on this page are not verified and must not be relied on."],
   unconfirmed: ["warn", "The details on this page are not confirmed by the issuer yet."],
-  revoked: ["bad", `${SIGNED}, but the issuer has withdrawn this credential: it is no longer valid.`],
+  revoked: ["bad", `${SIGNED}, but the issuer has revoked this credential: it is no longer valid.`],
   expired: ["warn", `${SIGNED}; it was valid until then.`],
   "not-yet-valid": ["warn", `${SIGNED}, but it is not valid yet.`],
   "not-valid": ["bad", `${SIGNED}, but it is not valid.`],
