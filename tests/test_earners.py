@@ -447,3 +447,23 @@ def test_sites_whose_keys_share_a_folder_keep_separate_indexes(keyed, tmp_path: 
     issue(site_b, key_b, IssueRequest("member", "dee@example.org", "Dee"))
     moved = EarnerIndex.load(index_path(site_b, key_b))
     assert index_path(site_b, key_b) != path_b and before < set(moved.credentials)
+
+
+def test_names_and_skills_in_any_script_get_readable_distinct_slugs(keyed) -> None:
+    """Dropping every letter outside ASCII made /earners/x/, x-2, x-3 … of Chinese, Korean
+    and Russian names, and one anchor 'x' of every such skill."""
+    site, key, _ = keyed
+    names = ["李小龙", "王芳", "Ольга Петрова", "김민수"]
+    issue_credentials(site, [(None, IssueRequest("member", f"e{i}@example.org", name,
+                                                 earner_page=True))
+                             for i, name in enumerate(names)], key, now=NOW)
+    assert sorted(p.stem for p in (site / "site_src/earners").glob("*.json")) == [
+        "gim-min-su", "li-xiao-long", "olga-petrova", "wang-fang"]
+    badge = site / "badges/member.md"
+    text = badge.read_text()
+    assert "skills: [Client Advocacy, Collaboration]" in text
+    badge.write_text(text.replace("skills: [Client Advocacy, Collaboration]",
+                                  "skills: [数据分析, Анализ данных]"))
+    out = build(site, now=NOW).out_dir
+    ids = {e.get("id") for e in soup(out / "skills/index.html").select("[id]")}
+    assert {"shu-ju-fen-xi", "analiz-dannykh"} <= ids, ids

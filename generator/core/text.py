@@ -21,6 +21,7 @@ from functools import lru_cache
 
 import markdown as md
 import nh3
+from anyascii import anyascii
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3",
@@ -155,9 +156,23 @@ def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
+# scripts written without spaces between syllables (or words): one syllable a part
+_SYLLABIC = ("CJK ", "HANGUL SYLLABLE", "HIRAGANA", "KATAKANA")
+
+
+def _ascii(ch: str) -> str:
+    if ch.isascii():
+        return ch
+    out = re.sub(r"['’ʼ]", "", anyascii(ch))  # Cyrillic 'ь' is "'": Ol'ga is one word
+    return f" {out} " if unicodedata.name(ch, "").startswith(_SYLLABIC) else out
+
+
 def slugify(text: str) -> str:
-    """ASCII slug of a skill or title: 'Client Advocacy' -> 'client-advocacy'."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """ASCII slug of a skill, title or name: 'Client Advocacy' -> 'client-advocacy',
+    '李小龙' -> 'li-xiao-long', 'Ольга Петрова' -> 'olga-petrova', 'Straße' -> 'strasse'.
+    Transliterated by anyascii (dropping every letter outside ASCII made 'x', 'x-2', …
+    of all Chinese, Korean or Russian names, and one anchor of all such skills)."""
+    text = "".join(map(_ascii, unicodedata.normalize("NFC", text)))
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
