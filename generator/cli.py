@@ -512,13 +512,16 @@ def earners_rebuild(site: Path, sources: tuple[Path, ...], key: Path | None) -> 
 
 @main.command()
 @KEY_OPTION
+@click.option("--partial", is_flag=True,
+              help="Write the figures even when your earner index knows only some of the "
+                   "site's credentials (they then count only those).")
 @click.pass_obj
-def insights(site: Path, key: Path | None) -> None:
+def insights(site: Path, key: Path | None, partial: bool) -> None:
     """Re-write site_src/insights.json (program figures) from the earner index."""
     from .commands.earner_commands import write_insights
     from .trust.keys import key_path, load_signing_key
 
-    write_insights(site, load_signing_key(key_path(key), site))
+    write_insights(site, load_signing_key(key_path(key), site), partial=partial)
     click.echo("site_src/insights.json re-written and logged")
 
 

@@ -467,3 +467,21 @@ def test_names_and_skills_in_any_script_get_readable_distinct_slugs(keyed) -> No
     out = build(site, now=NOW).out_dir
     ids = {e.get("id") for e in soup(out / "skills/index.html").select("[id]")}
     assert {"shu-ju-fen-xi", "analiz-dannykh"} <= ids, ids
+
+
+def test_insights_from_an_index_that_knows_part_of_the_site_is_refused(keyed,
+                                                                         tmp_path: Path) -> None:
+    """On a team each maintainer's index holds what they issued: `insights` by one of them
+    replaced the program's figures with a fraction, without a word."""
+    site, key, _ = keyed
+    issue_credentials(site, [(None, IssueRequest("member", f"m{i}@example.org"))
+                             for i in range(3)], key, now=NOW)
+    bo = tmp_path / "bo" / "bo.key"
+    runner = CliRunner()
+    assert runner.invoke(main, ["-C", str(site), "keygen", "--key", str(bo), "--name",
+                                "Bo"]).exit_code == 0
+    res = runner.invoke(main, ["-C", str(site), "insights", "--key", str(bo)])
+    assert res.exit_code == 1 and "your earner index knows 0 of the site's 3 credentials" \
+        in res.output and "--partial" in res.output, res.output
+    res = runner.invoke(main, ["-C", str(site), "insights", "--key", str(bo), "--partial"])
+    assert res.exit_code == 0, res.output

@@ -19,7 +19,7 @@ from ..trust.keys import SigningKey
 from ..trust.ledger import transaction
 from ..trust.verify import email_hash
 from .earner_index import EarnerIndex, index_path
-from .earners import EarnerProblem, People, check_page_name
+from .earners import EarnerProblem, People, check_page_name, existing_uuids
 from .issue import csv_text, current_key, normalize_email
 from .issue_index import load_index
 
@@ -54,13 +54,26 @@ def set_page(root: Path, email: str, on: bool, key: SigningKey, *, name: str = "
     return slug
 
 
-def write_insights(root: Path, key: SigningKey, *, now: datetime | None = None) -> bool:
-    """``badgepress insights``: re-write site_src/insights.json from the index."""
+def write_insights(root: Path, key: SigningKey, *, now: datetime | None = None,
+                   partial: bool = False) -> bool:
+    """``badgepress insights``: re-write site_src/insights.json from the index. Refused
+    (unless ``partial``) when the index knows only some of the site's credentials: on a
+    team each maintainer's index holds what they issued, and figures from a part would
+    replace the program's with a fraction of them, without a word."""
     now = now or now_utc()
     catalog, vm = _signing(root, key)
     with transaction(root, key, vm) as tx:
         people = People(root, key, catalog)
-        written = people.write_insights(tx, now, force=True)
+        existing = existing_uuids(root)
+        known = sum(1 for u in people.index.credentials if u in existing)
+        if known < len(existing) and not partial:
+            raise EarnerProblem(
+                f"your earner index knows {known} of the site's {len(existing)} credentials "
+                "(the others were issued with other keys, or before the index existed): the "
+                "figures would count only those: rebuild the index from the records of "
+                "every credential first ('badgepress earners rebuild --from A.csv B.csv …'), "
+                "or write these figures anyway with --partial")
+        written = people.write_insights(tx, now, existing, force=True)
         people.index.save()
     return written
 
