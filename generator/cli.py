@@ -215,7 +215,8 @@ KEY_OPTION = click.option(
               help="Retire your current key: no new signatures with it; what it signed "
                    "keeps verifying everywhere.")
 @click.option("--replaces", default="",
-              help="With --rotate among several keys in use: a prefix of your old key's id.")
+              help="With --rotate among several keys in use: a prefix of your old key's id "
+                   "(default: the key $BADGEPRESS_KEY names, when --key names the new one).")
 @click.pass_obj
 def keygen(site: Path, key: Path | None, name: str, rotate: bool, replaces: str) -> None:
     """Make a new Ed25519 issuer key: one per maintainer, nobody shares a private key.
@@ -241,6 +242,8 @@ def keygen(site: Path, key: Path | None, name: str, rotate: bool, replaces: str)
     cfg = config_only(site)
     new = SigningKey.generate()
     published = load_key_history(site)  # a broken keys.json before a key file is written
+    if rotate and not replaces:  # yours: the key $BADGEPRESS_KEY names, when it is in use
+        replaces = _current_key(site, path, published)
     if rotate:  # refuse an ambiguous rotation before writing anything
         retiring(published, replaces)
     save_new_key(new, path, site)
@@ -251,6 +254,21 @@ def keygen(site: Path, key: Path | None, name: str, rotate: bool, replaces: str)
     from .trust.issuer import key_id
 
     click.echo(f"key id: {key_id(cfg, new.public_multibase)} (what its proofs name)")
+
+
+def _current_key(site: Path, new_path: Path, published: list) -> str:
+    """The multibase of the usable key $BADGEPRESS_KEY names (the maintainer's current one,
+    when --key names the new file), else ''."""
+    from .trust.keys import KEY_ENV, KeyProblem, load_signing_key
+
+    value = os.environ.get(KEY_ENV)
+    if not value or Path(value).expanduser().resolve() == new_path:
+        return ""
+    try:
+        mine = load_signing_key(Path(value).expanduser().resolve(), site).public_multibase
+    except (KeyProblem, OSError):
+        return ""
+    return mine if mine in {k.public_key_multibase for k in published if k.usable} else ""
 
 
 @main.command()
@@ -304,6 +322,7 @@ def issue(site: Path, badge: str | None, email: str | None, name: str, evidence:
         results = issue_credentials(site, requests, signing, source=source,
                                     progress=lambda n: tick(n, len(requests)))
     new = [r for r in results if r.new]
+    made = {r.path for r in new}
     for (line, _), r in zip(requests, results, strict=True):  # one result per request
         rel = _show_file(r.path, site)
         if r.new:
@@ -319,7 +338,10 @@ def issue(site: Path, badge: str | None, email: str | None, name: str, evidence:
                            f"expired; if it was renewed since, use 'badgepress renew "
                            f"{r.path.stem[:8]}'", err=True)
         else:
-            click.echo(f"skipped {r.request.badge}: already issued to that email ({rel})")
+            where = f"{source}:{line}: " if line else ""
+            why = ("the same badge and email as a row above, issued in this run"
+                   if r.path in made else "already issued to that email")
+            click.echo(f"skipped {where}{r.request.badge}: {why} ({rel})")
     click.echo(f"{len(new)} credential{'s' if len(new) != 1 else ''} issued, "
                f"{len(results) - len(new)} skipped")
 

@@ -182,8 +182,11 @@ def test_csv_bulk_issue_reports_bad_rows_and_skips_duplicates(keyed, tmp_path: P
     res = runner.invoke(main, args)
     assert res.exit_code == 0, res.output
     assert "2 credentials issued, 1 skipped" in res.output
+    assert f"skipped {good}:4: member: the same badge and email as a row above, issued in " \
+        "this run" in res.output
     res = runner.invoke(main, args)
     assert "0 credentials issued, 3 skipped" in res.output
+    assert f"skipped {good}:2: member: already issued to that email" in res.output
     assert len(list((site / "site_src/credentials").glob("*.json"))) == 2
     old = tmp_path / "old.csv"  # an HR export of long ago: issued as asked, and said so
     old.write_text("badge,email,date\nmember,f@example.org,2020-01-01\n")

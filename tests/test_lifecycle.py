@@ -92,13 +92,17 @@ def test_build_fails_when_signed_list_and_revocations_disagree(keyed) -> None:
     vm = current_key(site, cfg, key)
     name = f"{key.public_multibase[:16]}-1"
     with transaction(site, key, vm) as tx:  # a list that revokes without revocations.toml
-        data = signed_status_list(cfg, key, vm, name, {index}, "2026-05-01T00:00:00Z")
+        data = signed_status_list(cfg, key, vm, name, {index, index ^ 1},
+                                  "2026-05-01T00:00:00Z")
         tx.write(list_path(name), data)
         tx.record("status-list", "x", {list_path(name): data})
-    assert errors_of(site) == [
+    hint = ("(revoke only with 'badgepress revoke'; after a merge, 'badgepress reconcile --key "
+            "PATH' re-signs the list from revocations.toml)")
+    assert sorted(errors_of(site)) == sorted([
         f"site_src/status/{name}.json: entry {index} is set (revoked) but revocations.toml "
-        f"does not revoke the credential site_src/credentials/{a.path.name} (revoke only with "
-        "'badgepress revoke')"]
+        f"does not revoke the credential site_src/credentials/{a.path.name} {hint}",
+        f"site_src/status/{name}.json: entry {index ^ 1} is set (revoked) but no credential "
+        f"of this site holds that entry {hint}"])
 
 
 def test_two_credentials_sharing_an_index_fail_the_build(keyed, tmp_path: Path) -> None:
@@ -298,7 +302,7 @@ def test_one_edited_byte_or_an_unlogged_credential_fails_the_build(keyed) -> Non
     assert errors_of(site)[0] == (
         f"site_src/credentials/{a.path.name}: changed since it was logged (its SHA-256 differs "
         "from the issuance log) (signed files must not be edited: restore it with 'git "
-        "checkout', or reissue the credential)")
+        "checkout', or withdraw the credential ('badgepress withdraw') and issue it again)")
     data[data.index(b'"validFrom"') + 15] ^= 1  # restored: the build passes again
     a.path.write_bytes(bytes(data))
     build(site, now=NOW)

@@ -329,6 +329,13 @@ def test_each_maintainer_adds_and_rotates_only_their_own_key(tmp_path: Path) -> 
     keys = load_key_history(site)
     assert [(k.name, k.usable) for k in keys] == [("Ada Lovelace", True), ("Bo Byte", False),
                                                   ("Bo Byte", True)]
+    # the key $BADGEPRESS_KEY names is the one retired, without --replaces
+    res = RUN.invoke(main, ["-C", str(site), "keygen", "--rotate", "--key",
+                            str(tmp_path / "ada2.key")],
+                     env={"BADGEPRESS_KEY": str(tmp_path / "ada.key")})
+    assert res.exit_code == 0, res.output
+    assert [(k.name, k.usable) for k in load_key_history(site)] == [
+        ("Ada Lovelace", False), ("Bo Byte", False), ("Bo Byte", True), ("Ada Lovelace", True)]
 
 
 def test_revoking_one_maintainers_key_affects_only_what_it_signed(tmp_path: Path) -> None:

@@ -920,11 +920,13 @@ def _check_revocations_match(root: Path, cfg: SiteConfig, by_id: dict[str, Award
             owner_id = json.loads(read_regular(root / owner))["id"] if owner else \
                 withdrawn.get((url, index))
             if owner_id not in revocations:
-                what = f"the credential {owner}" if owner else "no credential"
+                what = (f"revocations.toml does not revoke the credential {owner}" if owner
+                        else "no credential of this site holds that entry")
                 problems.error(cfg.root / STATUS_DIR / url.rsplit("/", 1)[1],
-                               f"entry {index} is set (revoked) but revocations.toml does not "
-                               f"revoke {what}",
-                               hint="revoke only with 'badgepress revoke'")
+                               f"entry {index} is set (revoked) but {what}",
+                               hint="revoke only with 'badgepress revoke'; after a merge, "
+                                    "'badgepress reconcile --key PATH' re-signs the list "
+                                    "from revocations.toml")
 
 
 __all__ = ["load_awards", "Sampling", "ProofReport", "site_resolver", "subject_of", "earner_name"]

@@ -270,8 +270,12 @@ def check_files(root: Path, expected: Expected, files: dict[str, str],
         elif want != digest:
             problems.error(root / rel, "changed since it was logged (its SHA-256 differs "
                            "from the issuance log)", hint="signed files must not be "
-                           "edited: restore it with 'git checkout', or reissue the "
-                           "credential")
+                           "edited: restore it with 'git checkout'" + (
+                               "; revocations are made with 'badgepress revoke' (after a "
+                               "merge: 'badgepress reconcile --key PATH')"
+                               if rel.startswith(str(STATUS_DIR) + "/") else
+                               ", or withdraw the credential ('badgepress withdraw') and "
+                               "issue it again"))
     for rel, want in (expected.files.items() if only is None else
                       [(rel, expected.files[rel]) for rel in sorted(only)
                        if rel in expected.files]):
