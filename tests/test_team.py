@@ -462,3 +462,41 @@ def test_a_logged_key_revocation_cannot_be_undone_by_editing_keys_json(tmp_path:
                for e in errors), errors
     keys_file.write_text(revoked)
     assert len(build(site).awards) == 2
+
+
+def test_two_maintainers_whose_earners_drew_the_same_page_address_on_branches(
+        tmp_path: Path) -> None:
+    """Both branches publish a page at /earners/kim-lee/ for two different earners; git
+    keeps one side. The other maintainer's `earner --page off` must not take down the page
+    that is there (not their earner's), and `--page on` moves their earner to a free
+    address."""
+    team = _start(tmp_path)
+    (tmp_path / "bo-machine").mkdir()  # his own machine: his own earner index
+    team.keys["bo"] = Path(shutil.copy2(team.keys["bo"], tmp_path / "bo-machine"))
+    ada, bo = team.clone("ada"), team.clone("bo", who="bo")
+    git(ada, "checkout", "-qb", "ada-x")
+    git(bo, "checkout", "-qb", "bo-x", who="bo")
+    for site, who, email in ((ada, "ada", "kim.a@example.org"), (bo, "bo", "kim.b@example.org")):
+        cli(site, "issue", "--badge", "member", "--email", email, "--name", "Kim Lee",
+            "--earner-page", "--key", str(team.keys[who]))
+        assert (site / "site_src/earners/kim-lee.json").is_file()
+        git(site, "add", "-A", who=who)
+        git(site, "commit", "-qm", f"{who}'s Kim", who=who)
+    git(ada, "pull", "-q", "--no-rebase", str(bo), "bo-x", check=False)
+    assert "site_src/earners/kim-lee.json" in git(ada, "diff", "--name-only",
+                                                  "--diff-filter=U")
+    git(ada, "checkout", "-q", "--theirs", "site_src/earners/kim-lee.json")  # Bo's Kim
+    git(ada, "add", "-A")
+    git(ada, "commit", "-qm", "Merge Bo's Kim")
+    bos_page = (ada / "site_src/earners/kim-lee.json").read_bytes()
+    build(ada)
+    cli(ada, "earner", "kim.a@example.org", "--page", "off", "--key", str(team.keys["ada"]))
+    assert (ada / "site_src/earners/kim-lee.json").read_bytes() == bos_page
+    out = cli(ada, "earner", "kim.a@example.org", "--page", "on", "--key",
+              str(team.keys["ada"]))
+    assert "/earners/kim-lee-2/" in out, out
+    assert (ada / "site_src/earners/kim-lee.json").read_bytes() == bos_page
+    pages = {p.stem: json.loads(p.read_text())["credentials"]
+             for p in (ada / "site_src/earners").glob("*.json")}
+    assert len(pages) == 2 and not set(pages["kim-lee"]) & set(pages["kim-lee-2"])
+    build(ada)

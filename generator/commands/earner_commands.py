@@ -51,6 +51,8 @@ def set_page(root: Path, email: str, on: bool, key: SigningKey, *, name: str = "
         else:
             slug = people.close_page(eid, tx)
         people.finish(tx, now)
+        if on:  # finish moves a page whose address another earner's page took meanwhile
+            slug = earner.get("slug")
     return slug
 
 

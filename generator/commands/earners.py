@@ -185,10 +185,26 @@ class People:
                             if rel.startswith(prefix)}
         return self._logged
 
+    def someone_elses(self, eid: str, slug: str) -> bool:
+        """Whether site_src/earners/<slug>.json lists credentials, none of which this
+        index gives this earner: another maintainer's earner took the address on a
+        parallel branch (both drew the same free slug), and git kept that page. Theirs
+        stays; this earner moves to a free address (a broken file is reported by the build
+        and written again as before; a page that still lists a credential of theirs being
+        withdrawn is theirs)."""
+        try:
+            listed = json.loads(read_regular(self.root / earner_file(slug)))["credentials"]
+            mine = set(self.index.credentials_of({eid})[eid])
+            return bool(listed) and not {str(u) for u in listed} & mine
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+
     def close_page(self, eid: str, tx: Transaction) -> str | None:
         earner = self.index.earners[eid]
         slug = earner.get("slug")
         earner["slug"] = None
+        if slug and self.someone_elses(eid, slug):
+            return None  # not this earner's page (any more): nothing of theirs to take down
         if slug:  # theirs again if they opt in again under the same name (open_page)
             earner["former_slug"] = slug
         if slug and (self.root / earner_file(slug)).is_file():
@@ -200,6 +216,11 @@ class People:
         """Re-write the touched earners' page files and insights.json in ``tx`` (each only
         when its bytes change), then save the index."""
         existing = existing_uuids(self.root)
+        for eid in sorted(self.touched):
+            slug = self.index.earners.get(eid, {}).get("slug")
+            if slug and self.someone_elses(eid, slug):
+                self.index.earners[eid]["slug"] = None
+                self.open_page(eid)  # a free address: the page there is another earner's
         held = self.index.credentials_of({e for e in self.touched
                                           if self.index.earners.get(e, {}).get("slug")})
         for eid in sorted(held):
