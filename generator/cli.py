@@ -512,11 +512,16 @@ def earners_group() -> None:
 @click.option("--from", "sources", multiple=True, required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A CSV of your records (columns badge, email[, name]); repeatable.")
+@click.option("--replace", is_flag=True,
+              help="Start from the records alone: drop what your index held that they do "
+                   "not name (default: keep it).")
 @KEY_OPTION
 @click.pass_obj
-def earners_rebuild(site: Path, sources: tuple[Path, ...], key: Path | None) -> None:
+def earners_rebuild(site: Path, sources: tuple[Path, ...], replace: bool,
+                    key: Path | None) -> None:
     """Make the earner index again from your records: each email is hashed with each
-    credential's salt. Earner pages come back from site_src/earners/.
+    credential's salt. Earner pages come back from site_src/earners/. What your index held
+    and the records do not name is kept, unless --replace.
 
     \b
     Example:
@@ -526,10 +531,11 @@ def earners_rebuild(site: Path, sources: tuple[Path, ...], key: Path | None) -> 
     from .trust.keys import key_path, load_signing_key
 
     signing = load_signing_key(key_path(key), site)
-    done = rebuild(site, signing, list(sources))
+    done = rebuild(site, signing, list(sources), replace=replace)
     click.echo(f"earner index rebuilt: {done.credentials} credentials of {done.earners} "
                f"earners ({done.pages} with a page); {done.unmatched} credentials matched no "
-               "email of the records")
+               "email of the records"
+               + (f", {done.kept} of them kept from your index as it was" if done.kept else ""))
 
 
 @main.command()

@@ -485,3 +485,22 @@ def test_insights_from_an_index_that_knows_part_of_the_site_is_refused(keyed,
         in res.output and "--partial" in res.output, res.output
     res = runner.invoke(main, ["-C", str(site), "insights", "--key", str(bo), "--partial"])
     assert res.exit_code == 0, res.output
+
+
+def test_rebuild_from_some_records_keeps_what_the_index_knew_unless_replace(
+        keyed, tmp_path: Path) -> None:
+    """Records of one earner (say another maintainer's, to manage their page) used to
+    replace the whole index, dropping every other earner without a word."""
+    site, key, key_file = keyed
+    issue_credentials(site, [(None, IssueRequest("member", f"m{i}@example.org", f"M {i}"))
+                             for i in range(3)], key, now=NOW)
+    one = tmp_path / "one.csv"
+    one.write_text("badge,email,name\nmember,m0@example.org,M 0\n")
+    runner = CliRunner()
+    args = ["-C", str(site), "earners", "rebuild", "--from", str(one), "--key",
+            str(key_file)]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0 and "3 credentials of 3 earners" in res.output \
+        and "2 of them kept from your index" in res.output, res.output
+    res = runner.invoke(main, [*args, "--replace"])
+    assert res.exit_code == 0 and "1 credentials of 1 earners" in res.output, res.output

@@ -18,7 +18,7 @@ from ..core.paths import CREDENTIALS_DIR, EARNERS_DIR
 from ..trust.keys import SigningKey
 from ..trust.ledger import transaction
 from ..trust.verify import email_hash
-from .earner_index import EarnerIndex, index_path
+from .earner_index import EarnerIndex, IndexProblem, index_path
 from .earners import EarnerProblem, People, check_page_name, existing_uuids
 from .issue import csv_text, current_key, normalize_email
 from .issue_index import load_index
@@ -86,12 +86,16 @@ class Rebuilt:
     unmatched: int
     earners: int
     pages: int
+    kept: int = 0  # links of the index before that the records do not name, kept
 
 
-def rebuild(root: Path, key: SigningKey, sources: list[Path]) -> Rebuilt:
+def rebuild(root: Path, key: SigningKey, sources: list[Path], *,
+            replace: bool = False) -> Rebuilt:
     """Make the earner index again from the maintainer's records (issue CSVs: badge, email,
     name, earner_page) by hashing each email with each credential's salt; the opted-in
-    earners and their slugs come from the published earner files."""
+    earners and their slugs come from the published earner files. What the index held
+    before and the records do not name is kept (records of some earners, say another
+    maintainer's, add to it), unless ``replace``: the records are then all there is."""
 
     catalog = load_site(root)[0]
     cfg = catalog.config
@@ -125,6 +129,7 @@ def rebuild(root: Path, key: SigningKey, sources: list[Path]) -> Rebuilt:
             continue
         eid = index.add_earner(normalize_email(found), names.get(found, ""))
         index.add_credential(file.removesuffix(".json"), eid, badge, valid_from)
+    kept = 0 if replace else _keep_former(index, load_index(root).files)
     pages = 0
     for path in sorted((root / EARNERS_DIR).glob("*.json")) if (root / EARNERS_DIR).is_dir() \
             else []:
@@ -140,7 +145,25 @@ def rebuild(root: Path, key: SigningKey, sources: list[Path]) -> Rebuilt:
                 index.earners[eid]["name"]
             pages += 1
     index.save()
-    return Rebuilt(len(index.credentials), unmatched, len(index.earners), pages)
+    return Rebuilt(len(index.credentials), unmatched, len(index.earners), pages, kept)
+
+
+def _keep_former(index: EarnerIndex, files: dict) -> int:
+    """Add to ``index`` what the index file held before for credentials the site still
+    has and the records did not name; how many. A damaged file holds nothing to keep."""
+    try:
+        former = EarnerIndex.load(index.path) if index.path and index.path.is_file() else None
+    except IndexProblem:
+        return 0
+    kept = 0
+    for uuid, entry in (former.credentials.items() if former else ()):
+        person = former.earners.get(str(entry.get("earner")), {})
+        if uuid in index.credentials or f"{uuid}.json" not in files or not person.get("email"):
+            continue
+        eid = index.add_earner(str(person["email"]), str(person.get("name") or ""))
+        index.add_credential(uuid, eid, str(entry.get("badge")), str(entry.get("from")))
+        kept += 1
+    return kept
 
 
 def _record_rows(path: Path) -> list[tuple[str, str, str]]:
