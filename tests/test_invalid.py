@@ -172,3 +172,18 @@ def test_badge_svg_a_browser_would_read_otherwise_is_refused(text: bytes,
 
     got = active_content(text)
     assert (got is None) if found is None else (got or "").startswith(found), got
+
+
+def test_an_unknown_site_toml_key_is_named_with_its_line_and_the_key_it_resembles(
+        basic_site: Path) -> None:
+    toml = basic_site / "site_src/site.toml"
+    text = toml.read_text()
+    assert "[issuer]\n" in text
+    toml.write_text('baseurl = "https://x.example/"\n'
+                    + text.replace("[issuer]\n", '[issuer]\nnmae = "Typo Org"\n', 1))
+    warnings = [str(w) for w in build(basic_site).warnings]
+    assert "site_src/site.toml:1: unknown key 'baseurl' is ignored (did you mean " \
+        "'base_url'?)" in warnings, warnings
+    line = toml.read_text().splitlines().index('nmae = "Typo Org"') + 1
+    assert f"site_src/site.toml:{line}: unknown key 'issuer.nmae' is ignored (did you mean " \
+        "'name'?)" in warnings, warnings

@@ -8,6 +8,7 @@ config must still build), wrong types are errors naming the key.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,12 +65,31 @@ class SiteConfig:
         return self.abs_url("issuer.json")
 
 
+def _line_of(path: Path, prefix: str, key: str) -> int | None:
+    """The line of ``key = …`` in the TOML file (in its [table] when ``prefix`` names one):
+    tomllib gives values, not where they stand."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    table = prefix.rstrip(".")
+    inside = not table
+    for n, line in enumerate(lines, 1):
+        head = re.match(r"\s*\[\s*([^\]]+?)\s*\]", line)
+        if head:
+            inside = head.group(1) == table
+        elif inside and re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=", line):
+            return n
+    return None
+
+
 def _check_table(table: dict, schema: tuple[Option, ...], problems: Problems, path: Path,
                  prefix: str = "") -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for key, _ in unknown_keys(table, schema):
+    for key, hint in unknown_keys(table, schema):
         problems.warn(path, f"unknown key '{prefix}{key}' is ignored", field=prefix + key,
-                      hint="known keys: " + ", ".join(sorted(names(schema))))
+                      line=_line_of(path, prefix, key), hint=hint if hint.startswith("did")
+                      else "known keys: " + ", ".join(sorted(names(schema))))
     for opt in schema:
         if opt.name not in table:
             if opt.required:
