@@ -659,8 +659,11 @@ def audit(site: Path, url: str) -> None:
 @click.option("--issuer-url", help="The organisation's https home page.")
 @click.option("--issuer-email", help="Public contact address of the program.")
 @KEY_OPTION
+@click.option("--name", default="",
+              help="Your public name, shown with your key (keys.json and the /log/ page).")
 @click.option("-y", "--yes", is_flag=True, help="Take the defaults; ask nothing.")
-def init(dest: Path, title, base_url, issuer_name, issuer_url, issuer_email, key, yes) -> None:
+def init(dest: Path, title, base_url, issuer_name, issuer_url, issuer_email, key, name,
+         yes) -> None:
     """Start a new badge site in DEST: configuration, an example badge, the theme, hosting
     files, and an issuer key whose private half is kept outside the site.
 
@@ -686,7 +689,10 @@ def init(dest: Path, title, base_url, issuer_name, issuer_url, issuer_email, key
         if yes:
             return default
         try:
-            return click.prompt(prompt, default=default)
+            answer = click.prompt(prompt, default=default)
+            if not sys.stdin.isatty():  # piped: no echo of the answer ends the line
+                click.echo(answer)
+            return answer
         except click.Abort:  # no more input (piped or closed): the rest takes defaults
             raise click.UsageError(f"no answer for '{prompt}': give it as an option, or "
                                    "--yes to take the defaults") from None
@@ -704,7 +710,7 @@ def init(dest: Path, title, base_url, issuer_name, issuer_url, issuer_email, key
     files = init_site(dest, answers)
     new = SigningKey.generate()
     save_new_key(new, key_file, dest.resolve())
-    add_key(dest.resolve(), new)
+    add_key(dest.resolve(), new, name=name.strip())
     click.echo(f"created {dest}/ ({len(files)} files and folders) with one example badge")
     click.echo(f"issuer key: private half in {key_file} (mode 0600, keep it safe, never "
                "commit it); public half in site_src/issuer/keys.json")

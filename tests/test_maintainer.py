@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import stat
 import tomllib
 from pathlib import Path
@@ -164,3 +165,25 @@ def test_commands_find_the_site_from_a_folder_inside_it(basic_site: Path,
     monkeypatch.chdir(inner)
     res = CliRunner().invoke(main, ["check"])
     assert res.exit_code == 1 and "no site configuration" in res.output, res.output
+
+
+def test_init_piped_answers_make_one_line_per_question_and_the_key_has_its_name(
+        tmp_path: Path) -> None:
+    """Piped answers are not echoed by the terminal: every prompt ran into the next on
+    one line. And the first key can carry its holder's name, as keygen's can."""
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "badgepress", "init", str(tmp_path / "site"), "--key",
+         str(tmp_path / "k" / "a.key"), "--name", "Ada Lovelace"],
+        input="Piped Program\nhttps://piped.example/\nPiper Org\nhttps://piper.example/\n\n",
+        capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("Program title [") and lines[0].endswith("]: Piped Program")
+    assert lines[1].startswith("Public URL of the site [") and \
+        lines[1].endswith("]: https://piped.example/")
+    keys = json.loads((tmp_path / "site/site_src/issuer/keys.json").read_text())["keys"]
+    assert [k.get("name") for k in keys] == ["Ada Lovelace"]
