@@ -504,3 +504,22 @@ def test_rebuild_from_some_records_keeps_what_the_index_knew_unless_replace(
         and "2 of them kept from your index" in res.output, res.output
     res = runner.invoke(main, [*args, "--replace"])
     assert res.exit_code == 0 and "1 credentials of 1 earners" in res.output, res.output
+
+
+def test_withdrawing_an_earners_only_credential_takes_their_page_down(keyed) -> None:
+    site, key, _ = keyed
+    [a] = issue_credentials(site, [(None, IssueRequest("member", "kim@example.org", "Kim Lee",
+                                                       earner_page=True))], key, now=NOW)
+    assert (site / "site_src/earners/kim-lee.json").is_file()
+    withdraw(site, a.path.stem, "Personal data in the evidence", key, now=NOW)
+    assert not list((site / "site_src/earners").glob("*.json"))
+    build(site, now=NOW)
+
+
+def test_a_very_long_name_in_any_script_makes_a_slug_a_file_can_have(keyed) -> None:
+    site, key, _ = keyed
+    issue_credentials(site, [(None, IssueRequest("member", "long@example.org", "龍" * 60,
+                                                 earner_page=True))], key, now=NOW)
+    [page] = (site / "site_src/earners").glob("*.json")
+    assert page.stem.startswith("long-long") and len(page.stem) <= 80
+    build(site, now=NOW)

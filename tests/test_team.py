@@ -462,6 +462,36 @@ def test_a_logged_key_revocation_cannot_be_undone_by_editing_keys_json(tmp_path:
                for e in errors), errors
     keys_file.write_text(revoked)
     assert len(build(site).awards) == 2
+    # nor by listing the key again, unrevoked (verifiers read the first entry)
+    data = json.loads(revoked)
+    again = dict(next(k for k in data["keys"] if k["publicKeyMultibase"] == team.mb["bo"]))
+    again.pop("revoked")
+    keys_file.write_text(json.dumps({"keys": [again, *data["keys"]]}, indent=2))
+    assert any("lists the key" in e and "again" in e for e in errors_of(site))
+    data["keys"][0]["revoked"] = True  # not a date: named, not a traceback
+    keys_file.write_text(json.dumps(data, indent=2))
+    assert any("keys[0]: 'revoked' must be a date-time string" in e for e in errors_of(site))
+    keys_file.write_text(revoked)
+
+
+def test_a_retired_maintainers_figures_are_not_replaced_by_a_partial_index(
+        tmp_path: Path) -> None:
+    """Ada leaves (her key retired): Bo's key is the only one in use, but his index knows
+    only what he issued, so his commands do not re-write the program's figures."""
+    team = _start(tmp_path)
+    (tmp_path / "bo-machine").mkdir()  # his own machine: his own earner index
+    team.keys["bo"] = Path(shutil.copy2(team.keys["bo"], tmp_path / "bo-machine"))
+    site = team.clone("site")
+    team.issue_csv(site, "ada", [("member", f"a{i}@example.org") for i in range(6)])
+    cli(site, "insights", "--key", str(team.keys["ada"]), "--partial")
+    figures = (site / "site_src/insights.json").read_text()
+    assert json.loads(figures)["credentials"] == 7
+    keys_file = site / "site_src/issuer/keys.json"
+    data = json.loads(keys_file.read_text())
+    data["keys"][0]["retired"] = "2026-11-01T00:00:00Z"
+    keys_file.write_text(json.dumps(data, indent=2))
+    team.issue(site, "bo", "member", "b9@example.org")
+    assert (site / "site_src/insights.json").read_text() == figures
 
 
 def test_two_maintainers_whose_earners_drew_the_same_page_address_on_branches(

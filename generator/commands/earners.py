@@ -136,6 +136,7 @@ class People:
                                       SiteFacts(lambda: site_uuids(root),
                                                 lambda: published_slugs(root)))
         self.touched: set[str] = set()  # earners whose page file may change
+        self.removed: dict[str, set[str]] = {}  # credentials this command withdrew, by earner
         self._logged: set[str] | None = None
 
     def issued(self, uuid: str, email: str, name: str, badge: str, valid_from: str,
@@ -158,6 +159,7 @@ class People:
         eid = self.index.remove_credential(uuid)
         if eid is not None:
             self.touched.add(eid)
+            self.removed.setdefault(eid, set()).add(uuid)  # still theirs on their page
 
     def open_page(self, eid: str) -> str:
         earner = self.index.earners[eid]
@@ -194,7 +196,7 @@ class People:
         withdrawn is theirs)."""
         try:
             listed = json.loads(read_regular(self.root / earner_file(slug)))["credentials"]
-            mine = set(self.index.credentials_of({eid})[eid])
+            mine = set(self.index.credentials_of({eid})[eid]) | self.removed.get(eid, set())
             return bool(listed) and not {str(u) for u in listed} & mine
         except (OSError, ValueError, KeyError, TypeError):
             return False
@@ -243,7 +245,7 @@ class People:
         tx.write(rel, data)
         tx.record("earner", slug, {rel: data})
 
-    def owns_insights(self, tx: Transaction) -> bool:
+    def owns_insights(self, tx: Transaction, existing: set[str] | None = None) -> bool:
         """Whether this key keeps insights.json up to date with every command: it wrote the
         file's current bytes, or it is the site's only usable key (a rotation retired the
         key that wrote them: the figures stay the same maintainer's, kept up to date).
@@ -252,8 +254,12 @@ class People:
         ``badgepress insights`` last keeps it (README: What is published and what is not)."""
         path = self.root / INSIGHTS_PATH
         if [k.public_key_multibase for k in load_key_history(self.root) if k.usable] == [
-                tx.key.public_multibase]:  # the only key in use: also after a rotation
-            return True
+                tx.key.public_multibase]:  # the only key in use: also after a rotation,
+            if not path.is_file():    # when this index knows every credential (another
+                return True           # maintainer's retired key leaves a partial one)
+            existing = existing_uuids(self.root) if existing is None else existing
+            if sum(1 for u in self.index.credentials if u in existing) >= len(existing):
+                return True
         if not path.is_file():
             return False
         want = tx.log.expected_files().get(INSIGHTS_PATH.as_posix())
@@ -263,7 +269,7 @@ class People:
                        *, force: bool = False) -> bool:
         """insights.json from the index; unchanged figures are not re-written (nor
         logged) unless ``force``. Returns whether it was written."""
-        if not force and not self.owns_insights(tx):
+        if not force and not self.owns_insights(tx, existing):
             return False
         existing = existing_uuids(self.root) if existing is None else existing
         revoked = {r.id.removeprefix("urn:uuid:") for r in read_revocations(self.root)}

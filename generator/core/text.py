@@ -156,6 +156,7 @@ def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
+SLUG_MAX = 80  # '李'×60 transliterates to 240 characters
 # scripts written without spaces between syllables (or words): one syllable a part
 _SYLLABIC = ("CJK ", "HANGUL SYLLABLE", "HIRAGANA", "KATAKANA")
 
@@ -173,7 +174,11 @@ def slugify(text: str) -> str:
     Transliterated by anyascii (dropping every letter outside ASCII made 'x', 'x-2', …
     of all Chinese, Korean or Russian names, and one anchor of all such skills)."""
     text = "".join(map(_ascii, unicodedata.normalize("NFC", text)))
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(slug) > SLUG_MAX:  # a file name (earners/<slug>.json) has 255 bytes at most
+        slug = slug[:SLUG_MAX + 1].rsplit("-", 1)[0] if "-" in slug[:SLUG_MAX + 1] else \
+            slug[:SLUG_MAX]
+    return slug or "x"
 
 
 # emails and invisible characters -----------------------------------------------------------

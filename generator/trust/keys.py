@@ -205,7 +205,16 @@ def load_key_history(site_root: Path) -> list[PublishedKey]:
             for name in ("publicKeyMultibase", "created"):
                 if not isinstance(item.get(name), str):
                     raise ValueError(f"needs '{name}' as a string")
+            for name in ("retired", "expires", "revoked", "name"):
+                if item.get(name) is not None and not isinstance(item[name], str):
+                    raise ValueError(f"'{name}' must be "
+                                     f"{'text' if name == 'name' else 'a date-time string'}")
             decode_multibase_key(item["publicKeyMultibase"])
+            if any(k.public_key_multibase == item["publicKeyMultibase"] for k in keys):
+                # verifiers read the first entry, the revocation check could read another:
+                # a second, unrevoked copy would bring a revoked key back
+                raise ValueError(f"lists the key {item['publicKeyMultibase'][:16]}… again "
+                                 "(each key once: keep the first entry)")
         except ValueError as exc:
             raise BuildError([Problem(shown, f"{where}: {exc}", field=where,
                                       hint=KEYS_HINT)]) from exc
