@@ -826,3 +826,38 @@ def test_a_merge_conflict_past_the_log_head_is_never_cut_as_a_torn_append(
     with pytest.raises(BadgepressError, match=f"{rel}:{line}: a merge conflict left in"):
         issue(issued.root, issued.key, IssueRequest("analyst", "b@example.org"))
     assert log.read_bytes() == before
+
+
+def test_reconcile_keeps_the_bit_of_a_revoked_withdrawn_credential(issued: Site) -> None:
+    """Review finding: reconcile counted only credential files, so it cleared the bit of a
+    credential revoked and then withdrawn (or withdrawn and then revoked), and the build
+    and audit did not notice: copies handed out verified again."""
+    from badgepress.trust.status import list_bits, set_bits
+
+    doc = json.loads(issued.credential.read_text())
+    status = issued.root / "site_src/status" / doc["credentialStatus"][
+        "statusListCredential"].rsplit("/", 1)[1]
+    index = int(doc["credentialStatus"]["statusListIndex"])
+    site = ["-C", str(issued.root)]
+    key = ["--key", str(issued.key_file)]
+    for args in (["withdraw", issued.credential.stem, "--reason", "Personal data"],
+                 ["revoke", issued.credential.stem[:8], "--reason", "Handed out"],
+                 ["reconcile"]):
+        res = RUN.invoke(main, [*site, *args, *key])
+        assert res.exit_code == 0, res.output
+    assert index in set_bits(list_bits(json.loads(status.read_text())))
+    build(issued.root, now=NOW)
+    # and a list that lost the bit (an old reconcile, a merge) fails the build
+    from badgepress.commands.issue import current_key, signed_status_list
+    from badgepress.trust.ledger import transaction
+
+    cfg = build(issued.root, now=NOW).catalog.config
+    vm = current_key(issued.root, cfg, issued.key)
+    name = status.stem
+    with transaction(issued.root, issued.key, vm) as tx:
+        data = signed_status_list(cfg, issued.key, vm, name, set(), "2026-05-01T00:00:00Z")
+        tx.write(status.relative_to(issued.root), data)
+        tx.record("status-list", "x", {status.relative_to(issued.root): data})
+    with pytest.raises(BuildError) as info:
+        build(issued.root, now=NOW)
+    assert any("revokes the withdrawn" in str(p) for p in info.value.problems)

@@ -302,7 +302,7 @@ def test_one_edited_byte_or_an_unlogged_credential_fails_the_build(keyed) -> Non
     assert errors_of(site)[0] == (
         f"site_src/credentials/{a.path.name}: changed since it was logged (its SHA-256 differs "
         "from the issuance log) (signed files must not be edited: restore it with 'git "
-        "checkout', or withdraw the credential ('badgepress withdraw') and issue it again)")
+        "checkout' (to take it off the site, 'badgepress withdraw' it then))")
     data[data.index(b'"validFrom"') + 15] ^= 1  # restored: the build passes again
     a.path.write_bytes(bytes(data))
     build(site, now=NOW)

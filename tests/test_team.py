@@ -530,3 +530,38 @@ def test_two_maintainers_whose_earners_drew_the_same_page_address_on_branches(
              for p in (ada / "site_src/earners").glob("*.json")}
     assert len(pages) == 2 and not set(pages["kim-lee"]) & set(pages["kim-lee-2"])
     build(ada)
+
+
+def test_what_a_forged_or_edited_record_claims_reaches_no_signature(tmp_path: Path) -> None:
+    """Review findings: withdraw signed the status entry of an edited file; revoke of a
+    withdrawn credential took its bit from any log; a forged log's key-revoke entry was
+    counted; a prefix naming a live and a withdrawn credential revoked one of them."""
+    from badgepress.commands.lifecycle import LifecycleError, _live_or_withdrawn
+    from badgepress.trust.ledger import Log
+
+    team = _start(tmp_path)
+    site = team.clone("site")
+    adas = site / "site_src/credentials" / team.seed["ada"].name
+    data = adas.read_bytes()
+    adas.write_bytes(data.replace(b'"validFrom"', b'"validFrom" '))  # edited after issue
+    res = RUN.invoke(main, ["-C", str(site), "withdraw", adas.stem, "--reason", "x",
+                            "--key", str(team.keys["ada"])])
+    assert res.exit_code == 1 and "differs from what the issuance log recorded" \
+        in res.output, res.output
+    adas.write_bytes(data)
+    # a line appended to Bo's log without his key: it revokes Ada's key, and counts for
+    # nothing (the chain and head name it; no 'cannot be undone' for Ada's key)
+    bo_log = site / f"site_src/log/{team.mb['bo']}.jsonl"
+    bo_log.write_text(bo_log.read_text() + json.dumps({
+        "seq": 99, "time": "2030-01-01T00:00:00Z", "action": "key-revoke",
+        "subject": team.mb["ada"], "revoked": "2026-01-01T00:00:00Z", "files": {},
+        "prev": "x"}) + "\n")
+    errors = errors_of(site)
+    assert errors and not any("cannot be undone" in e for e in errors), errors
+    # one prefix, a live credential and a withdrawn one: refused, neither revoked
+    live_prefix = adas.stem[:8]
+    forged = Log([{"seq": 1, "action": "withdraw", "subject": f"urn:uuid:{live_prefix}-ffff",
+                   "status": "https://badges.test.example/status/x.json#1", "files": {}}],
+                 None, "x")
+    with pytest.raises(LifecycleError, match="and of the withdrawn"):
+        _live_or_withdrawn(team.clone("other"), live_prefix, [forged])

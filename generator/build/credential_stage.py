@@ -894,9 +894,16 @@ def _check_revocations_match(root: Path, cfg: SiteConfig, by_id: dict[str, Award
                              withdrawn: dict[tuple[str, int], str], problems: Problems) -> None:
     """revocations.toml is the source of truth; the signed lists must say exactly the same.
     ``by_id``: every award by credential id."""
+    entry_of_withdrawn = {cid: entry for entry, cid in withdrawn.items()}
     for rid in revocations:
         award = by_id.get(rid)
-        if award is None and rid in withdrawn.values():
+        if award is None and rid in entry_of_withdrawn:
+            url, index = entry_of_withdrawn[rid]  # its copies handed out must stay revoked
+            if url in lists and index not in lists[url]:
+                problems.error(root / REVOCATIONS, f"revokes the withdrawn {rid}, but its "
+                               f"entry {index} is not set in the signed list {url}",
+                               hint="run 'badgepress reconcile --key PATH' to re-sign the "
+                                    "list")
             continue
         if award is None:
             uid = rid.removeprefix("urn:uuid:")

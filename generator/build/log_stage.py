@@ -81,7 +81,8 @@ def check_logs(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
                        hint="run any badgepress issue/revoke command to roll it back, or "
                             "delete the journal if you restored the files with git")
     published = {k.public_key_multibase for k in keys}
-    logs = []
+    logs: list[Log] = []
+    good: list[Log] = []
     for name in log_names(root):
         try:
             log = read_log(root, name, memo=memo)
@@ -103,10 +104,26 @@ def check_logs(root: Path, cfg: SiteConfig, keys: list[PublishedKey],
                            "of this site", hint="only a maintainer's key writes a log: remove "
                            "this file from the pull request")
             continue
+        before = len(problems.errors)
         _check_one(root, cfg, keys, log, problems, memo)
         logs.append(log)
-    check_key_revocations(root, logs, keys, problems)
+        if len(problems.errors) == before:
+            good.append(log)
+    check_key_revocations(root, good, keys, problems)  # a forged log revokes nothing
     return logs
+
+
+def verified_logs(root: Path, cfg: SiteConfig, keys: list[PublishedKey]) -> list[Log]:
+    """The logs whose chain and head signature verify (by a published key the issuer has
+    not revoked): what a command that signs may rely on. A log someone added or edited
+    without a key is left out, so nothing it claims reaches a signature."""
+    problems = Problems(root)
+    try:
+        logs = check_logs(root, cfg, keys, problems)
+    except UnreadableLog:
+        return []
+    bad = {str(p.path) for p in problems.errors}
+    return [log for log in logs if not {str(log.path), str(log.head_path)} & bad]
 
 
 def check_key_revocations(root: Path, logs: list[Log], keys: list[PublishedKey],
@@ -274,8 +291,7 @@ def check_files(root: Path, expected: Expected, files: dict[str, str],
                                "; revocations are made with 'badgepress revoke' (after a "
                                "merge: 'badgepress reconcile --key PATH')"
                                if rel.startswith(str(STATUS_DIR) + "/") else
-                               ", or withdraw the credential ('badgepress withdraw') and "
-                               "issue it again"))
+                               " (to take it off the site, 'badgepress withdraw' it then)"))
     for rel, want in (expected.files.items() if only is None else
                       [(rel, expected.files[rel]) for rel in sorted(only)
                        if rel in expected.files]):

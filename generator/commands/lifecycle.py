@@ -22,6 +22,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from ..build.log_stage import verified_logs
 from ..build.pipeline import load_site
 from ..core.dates import add_duration, iso, now_utc
 from ..core.errors import BadgepressError
@@ -108,15 +109,15 @@ def revoke(root: Path, ref: str, reason: str, key: SigningKey, *, public: bool =
     cfg = catalog.config
     vm = current_key(root, cfg, key)
     with transaction(root, key, vm) as tx:  # logged when it takes the lock
-        try:
-            path, doc = find_credential(root, ref)
+        # withdrawn: its file is gone, but copies handed out still verify until its
+        # status bit (kept in the withdrawal's log entry) is set
+        live, gone = _live_or_withdrawn(root, ref, verified_logs(root, cfg,
+                                                                 load_key_history(root)))
+        if live is not None:
+            path, doc = live
             cid, entry, name = doc["id"], entry_of(doc), path.name
-        except LifecycleError:
-            # withdrawn: its file is gone, but copies handed out still verify until its
-            # status bit (kept in the withdrawal's log entry) is set
-            gone = withdrawn_credential(root, ref)
-            if gone is None:
-                raise
+        else:
+            assert gone is not None
             cid, entry, name = gone[0], gone[1], gone[0]
         revocations = read_revocations(root)
         previous = next((r for r in revocations if r.id == cid), None)
@@ -147,15 +148,14 @@ def renew(root: Path, ref: str, key: SigningKey, *, now: datetime | None = None)
     cfg = catalog.config
     vm = current_key(root, cfg, key)
     with transaction(root, key, vm) as tx:  # logged when it takes the lock
-        try:
-            path, old = find_credential(root, ref)
-        except LifecycleError:
-            gone = withdrawn_credential(root, ref)
-            if gone is None:
-                raise
+        live, gone = _live_or_withdrawn(root, ref, verified_logs(root, cfg,
+                                                                 load_key_history(root)))
+        if gone is not None:
             raise LifecycleError(f"{gone[0]} was withdrawn on {gone[2]}: its file is gone, "
                                  "so there is nothing to renew; issue the badge again with "
-                                 "'badgepress issue'") from None
+                                 "'badgepress issue'")
+        assert live is not None
+        path, old = live
         revoked = next((r for r in read_revocations(root) if r.id == old.get("id")), None)
         if revoked is not None:
             raise LifecycleError(f"{path.name} was revoked on {revoked.date}: a successor "
@@ -219,10 +219,18 @@ def withdraw(root: Path, ref: str, reason: str, key: SigningKey, *,
         path = _credential_file(root, ref)
         rel = path.relative_to(root.resolve())
         # any maintainer's log: a credential another key (or this key before a rotation)
-        # issued is withdrawn in this key's log, which had that entry when writing (seen)
-        if not expected_files(read_logs(root)).files.get(rel.as_posix()):
+        # issued is withdrawn in this key's log, which had that entry when writing (seen).
+        # Only logs that verify, and only the bytes they logged: the status entry recorded
+        # here stays reserved for good, so it must be the one the issuer signed.
+        logged = expected_files(verified_logs(root, catalog.config, load_key_history(root))
+                                ).files.get(rel.as_posix())
+        if not logged:
             raise LifecycleError(f"{rel} is in no issuance log, so it was never issued "
                                  "here: just delete the file")
+        if sha256_hex(read_regular(path)) != logged:
+            raise LifecycleError(f"{rel} differs from what the issuance log recorded (edited "
+                                 "after issue?): restore it with 'git checkout' first, then "
+                                 "withdraw it")
         try:
             doc = json.loads(read_regular(path))
         except ValueError:
@@ -241,24 +249,54 @@ def withdraw(root: Path, ref: str, reason: str, key: SigningKey, *,
     return cid
 
 
-def withdrawn_credential(root: Path, ref: str
+def withdrawn_credential(root: Path, ref: str, logs: list[Log]
                          ) -> tuple[str, tuple[str, int] | None, str] | None:
     """(id, the status list entry its withdrawal recorded or None, when it was withdrawn)
-    of the withdrawn credential ``ref`` names (uuid, the start of it, urn:uuid, page URL);
-    None when it names none. Any maintainer's log."""
+    of the withdrawn credential ``ref`` names (uuid, the start of it, urn:uuid, page URL)
+    in ``logs`` (verified ones: a forged entry must not choose a status bit this key
+    signs); None when it names none; LifecycleError when it names several, or logs
+    disagree on its entry."""
     uid = _uid_of(ref)
-    found = {}
-    for log in read_logs(root):
+    found: dict[str, list[dict[str, Any]]] = {}
+    for log in logs:
         for cid, e in log.withdrawn().items():
             own = str(cid).removeprefix("urn:uuid:")
             if own == uid or (len(uid) >= 8 and own.startswith(uid)):
-                found[cid] = e
-    if len(found) != 1:
+                found.setdefault(str(cid), []).append(e)
+    if not found:
         return None
-    (cid, e), = found.items()
-    url, _, index = str(e.get("status", "")).rpartition("#")
-    return str(cid), (url, int(index)) if url and index.isdigit() else None, \
-        str(e.get("time", ""))
+    if len(found) > 1:
+        raise LifecycleError(f"'{ref}' starts the uuids of {len(found)} withdrawn "
+                             f"credentials ({', '.join(sorted(found)[:3])}…): give more of it")
+    (cid, entries), = found.items()
+    if len({str(e.get("status", "")) for e in entries}) > 1:
+        raise LifecycleError(f"the logs record different status entries for the withdrawn "
+                             f"{cid}: run 'badgepress build' and settle what it reports first")
+    url, _, index = str(entries[0].get("status", "")).rpartition("#")
+    return cid, (url, int(index)) if url and index.isdigit() else None, \
+        str(entries[0].get("time", ""))
+
+
+def _live_or_withdrawn(root: Path, ref: str, logs: list[Log]
+                       ) -> tuple[tuple[Path, dict[str, Any]] | None,
+                                  tuple[str, tuple[str, int] | None, str] | None]:
+    """The credential file ``ref`` names, or the withdrawn credential it names (one of
+    the two is None); LifecycleError when it names neither, several, or one of each."""
+    try:
+        live = find_credential(root, ref)
+        missing = None
+    except LifecycleError as exc:
+        live, missing = None, exc
+        if "starts the uuids" in str(exc):
+            raise
+    gone = withdrawn_credential(root, ref, logs)
+    if live is not None and gone is not None and gone[0] != live[1].get("id"):
+        raise LifecycleError(f"'{ref}' starts the uuids of {live[0].stem} and of the "
+                             f"withdrawn {gone[0]}: give more of it")
+    if live is None and gone is None:
+        assert missing is not None
+        raise missing
+    return (live, None) if live is not None else (None, gone)
 
 
 def _credential_file(root: Path, ref: str) -> Path:

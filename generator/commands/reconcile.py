@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from ..build.log_stage import withdrawn_entries
 from ..build.pipeline import load_site
 from ..core.dates import iso, now_utc
 from ..core.paths import STATUS_DIR
@@ -33,7 +34,9 @@ class Reconciled:
 
 
 def wanted_bits(root: Path, base_url: str) -> dict[str, set[int]]:
-    """{list name: indexes revocations.toml revokes} for every list of the site."""
+    """{list name: indexes revocations.toml revokes} for every list of the site: of the
+    credential files, and of withdrawn credentials (their entry, kept in the withdrawal's
+    log entry: copies handed out must stay revoked after their file is gone)."""
     revoked = {r.id for r in read_revocations(root)}
     wanted: dict[str, set[int]] = {p.stem: set() for p in (root / STATUS_DIR).glob("*.json")}
     for _, doc in existing_for(root):
@@ -43,6 +46,10 @@ def wanted_bits(root: Path, base_url: str) -> dict[str, set[int]]:
             wanted.setdefault(name, set())
             if doc.get("id") in revoked:
                 wanted[name].add(int(status.get("statusListIndex", -1)))
+    for (url, index), cid in withdrawn_entries(read_logs(root)).items():
+        name = list_name(base_url, url)
+        if name is not None and cid in revoked:
+            wanted.setdefault(name, set()).add(index)
     return wanted
 
 
