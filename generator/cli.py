@@ -581,13 +581,27 @@ def key_revoke(site: Path, keyid: str, since: str) -> None:
 
 @main.command()
 @KEY_OPTION
+@click.option("-y", "--yes", is_flag=True,
+              help="Record the key revocations it lists without asking.")
 @click.pass_obj
-def resign(site: Path, key: Path | None) -> None:
-    """Re-sign everything signed with a revoked key, with the current key."""
+def resign(site: Path, key: Path | None, yes: bool) -> None:
+    """Re-sign everything signed with a revoked key, with the current key, and record each
+    key revocation in your log, where no edit of keys.json can undo it."""
     from .commands.lifecycle import resign as do_resign
+    from .commands.lifecycle import unrecorded_revocations
     from .trust.keys import key_path, load_signing_key
 
     signing = load_signing_key(key_path(key), site)
+    new = unrecorded_revocations(site)
+    for k in new:  # final once logged: a keyless edit of keys.json could have made it
+        click.echo(f"the key {k.label} is revoked in site_src/issuer/keys.json (since "
+                   f"{k.revoked}); recording it makes it final")
+    if new and not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError("check who revoked it (git log -p "
+                                   "site_src/issuer/keys.json), then run again with --yes")
+        click.confirm("Check who revoked it (git log -p site_src/issuer/keys.json). "
+                      "Record it", abort=True)
     done = do_resign(site, signing)
     click.echo(f"re-signed {len(done)} file(s) and the log head with the current key")
 

@@ -141,7 +141,7 @@ def test_init_site_rotation_and_revocation_in_all_three_verifiers(tmp_path: Path
     cli(*s, "key", "revoke", json.loads(first_copy.read_text())["proof"][0]
         ["verificationMethod"].rsplit("/", 1)[1].removesuffix(".json"), "--since",
         "2026-02-01")
-    cli(*s, "resign", "--key", str(key2))
+    cli(*s, "resign", "--yes", "--key", str(key2))
     out = build(site, now=later).out_dir
     results = interop_harness.other_verifiers(
         out, INIT_BASE, [*sorted(out.glob("credentials/*/credential.json")), first_copy],

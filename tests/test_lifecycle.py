@@ -259,7 +259,7 @@ def test_compromised_key_fails_until_resigned(keyed, tmp_path: Path) -> None:
     assert res.exit_code == 1 and "revoked the key" in res.output and "2026-05-01" in res.output
     new_file = tmp_path / "new.key"
     assert cli(site, "keygen", key=new_file).exit_code == 0
-    res = cli(site, "resign", key=new_file)
+    res = cli(site, "resign", "--yes", key=new_file)
     assert res.exit_code == 0, res.output
     assert "re-signed 2 file(s)" in res.output
     result = build(site, now=NOW)
@@ -618,7 +618,7 @@ def test_resign_moves_a_site_from_the_0_1_key_ids_and_old_copies_keep_verifying(
     assert any(e.startswith(f"{rel}: issuer check failed") and "badgepress resign" in e
                and "0.1" in e for e in errors), errors
 
-    res = cli(site, "resign", key=key_file)
+    res = cli(site, "resign", "--yes", key=key_file)
     assert res.exit_code == 0, res.output
     assert "re-signed 1 file(s) and the log head" in res.output
     result = build(site, now=NOW)
@@ -634,7 +634,7 @@ def test_resign_moves_a_site_from_the_0_1_key_ids_and_old_copies_keep_verifying(
     assert verify_credential(credential_bytes(legacy), LocalResolver(docs),
                              NOW).check("issuer").status == "pass"
     # a second resign has nothing left to do
-    res = cli(site, "resign", key=key_file)
+    res = cli(site, "resign", "--yes", key=key_file)
     assert res.exit_code == 0 and "re-signed 0 file(s)" in res.output
 
 

@@ -348,7 +348,11 @@ def test_revoking_one_maintainers_key_affects_only_what_it_signed(tmp_path: Path
     failing = {e.split(":")[0] for e in errors_of(site)}
     assert failing == {f"site_src/credentials/{team.seed['bo'].name}", bo_list,
                        f"site_src/log/{team.mb['bo']}.head.json"}
-    assert "re-signed 2 file(s)" in cli(site, "resign", "--key", str(team.keys["ada"]))
+    res = RUN.invoke(main, ["-C", str(site), "resign", "--key", str(team.keys["ada"])])
+    assert res.exit_code == 2 and "recording it makes it final" in res.output \
+        and "git log -p site_src/issuer/keys.json" in res.output, res.output
+    assert "re-signed 2 file(s)" in cli(site, "resign", "--yes", "--key",
+                                        str(team.keys["ada"]))
     result = build(site)  # Bo's log stays his, its head now vouched for by Ada's key
     assert {a.state for a in result.awards} == {"valid"}
     head = json.loads((site / f"site_src/log/{team.mb['bo']}.head.json").read_text())
@@ -447,7 +451,7 @@ def test_a_logged_key_revocation_cannot_be_undone_by_editing_keys_json(tmp_path:
         f"site_src/issuer/keys.json: the key Bo Byte {team.mb['bo'][:12]}… is revoked here, "
         "but no issuance log records it yet, so an edit of this file could undo it (a "
         "maintainer runs 'badgepress resign --key PATH', which records it)"]
-    cli(site, "resign", "--key", str(team.keys["ada"]))
+    cli(site, "resign", "--yes", "--key", str(team.keys["ada"]))
     ada_log = next(log for log in read_logs(site) if log.name == team.mb["ada"])
     assert any(e["action"] == "key-revoke" and e["subject"] == team.mb["bo"]
                and e["revoked"].startswith("2026-01-01") for e in ada_log.entries)

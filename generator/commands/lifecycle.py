@@ -350,6 +350,16 @@ def affected_files(root: Path, multibase: str) -> list[str]:
     return [rel for rel, doc in signed_files(root) if _signed_by(doc, multibase)]
 
 
+def unrecorded_revocations(root: Path, cfg=None, keys=None) -> list:
+    """The keys keys.json marks revoked that no verified log records yet (what resign is
+    about to make final)."""
+    cfg = cfg or _site(root).config
+    keys = load_key_history(root) if keys is None else keys
+    recorded = {str(e.get("subject")) for log in verified_logs(root, cfg, keys)
+                for e in log.entries if e.get("action") == "key-revoke"}
+    return [k for k in keys if k.revoked and k.public_key_multibase not in recorded]
+
+
 def resign(root: Path, key: SigningKey, *, now: datetime | None = None) -> list[str]:
     """Re-sign, with the current key, every credential and status list whose proof uses a
     revoked key, or the form badgepress 0.1 wrote (a fragment key id, a single proof
@@ -365,10 +375,8 @@ def resign(root: Path, key: SigningKey, *, now: datetime | None = None) -> list[
     with transaction(root, key, vm) as tx:  # logged when it takes the lock
         # each revocation in a log, so that no edit of keys.json can undo it (the build
         # checks keys.json against these entries)
-        recorded = {str(e.get("subject")) for log in read_logs(root) for e in log.entries
-                    if e.get("action") == "key-revoke"}
-        for k in keys:
-            if k.revoked and k.public_key_multibase not in recorded:
+        for k in unrecorded_revocations(root, cfg, keys):
+            if k.revoked:
                 tx.record("key-revoke", k.public_key_multibase, {}, revoked=k.revoked)
         for rel, doc in signed_files(root):
             old_form = outdated_form(cfg, keys, doc)
