@@ -191,7 +191,17 @@ def test_a_private_key_saved_in_the_site_folder_fails_the_build_unless_git_ignor
     (issued.root / "site_src/issuer/ada-private.json").unlink()
     subprocess.run(["git", "init", "-q", str(issued.root)], check=True)
     (issued.root / ".gitignore").write_text("issuer-key.json\n_site/\n")
+    # a document quoting a PEM header is no key
+    (issued.root / "NOTES.md").write_text("Never paste -----BEGIN PRIVATE KEY----- here.\n")
     build(issued.root, issued.out, now=NOW)  # ignored: git add -A leaves it out
+    # new files git would add anywhere below the site, and odd names in signed folders
+    for rel in ("keys/ada.key", "site_src/credentials/ada.key"):
+        (issued.root / rel).parent.mkdir(exist_ok=True)
+        (issued.root / rel).write_bytes(key)
+        with pytest.raises(BuildError) as info:
+            build(issued.root, issued.out, now=NOW)
+        assert [str(p).split(":")[0] for p in info.value.problems] == [rel]
+        (issued.root / rel).unlink()
 
 
 @pytest.mark.parametrize("rel", ["badges/pipe.md", "site_src/pages/pipe.md",

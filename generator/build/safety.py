@@ -256,52 +256,83 @@ def _email_problems(path: str, data: bytes, allowed: set[str]) -> list[Problem]:
                     "('badgepress withdraw') and issue it again")]
 
 
-# The source check: the site's own files that `git add -A` would commit. The signed folders
-# are published as they are (each file is checked as output) and hold nothing but logged
-# files (anything else fails the build), so they are not read twice.
+# The source check: the site's own files that `git add -A` would commit. The signed files
+# (.json and .jsonl of the signed folders) are published as they are (each is checked as
+# output) and anything there that no log names fails the build, so they are not read twice.
 _SIGNED = tuple(p.as_posix() + "/" for p in (CREDENTIALS_DIR, STATUS_DIR, LOG_DIR,
                                                EARNERS_DIR))
-SOURCE_LIMIT = 256 * 1024  # a key or a token file is small; images are checked as output
+_SIGNED_GLOBS = [f":(exclude,glob){d}{pattern}" for d in _SIGNED
+                 for pattern in ("*.json", "*.jsonl")]
+SOURCE_LIMIT = 8 * 1024 * 1024  # the cap of a badge image: nothing bigger is a site input
 SOURCE_HINT = ("move it out of the site folder (for a key: ~/.config/badgepress/, then "
                "export BADGEPRESS_KEY=that path); if it was ever committed or pushed, treat "
                "it as known to others: make a new key with 'badgepress keygen --rotate' "
                "(and 'badgepress key revoke' the old one)")
+# a whole PEM private key (a README may quote the first line as an example)
+PEM_BLOCK = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----\s+[A-Za-z0-9+/=\s]{40,}"
+                       rb"-----END [A-Z0-9 ]*PRIVATE KEY-----")
 
 
 def source_files(root: Path, theme_dir: Path) -> list[Path]:
-    """The files of the site root, badges/, site_src/ (but its signed folders) and the
-    theme that git would commit: tracked, or new and not ignored (``git ls-files``); every
-    such file when the site is not in a git work tree (or git is missing)."""
-    scope = [root / BADGES_DIR, root / SRC_DIR, theme_dir]
-    try:  # paths relative to root, below it only
-        listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached",
-                                 "--others", "--exclude-standard", "--", ".",
-                                 *(f":(exclude){d}" for d in _SIGNED)],
-                                capture_output=True, timeout=60, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        listed = None
-    files: list[Path] = []
-    if listed is not None and listed.returncode == 0:
-        for name in listed.stdout.decode("utf-8", "surrogateescape").split("\0"):
-            if name:
-                files.append(root / name)
-    else:
-        files = [p for p in root.iterdir() if p.is_file()]
-        for folder in scope:
-            for d, dirs, names in os.walk(folder):
-                if Path(d) == root / SRC_DIR:  # not into 100,000 signed files
-                    dirs[:] = [n for n in dirs if f"{SRC_DIR.as_posix()}/{n}/" not in _SIGNED]
-                files += [Path(d) / n for n in names]
+    """What git would commit that may hold a key: every file of the site root, badges/,
+    site_src/ (but the signed files) and the theme that is tracked or new and not ignored,
+    and every new, not ignored file anywhere below the root (a key saved as keys/ada.key);
+    ``git ls-files``. Without git (or outside a work tree), every file of the site root,
+    badges/, site_src/ and the theme. Tracked files elsewhere (a repository's tests and
+    their published test vectors) are the project's, reviewed when they were committed."""
+    def listed(*args: str) -> list[Path] | None:
+        try:
+            out = subprocess.run(["git", "-C", str(root), "ls-files", "-z", *args, "--",
+                                  ".", *_SIGNED_GLOBS], capture_output=True, timeout=60,
+                                 check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if out.returncode != 0:
+            return None
+        return [root / n for n in out.stdout.decode("utf-8", "surrogateescape").split("\0")
+                if n]
+
+    tracked = listed("--cached")
+    new = listed("--others", "--exclude-standard") if tracked is not None else None
+    if tracked is not None and new is not None:
+        return sorted({p for p in tracked if in_source_scope(root, theme_dir, p)}
+                      | {p for p in new if not _signed_file(root, p)})
+    files = [p for p in root.iterdir() if p.is_file()]
+    signed = {str(root / d) for d in _SIGNED}
+    for folder in (root / BADGES_DIR, root / SRC_DIR, theme_dir):
+        for d, _, names in os.walk(folder):
+            if d in signed:  # 100,000 names: only what is not a signed file
+                names = [n for n in names if not n.endswith((".json", ".jsonl"))]
+            files += [Path(d) / n for n in names]
     return sorted({p for p in files if in_source_scope(root, theme_dir, p)})
 
 
+def _signed_file(root: Path, path: Path) -> bool:
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else ""
+    return rel.startswith(_SIGNED) and rel.endswith((".json", ".jsonl"))
+
+
 def in_source_scope(root: Path, theme_dir: Path, path: Path) -> bool:
-    """A file of the site root, badges/, site_src/ (but its signed folders) or the theme."""
-    if not path.is_relative_to(root):
+    """A file of the site root, badges/, site_src/ (but a signed file) or the theme."""
+    if not path.is_relative_to(root) or _signed_file(root, path):
         return False
-    rel = path.relative_to(root).as_posix()
-    return not rel.startswith(_SIGNED) and (path.parent == root or any(
-        path.is_relative_to(d) for d in (root / BADGES_DIR, root / SRC_DIR, theme_dir)))
+    return path.parent == root or any(
+        path.is_relative_to(d) for d in (root / BADGES_DIR, root / SRC_DIR, theme_dir))
+
+
+def source_problem(data: bytes, forms: list[bytes], env: list[bytes]) -> str | None:
+    """What makes a source file a secret's carrier: a private key that decodes as one (not
+    a key member's name or a PEM header a document quotes), the maintainer's key in any
+    spelling, or a secret of the build's environment."""
+    if any(f in data for f in forms):
+        return "contains the issuer's private key"
+    if _secret_multikey(data):
+        return "contains an Ed25519 private key (z3u2…)"
+    if b"-----BEGIN " in data and PEM_BLOCK.search(data):
+        return "contains a PEM private key block"
+    if any(v in data for v in env):
+        return "contains the value of a secret environment variable of the build"
+    return None
 
 
 def source_secrets(root: Path, theme_dir: Path, changed: Iterable[Path] | None = None
@@ -323,10 +354,10 @@ def source_secrets(root: Path, theme_dir: Path, changed: Iterable[Path] | None =
         except OSError:  # gone, a link or a special file: refuse_unsafe reports those
             continue
         rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        for found in key_problems(rel, data, forms, env)[:1]:  # one is enough to say
-            secret = "environment variable" in found.message
-            problems.append(Problem(rel, f"{found.message}; it is a file of the site "
-                                    "folder, which 'git add' would commit",
-                                    hint="move it out of the site folder, and change that "
-                                    "secret" if secret else SOURCE_HINT))
+        found = source_problem(data, forms, env)
+        if found:
+            problems.append(Problem(rel, f"{found}; it is a file of the site folder, which "
+                                    "'git add' would commit", hint="move it out of the site "
+                                    "folder, and change that secret" if "environment" in found
+                                    else SOURCE_HINT))
     return problems
