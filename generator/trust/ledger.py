@@ -410,8 +410,10 @@ class Transaction:
             raise LedgerError(
                 f"this computer's clock says {self.when}, but the last entry of your log "
                 f"({self.log.path}:{len(self.log.entries)}) is dated {last}: a log never "
-                "goes back in time, and the build would refuse the entry. Set the clock "
-                "right, then run the command again")
+                "goes back in time, and the build would refuse the entry. If this clock is "
+                "wrong, set it right and run the command again; if it is right, that entry "
+                "was dated by a clock running ahead: wait until then, or sign with a new key "
+                "('badgepress keygen --rotate'), whose log starts now")
 
     def _begin(self) -> None:
         """The journal's first line: which log, and its length before this transaction."""
