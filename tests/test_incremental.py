@@ -132,11 +132,11 @@ def test_rebuild_hashes_only_new_log_lines_and_still_catches_an_edited_old_one(
     key = make_site(site, badges=5, credentials=40)
     builder = IncrementalBuilder(site, tmp_path / "out")
     first = builder.build(now=NOW)
-    hashed: list[int] = []
+    revoke(site, first.awards[3].uuid, "test", key, public=True, now=NOW)  # verifies logs
+    hashed: list[int] = []  # what the rebuild hashes, counted from here
     real = log_stage._hash_entries
     monkeypatch.setattr(log_stage, "_hash_entries",
                         lambda entries, s, e: hashed.append(e - s) or real(entries, s, e))
-    revoke(site, first.awards[3].uuid, "test", key, public=True, now=NOW)
     result = builder.build(now=NOW, changed={site / "site_src/revocations.toml"})
     assert [a.state for a in result.awards if a.uuid == first.awards[3].uuid] == ["revoked"]
     assert 0 < sum(hashed) <= 2  # the revocation's entry (and a status list's), not 40+
