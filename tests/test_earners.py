@@ -523,3 +523,18 @@ def test_a_very_long_name_in_any_script_makes_a_slug_a_file_can_have(keyed) -> N
     [page] = (site / "site_src/earners").glob("*.json")
     assert page.stem.startswith("long-long") and len(page.stem) <= 80
     build(site, now=NOW)
+
+
+def test_skills_whose_names_slug_alike_get_one_anchor_each(basic_site: Path) -> None:
+    """'C#' and 'C++' both slug to 'c': one anchor for two skills, and every link to
+    either went to the first."""
+    badge = basic_site / "badges/member.md"
+    text = badge.read_text()
+    assert "skills: [Client Advocacy, Collaboration]" in text
+    badge.write_text(text.replace("skills: [Client Advocacy, Collaboration]",
+                                  "skills: [C#, C++, Straße, Strasse]"))
+    out = build(basic_site, now=NOW, strict=True).out_dir  # strict: links checked too
+    ids = [e.get("id") for e in soup(out / "skills/index.html").select("section.skill")]
+    assert {"c", "c-2", "strasse", "strasse-2"} <= set(ids) and len(ids) == len(set(ids))
+    links = [a["href"] for a in soup(out / "badges/member/index.html").select(".skills a")]
+    assert sorted(h.rsplit("#", 1)[1] for h in links) == ["c", "c-2", "strasse", "strasse-2"]

@@ -183,7 +183,7 @@ def _environment(theme: Theme) -> jinja2.Environment:
         env.filters["script_json_bytes"] = script_json_bytes
         env.filters["date"] = _format_date
         env.filters["duration"] = human_duration
-        env.filters["skill_slug"] = slugify
+        env.filters["skill_slug"] = _skill_slug
         env.filters["sort_by_level"] = _sort_by_level
         env.filters["key_multibase"] = key_multibase
         env.filters["type_label"] = type_label
@@ -249,6 +249,13 @@ def _assets(theme: Theme) -> Assets:
         _ASSETS.clear()
         _ASSETS[key] = Assets(theme, verifier_modules())
     return _ASSETS[key]
+
+
+@jinja2.pass_context
+def _skill_slug(context, name: str) -> str:
+    """The skill's anchor on /skills/, as the catalog made it unique."""
+    catalog = context.get("catalog")
+    return catalog.skill_slug(name) if catalog is not None else slugify(name)
 
 
 @jinja2.pass_context

@@ -133,8 +133,18 @@ def build_catalog(config: SiteConfig, badge_sources: list[SourceFile],
     for b in final:
         for s in b.skills:
             skill_map.setdefault(s, []).append(b.slug)
-    skills = tuple(Skill(name, slugify(name), tuple(slugs))
+    slugs_of: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in sorted(skill_map, key=lambda n: (n.casefold(), n)):  # the same every build
+        base = slug = slugify(name)
+        n = 1
+        while slug in taken:  # 'C#' and 'C++', 'Straße' and 'Strasse': one anchor each
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        slugs_of[name] = slug
+    skills = tuple(Skill(name, slugs_of[name], tuple(slugs))
                    for name, slugs in sorted(skill_map.items(), key=lambda kv: kv[0].casefold()))
     return Catalog(config=config, badges=final, skills=skills,
                    pages=tuple(sorted(pages, key=lambda p: p.title.casefold())),
-                   by_slug={b.slug: b for b in final})
+                   by_slug={b.slug: b for b in final}, skill_slugs=slugs_of)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..core.errors import BuildError, Problem
 from ..core.files import read_regular
+from ..core.text import slugify
 from .config import SiteConfig
 
 
@@ -96,9 +97,14 @@ class Catalog:
     skills: tuple[Skill, ...]
     pages: tuple[Page, ...]
     by_slug: dict[str, Badge] = field(default_factory=dict, compare=False)
+    # skill name -> its anchor on /skills/ (unique: 'C#' and 'C++' both slug to 'c')
+    skill_slugs: dict[str, str] = field(default_factory=dict, compare=False)
 
     def badge(self, slug: str) -> Badge:
         return self.by_slug[slug]
+
+    def skill_slug(self, name: str) -> str:
+        return self.skill_slugs.get(name) or slugify(name)
 
     @property
     def active_badges(self) -> tuple[Badge, ...]:
