@@ -694,3 +694,25 @@ def test_a_changed_base_url_says_so_instead_of_blaming_the_network(keyed) -> Non
     assert "it is not a document of this site" in errors
     assert "base_url is signed into every credential" in errors
     assert "network access is turned off" not in errors
+
+
+def test_audit_names_a_logged_revocation_whose_bit_the_site_does_not_serve() -> None:
+    """A list re-signed without a revoked credential's bit (an old reconcile dropped those
+    of withdrawn credentials) matched its log entry, so audit passed it."""
+    from badgepress.commands.lifecycle import _revocations_not_served
+    from badgepress.trust.ledger import Log
+
+    url = "https://badges.test.example/status/z6Mk-1.json"
+    logs = [Log([{"seq": 1, "action": "revoke", "subject": "urn:uuid:a",
+                  "revocation": {"id": "urn:uuid:a", "date": "2026-01-01T00:00:00Z"},
+                  "files": {}},
+                 {"seq": 2, "action": "withdraw", "subject": "urn:uuid:b",
+                  "status": f"{url}#7", "files": {}},
+                 {"seq": 3, "action": "revoke", "subject": "urn:uuid:b",
+                  "revocation": {"id": "urn:uuid:b", "date": "2026-01-02T00:00:00Z"},
+                  "files": {}}], None, "z6Mk")]
+    entries = {"urn:uuid:a": (url, 5)}
+    assert _revocations_not_served(logs, dict(entries), {url: {5, 7}}) == []
+    assert _revocations_not_served(logs, dict(entries), {url: {5}}) == [
+        f"urn:uuid:b: revoked in the log, but entry 7 of {url} is not set: verifiers would "
+        "call it valid"]

@@ -39,7 +39,7 @@ from ..trust.keys import (
     save_key_history,
 )
 from ..trust.ledger import Log, check_chain, head_signature_ok, sha256_hex, transaction
-from ..trust.logs import expected_files, read_logs, renewals
+from ..trust.logs import expected_files, logged_revocations, read_logs, renewals
 from ..trust.resolve import FetchError, controller_document_url
 from ..trust.status import (
     Revocation,
@@ -582,6 +582,8 @@ def audit(base_url: str, fetch_bytes) -> AuditReport:
         s.log for s in steps) for path, steps in expected.parallel.items()
         if path.startswith(str(STATUS_DIR) + "/")]
     checked = 0
+    entries: dict[str, tuple[str, int]] = {}  # credential id -> its status list entry
+    lists: dict[str, set[int]] = {}  # status list URL -> the bits the site serves
     for rel, digest in expected.files.items():
         public = public_path(rel)
         if not public or not digest:
@@ -594,9 +596,38 @@ def audit(base_url: str, fetch_bytes) -> AuditReport:
             continue
         if sha256_hex(served) != digest:
             problems.append(f"{public}: differs from the logged SHA-256")
-        elif public.startswith("credentials/"):
+            continue
+        try:
+            doc = json.loads(served)
+            if public.startswith("status/"):
+                lists[str(doc.get("id", base + public))] = set_bits(list_bits(doc))
+            elif isinstance(doc, dict) and (entry := entry_of(doc)):
+                entries[str(doc.get("id"))] = entry
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass  # the build refuses such a file; nothing more to read from it here
+        if public.startswith("credentials/"):
             problem = _page_problem(base, public, served, fetch_bytes)
             if problem:
                 problems.append(problem)
     problems += _withdrawn_still_served(base, logs, fetch_bytes).values()
+    problems += _revocations_not_served(logs, entries, lists)
     return AuditReport(checked, problems)
+
+
+def _revocations_not_served(logs: list[Log], entries: dict[str, tuple[str, int]],
+                            lists: dict[str, set[int]]) -> list[str]:
+    """Each revocation the logs record whose bit the served status list does not set:
+    verifiers would call the credential (or copies of a withdrawn one) valid."""
+    for log in logs:  # withdrawn credentials: their entry is in the withdrawal
+        for cid, e in log.withdrawn().items():
+            url, _, index = str(e.get("status", "")).rpartition("#")
+            if url and index.isdigit():
+                entries.setdefault(str(cid), (url, int(index)))
+    records, legacy = logged_revocations(logs)
+    out = []
+    for cid in sorted(set(records) | legacy):
+        entry = entries.get(cid)
+        if entry is not None and entry[0] in lists and entry[1] not in lists[entry[0]]:
+            out.append(f"{cid}: revoked in the log, but entry {entry[1]} of {entry[0]} is "
+                       "not set: verifiers would call it valid")
+    return out
