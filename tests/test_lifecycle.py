@@ -716,3 +716,35 @@ def test_audit_names_a_logged_revocation_whose_bit_the_site_does_not_serve() -> 
     assert _revocations_not_served(logs, dict(entries), {url: {5}}) == [
         f"urn:uuid:b: revoked in the log, but entry 7 of {url} is not set: verifiers would "
         "call it valid"]
+
+
+def test_a_write_the_file_system_refuses_for_its_name_rolls_back_cleanly(keyed) -> None:
+    """Review finding: a file name over the file system's limit failed the write, then
+    the roll-back itself failed on the same name, leaving a journal every later command
+    crashed on."""
+    import errno
+
+    from badgepress.trust.ledger import transaction
+
+    site, key, _ = keyed
+    [a] = issue(site, key, IssueRequest("member", "a@example.org"))
+    vm = json.loads(a.path.read_text())["proof"][0]["verificationMethod"]
+    with pytest.raises(OSError) as info:
+        with transaction(site, key, vm) as tx:
+            tx.write(Path("site_src/earners") / ("x" * 300 + ".json"), b"{}")
+    assert info.value.errno == errno.ENAMETOOLONG
+    assert not (site / "site_src/log/.journal.jsonl").exists()
+    issue(site, key, IssueRequest("leader", "b@example.org"))  # the next command runs
+    build(site, now=NOW)
+
+
+def test_renewing_a_credential_whose_successor_was_withdrawn_says_so(keyed) -> None:
+    from badgepress.commands.lifecycle import LifecycleError, withdraw
+
+    site, key, _ = keyed
+    [old] = issue(site, key, IssueRequest("member", "a@example.org"))
+    successor = renew(site, old.path.stem, key, now=NOW)
+    withdraw(site, successor.stem, "Issued in error", key, now=NOW)
+    with pytest.raises(LifecycleError, match="which was withdrawn since: issue the badge "
+                       "again"):
+        renew(site, old.path.stem, key, now=NOW)

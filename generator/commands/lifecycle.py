@@ -163,8 +163,10 @@ def renew(root: Path, ref: str, key: SigningKey, *, now: datetime | None = None)
                                  "earned again, issue it with 'badgepress issue'")
         successor = renewals(read_logs(root)).get(str(old.get("id")))
         if successor is not None:
-            raise LifecycleError(f"{path.name} was renewed already, by {successor}: renew "
-                                 "that one instead")
+            gone = not (root / CREDENTIALS_DIR / f"{_uid_of(successor)}.json").is_file()
+            raise LifecycleError(f"{path.name} was renewed already, by {successor}" + (
+                ", which was withdrawn since: issue the badge again with 'badgepress "
+                "issue'" if gone else ": renew that one instead"))
         achievement_id = old.get("credentialSubject", {}).get("achievement", {}).get("id")
         badge = next((b for b in catalog.badges if cfg.abs_url(b.url) == achievement_id), None)
         if badge is None or not badge.active:

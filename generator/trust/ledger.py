@@ -29,6 +29,7 @@ does not parse is no accident of appending: the log was damaged, and only git ca
 from __future__ import annotations
 
 import base64
+import errno
 import fcntl
 import hashlib
 import json
@@ -333,7 +334,11 @@ def recover(root: Path) -> int:
     for item in reversed(items[1:]):
         target = root / item["path"]
         if item.get("old") is None:
-            target.unlink(missing_ok=True)
+            try:
+                target.unlink(missing_ok=True)
+            except OSError as exc:  # a name the file system refused: it was never made
+                if exc.errno != errno.ENAMETOOLONG:
+                    raise
         else:
             atomic_write(target, base64.b64decode(item["old"]))
         undone += 1
