@@ -236,10 +236,16 @@ def withdrawn_entries(logs: list[Log]) -> dict[tuple[str, int], str]:
     out = {}
     for log in logs:
         for cid, e in log_facts(log).withdrawn.items():
-            url, _, index = str(e.get("status", "")).rpartition("#")
-            if url and index.isdigit():
-                out[(url, int(index))] = cid
+            if (entry := withdrawal_status(e)) is not None:
+                out[entry] = cid
     return out
+
+
+def withdrawal_status(entry: dict) -> tuple[str, int] | None:
+    """(status list URL, index) a 'withdraw' log entry recorded ('<url>#<index>'), or None
+    when it recorded none."""
+    url, _, index = str(entry.get("status", "")).rpartition("#")
+    return (url, int(index)) if url and index.isdigit() else None
 
 
 def check_files(root: Path, expected: Expected, files: dict[str, str],

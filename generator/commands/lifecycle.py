@@ -22,8 +22,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from ..build.log_stage import verified_logs
-from ..build.pipeline import load_site
+from ..build.log_stage import verified_logs, withdrawal_status, withdrawn_entries
+from ..build.pipeline import config_only, load_site
 from ..core.dates import add_duration, iso, now_utc
 from ..core.errors import BadgepressError
 from ..core.files import read_regular
@@ -60,6 +60,10 @@ class LifecycleError(BadgepressError, ValueError):
     """A request that cannot be carried out; the message says why and what to do."""
 
 
+class AmbiguousRef(LifecycleError):
+    """A reference (the start of a uuid) that names several credentials."""
+
+
 def _uid_of(ref: str) -> str:
     """The uuid (or its start) a reference names: 'urn:uuid:…', a page URL, a file name."""
     return ref.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:").removesuffix(".json")
@@ -81,7 +85,7 @@ def _named(root: Path, ref: str, accept: Callable[[Path], bool]) -> Path:
     found = sorted(folder.glob(f"{uid}*.json")) if len(uid) >= 8 and re.fullmatch(
         r"[0-9a-f-]+", uid) and folder.is_dir() else []
     if len(found) > 1:
-        raise LifecycleError(f"'{ref}' starts the uuids of {len(found)} credentials "
+        raise AmbiguousRef(f"'{ref}' starts the uuids of {len(found)} credentials "
                              f"({', '.join(p.stem for p in found[:3])}…): give more of it")
     if not found or not accept(found[0]):
         raise LifecycleError(f"no credential '{ref}' in {CREDENTIALS_DIR}/ (give its uuid, "
@@ -148,8 +152,8 @@ def renew(root: Path, ref: str, key: SigningKey, *, now: datetime | None = None)
     cfg = catalog.config
     vm = current_key(root, cfg, key)
     with transaction(root, key, vm) as tx:  # logged when it takes the lock
-        live, gone = _live_or_withdrawn(root, ref, verified_logs(root, cfg,
-                                                                 load_key_history(root)))
+        logs = verified_logs(root, cfg, load_key_history(root))
+        live, gone = _live_or_withdrawn(root, ref, logs)
         if gone is not None:
             raise LifecycleError(f"{gone[0]} was withdrawn on {gone[2]}: its file is gone, "
                                  "so there is nothing to renew; issue the badge again with "
@@ -161,7 +165,7 @@ def renew(root: Path, ref: str, key: SigningKey, *, now: datetime | None = None)
             raise LifecycleError(f"{path.name} was revoked on {revoked.date}: a successor "
                                  "would be valid, undoing the revocation; if the badge was "
                                  "earned again, issue it with 'badgepress issue'")
-        successor = renewals(read_logs(root)).get(str(old.get("id")))
+        successor = renewals(logs).get(str(old.get("id")))
         if successor is not None:
             gone = not (root / CREDENTIALS_DIR / f"{_uid_of(successor)}.json").is_file()
             raise LifecycleError(f"{path.name} was renewed already, by {successor}" + (
@@ -229,12 +233,13 @@ def withdraw(root: Path, ref: str, reason: str, key: SigningKey, *,
         if not logged:
             raise LifecycleError(f"{rel} is in no issuance log, so it was never issued "
                                  "here: just delete the file")
-        if sha256_hex(read_regular(path)) != logged:
+        raw = read_regular(path)
+        if sha256_hex(raw) != logged:
             raise LifecycleError(f"{rel} differs from what the issuance log recorded (edited "
                                  "after issue?): restore it with 'git checkout' first, then "
                                  "withdraw it")
         try:
-            doc = json.loads(read_regular(path))
+            doc = json.loads(raw)
         except ValueError:
             doc = {}  # a damaged file is withdrawn all the same
         cid = doc.get("id") if isinstance(doc, dict) and isinstance(doc.get("id"), str) \
@@ -268,15 +273,13 @@ def withdrawn_credential(root: Path, ref: str, logs: list[Log]
     if not found:
         return None
     if len(found) > 1:
-        raise LifecycleError(f"'{ref}' starts the uuids of {len(found)} withdrawn "
+        raise AmbiguousRef(f"'{ref}' starts the uuids of {len(found)} withdrawn "
                              f"credentials ({', '.join(sorted(found)[:3])}…): give more of it")
     (cid, entries), = found.items()
     if len({str(e.get("status", "")) for e in entries}) > 1:
         raise LifecycleError(f"the logs record different status entries for the withdrawn "
                              f"{cid}: run 'badgepress build' and settle what it reports first")
-    url, _, index = str(entries[0].get("status", "")).rpartition("#")
-    return cid, (url, int(index)) if url and index.isdigit() else None, \
-        str(entries[0].get("time", ""))
+    return cid, withdrawal_status(entries[0]), str(entries[0].get("time", ""))
 
 
 def _live_or_withdrawn(root: Path, ref: str, logs: list[Log]
@@ -287,14 +290,14 @@ def _live_or_withdrawn(root: Path, ref: str, logs: list[Log]
     try:
         live = find_credential(root, ref)
         missing = None
+    except AmbiguousRef:
+        raise
     except LifecycleError as exc:
         live, missing = None, exc
-        if "starts the uuids" in str(exc):
-            raise
     gone = withdrawn_credential(root, ref, logs)
     if live is not None and gone is not None and gone[0] != live[1].get("id"):
-        raise LifecycleError(f"'{ref}' starts the uuids of {live[0].stem} and of the "
-                             f"withdrawn {gone[0]}: give more of it")
+        raise AmbiguousRef(f"'{ref}' starts the uuids of {live[0].stem} and of the "
+                           f"withdrawn {gone[0]}: give more of it")
     if live is None and gone is None:
         assert missing is not None
         raise missing
@@ -355,7 +358,7 @@ def affected_files(root: Path, multibase: str) -> list[str]:
 def unrecorded_revocations(root: Path, cfg=None, keys=None) -> list:
     """The keys keys.json marks revoked that no verified log records yet (what resign is
     about to make final)."""
-    cfg = cfg or _site(root).config
+    cfg = cfg or config_only(root)
     keys = load_key_history(root) if keys is None else keys
     recorded = {str(e.get("subject")) for log in verified_logs(root, cfg, keys)
                 for e in log.entries if e.get("action") == "key-revoke"}
@@ -378,8 +381,7 @@ def resign(root: Path, key: SigningKey, *, now: datetime | None = None) -> list[
         # each revocation in a log, so that no edit of keys.json can undo it (the build
         # checks keys.json against these entries)
         for k in unrecorded_revocations(root, cfg, keys):
-            if k.revoked:
-                tx.record("key-revoke", k.public_key_multibase, {}, revoked=k.revoked)
+            tx.record("key-revoke", k.public_key_multibase, {}, revoked=k.revoked)
         for rel, doc in signed_files(root):
             old_form = outdated_form(cfg, keys, doc)
             if not old_form and not any(_signed_by(doc, mb) for mb in revoked):
@@ -620,11 +622,8 @@ def _revocations_not_served(logs: list[Log], entries: dict[str, tuple[str, int]]
                             lists: dict[str, set[int]]) -> list[str]:
     """Each revocation the logs record whose bit the served status list does not set:
     verifiers would call the credential (or copies of a withdrawn one) valid."""
-    for log in logs:  # withdrawn credentials: their entry is in the withdrawal
-        for cid, e in log.withdrawn().items():
-            url, _, index = str(e.get("status", "")).rpartition("#")
-            if url and index.isdigit():
-                entries.setdefault(str(cid), (url, int(index)))
+    entries = {**{str(cid): entry for entry, cid in withdrawn_entries(logs).items()},
+               **entries}  # withdrawn credentials: their entry is in the withdrawal
     records, legacy = logged_revocations(logs)
     out = []
     for cid in sorted(set(records) | legacy):
