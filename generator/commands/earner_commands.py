@@ -67,7 +67,7 @@ def write_insights(root: Path, key: SigningKey, *, now: datetime | None = None,
     with transaction(root, key, vm) as tx:
         people = People(root, key, catalog)
         existing = existing_uuids(root)
-        known = sum(1 for u in people.index.credentials if u in existing)
+        known = people.known(existing)
         if known < len(existing) and not partial:
             raise EarnerProblem(
                 f"your earner index knows {known} of the site's {len(existing)} credentials "

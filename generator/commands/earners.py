@@ -22,7 +22,7 @@ from ..core.dates import iso
 from ..core.errors import BadgepressError
 from ..core.files import read_regular
 from ..core.paths import CREDENTIALS_DIR, EARNERS_DIR, INSIGHTS_PATH
-from ..core.text import emails_in, hidden_characters, slugify
+from ..core.text import emails_in, hidden_characters, slugify, unique_slug
 from ..trust.keys import SigningKey, load_key_history
 from ..trust.ledger import Transaction, sha256_hex
 from ..trust.logs import read_logs
@@ -100,22 +100,12 @@ def published_slugs(root: Path) -> set[str]:
 
 
 def _slug_of_name(slug: str, name: str) -> bool:
-    """Whether ``slug`` is one new_slug could give ``name`` ('ada-lovelace', '…-2'): an
+    """Whether ``slug`` is one unique_slug could give ``name`` ('ada-lovelace', '…-2'): an
     earner who opts in again under another name does not get back an address that shows
     the old one."""
     base = slugify(name)
     return slug == base or (slug.startswith(base + "-") and
                             slug[len(base) + 1:].isdigit())
-
-
-def new_slug(name: str, taken: set[str]) -> str:
-    """``[a-z0-9-]+`` from the name, made unique with -2, -3…"""
-    base = slugify(name)
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
 
 
 def site_uuids(root: Path) -> set[str]:
@@ -172,7 +162,7 @@ class People:
                 former, str(earner["name"])):
             earner["slug"] = former  # their page comes back at the address it had
         else:
-            earner["slug"] = new_slug(earner["name"], taken | self.logged_slugs())
+            earner["slug"] = unique_slug(earner["name"], taken | self.logged_slugs())
         earner.pop("former_slug", None)
         self.touched.add(eid)
         return earner["slug"]
@@ -245,6 +235,11 @@ class People:
         tx.write(rel, data)
         tx.record("earner", slug, {rel: data})
 
+    def known(self, existing: set[str]) -> int:
+        """How many of the site's credentials (``existing`` uuids) this index links to an
+        earner: on a team, only those its maintainer issued."""
+        return sum(1 for u in self.index.credentials if u in existing)
+
     def owns_insights(self, tx: Transaction, existing: set[str] | None = None) -> bool:
         """Whether this key keeps insights.json up to date with every command: it wrote the
         file's current bytes, or it is the site's only usable key (a rotation retired the
@@ -258,7 +253,7 @@ class People:
             if not path.is_file():    # when this index knows every credential (another
                 return True           # maintainer's retired key leaves a partial one)
             existing = existing_uuids(self.root) if existing is None else existing
-            if sum(1 for u in self.index.credentials if u in existing) >= len(existing):
+            if self.known(existing) >= len(existing):
                 return True
         if not path.is_file():
             return False

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..core.errors import Problems
-from ..core.text import slugify, suggest
+from ..core.text import suggest, unique_slug
 from .config import SiteConfig
 from .load import MARKDOWN_SUFFIXES, SourceFile
 from .model import Badge, Catalog, Page, Skill
@@ -135,14 +135,10 @@ def build_catalog(config: SiteConfig, badge_sources: list[SourceFile],
             skill_map.setdefault(s, []).append(b.slug)
     slugs_of: dict[str, str] = {}
     taken: set[str] = set()
-    for name in sorted(skill_map, key=lambda n: (n.casefold(), n)):  # the same every build
-        base = slug = slugify(name)
-        n = 1
-        while slug in taken:  # 'C#' and 'C++', 'Straße' and 'Strasse': one anchor each
-            n += 1
-            slug = f"{base}-{n}"
-        taken.add(slug)
-        slugs_of[name] = slug
+    # 'C#' and 'C++', 'Straße' and 'Strasse': one anchor each, the same every build
+    for name in sorted(skill_map, key=lambda n: (n.casefold(), n)):
+        slugs_of[name] = unique_slug(name, taken)
+        taken.add(slugs_of[name])
     skills = tuple(Skill(name, slugs_of[name], tuple(slugs))
                    for name, slugs in sorted(skill_map.items(), key=lambda kv: kv[0].casefold()))
     return Catalog(config=config, badges=final, skills=skills,

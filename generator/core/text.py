@@ -181,6 +181,16 @@ def slugify(text: str) -> str:
     return slug or "x"
 
 
+def unique_slug(text: str, taken: set[str]) -> str:
+    """``slugify(text)``, made unique among ``taken`` with -2, -3 …"""
+    base = slug = slugify(text)
+    n = 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
 # emails and invisible characters -----------------------------------------------------------
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.([A-Za-z]{2,24})")
