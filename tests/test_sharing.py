@@ -3,11 +3,13 @@ the embed snippet, and the LinkedIn add-to-profile link, on sites built into tmp
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import shutil
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -144,7 +146,7 @@ def test_card_key_covers_name_issuer_image_and_libraries(built_basic, basic_site
     assert key != cards.card_key(badge, b"img2", "Issuer")
     assert key != cards.card_key(badge, b"img", "Other issuer")
     assert any(v.startswith("Pillow==") for v in cards.library_versions())
-    assert any(v.startswith("resvg-py==") for v in cards.library_versions())
+    assert any(v.startswith("pyvips-binary==") for v in cards.library_versions())
 
 
 def test_long_names_fit_the_card():
@@ -341,3 +343,37 @@ def test_linkedin_url_is_what_urlencode_writes():
                               abs_url=lambda u: "https://badges.test.example/" + u)
         name = text()
         assert linkedin_url(award, name, cfg) == reference(award, name, cfg)
+
+
+def test_a_process_that_asked_for_cards_can_still_fork_one_that_draws(tmp_path):
+    """libvips' threads do not survive a fork: a process that drew a card with it and then
+    forked a child drawing one would hang. Cards are drawn in a drawing child, so this
+    process never runs libvips, and a process forked from it draws as well."""
+    import multiprocessing
+
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">' \
+          b'<circle cx="32" cy="32" r="30" fill="#0f5fc2"/></svg>'
+    first = cards.draw_card("Here", "Issuer", svg, "svg")
+    assert not _vips_threads()
+
+    def child(path):
+        Path(path).write_bytes(cards.draw_card("Here", "Issuer", svg, "svg"))
+
+    process = multiprocessing.get_context("fork").Process(target=child,
+                                                          args=(tmp_path / "c.png",))
+    process.start()
+    process.join(60)
+    if process.is_alive():
+        process.kill()
+        raise AssertionError("the forked process hung drawing a card")
+    assert process.exitcode == 0
+    assert (tmp_path / "c.png").read_bytes() == first
+
+
+def _vips_threads() -> bool:
+    """Whether this process runs threads that libvips started ('libvips worker')."""
+    names = []
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):
+            names.append((task / "comm").read_text().strip())
+    return any("vips" in n for n in names)

@@ -432,6 +432,7 @@ def build(root: Path, out_dir: Path | None = None, *, strict: bool = False,
     try:
         with collector_paused():  # not while pages render: a Jinja render leaves cycles
             planned = pipeline.plan(now, verify_all=verify_all, loaded=ahead.start)
+        ahead.finish()  # the pages stage's card jobs find every new card in the cache
     finally:
         ahead.stop()
     scanner = SecretScanner(pipeline.root, planned.catalog)
