@@ -820,14 +820,19 @@ def _hash_range(stage: CredentialStage, start: int, end: int
     changed after the stat has a newer stamp next time, so it is hashed again."""
     problems = Problems(stage.root)
     files = []
+    root = str(stage.root)
+    stamps = stage.memo is not None  # a one-off build keeps no stamps: no stat
     for rel in stage.paths[start:end]:
+        path = os.path.join(root, rel)  # text: a Path per file costs more than its hash
+        stamp: tuple[int, int] | None = None
+        if stamps:
+            try:
+                st = os.stat(path, follow_symlinks=False)
+                stamp = (st.st_size, st.st_mtime_ns)
+            except OSError:
+                pass
         try:
-            st = os.stat(stage.root / rel, follow_symlinks=False)
-            stamp: tuple[int, int] | None = (st.st_size, st.st_mtime_ns)
-        except OSError:
-            stamp = None
-        try:
-            raw = read_regular(stage.root / rel)
+            raw = read_regular(path)
         except UnsafeFile as exc:  # swapped in after the scan of load_site
             problems.error(stage.root / rel, exc.message, hint=exc.hint)
             continue

@@ -80,7 +80,12 @@ def read_regular(path: Path | str, limit: int | None = None) -> bytes:
             raise UnsafeFile(path, f"is {size_text(st.st_size)}, more than the "
                              f"{size_text(limit)} a file of this kind may have",
                              "split it, or check that it is the file you meant")
-        chunks = []
+        # one read for a file that keeps its size (a regular file's read comes back short
+        # only at its end); a file still growing is read to its end
+        data = os.read(fd, st.st_size + 1)
+        if len(data) <= st.st_size:
+            return data
+        chunks = [data]
         while chunk := os.read(fd, 1 << 20):
             chunks.append(chunk)
         return b"".join(chunks)
