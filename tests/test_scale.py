@@ -90,6 +90,48 @@ def test_logged_files_skip_the_proof_but_the_sample_catches_a_bad_one(issued) ->
         build(site, site / "out2", now=NOW, verify_all=True, sampling=Sampling(0, 1))
 
 
+def _stage_outcome(site: Path, sampling: Sampling, memo: dict | None) -> tuple:
+    from badgepress.build.credential_stage import CredentialStage
+    from badgepress.build.pipeline import load_site
+
+    catalog, _ = load_site(site)
+    problems = Problems(site)
+    stage = CredentialStage(catalog, problems, NOW, sampling=sampling, memo=memo)
+    awards = stage.run()
+    r = stage.report
+    return ([(a.id, a.state) for a in awards], [str(p) for p in problems.items],
+            (r.vouched, r.verified, r.cached, r.sampled, r.sample_paths))
+
+
+@pytest.mark.parametrize("sampling", [Sampling(0, 1), Sampling(3, 42), Sampling(100, 1)])
+def test_a_one_off_build_judges_each_file_as_a_dev_server_does(issued, sampling) -> None:
+    """A one-off build reads, hashes and loads each credential in one pass (run_once); a
+    dev server hashes them all first (run, with a memo). Same site, same seed: the same
+    awards, problems in the same order, the same report."""
+    site, key, _ = issued
+    bad = logged_bad_proof(site, key).relative_to(site).as_posix()
+    shutil.rmtree(site / ".badgepress-cache", ignore_errors=True)
+    once, served = (_stage_outcome(site, sampling, memo) for memo in (None, {}))
+    assert once == served
+    awards, found, (vouched, verified, _, sampled, _) = once
+    assert len(awards) == (7 if sampling.size < 7 and bad not in once[2][4] else 6)
+    assert (vouched, verified, sampled) == (7, min(sampling.size, 7), min(sampling.size, 7))
+    assert [p.split(":")[0] for p in found] == ([bad] if len(awards) == 6 else [])
+
+
+def test_a_file_differing_from_its_log_is_named_first_by_both_passes(issued) -> None:
+    """With a file whose bytes the log does not give, a dev server verifies every proof in
+    full and a one-off build only that file's (the build fails either way): both name the
+    file first, as changed since it was logged."""
+    site, _, _ = issued
+    target = sorted((site / "site_src/credentials").glob("*.json"))[2]
+    target.write_bytes(target.read_bytes().replace(b"Earner", b"Earnor", 1))
+    rel = target.relative_to(site).as_posix()
+    for memo in (None, {}):
+        _, found, _ = _stage_outcome(site, Sampling(0, 1), memo)
+        assert found[0].startswith(f"{rel}: changed since it was logged"), found
+
+
 def test_the_sample_is_drawn_by_its_seed_and_reported(issued) -> None:
     site, _, _ = issued
     shutil.rmtree(site / ".badgepress-cache", ignore_errors=True)

@@ -243,6 +243,10 @@ class CredentialStage:
         self.verify_all = verify_all
         self.vouched: set[str] = set()  # digests the verified logs vouch for
         self.sample: set[str] = set()
+        # a one-off build's single pass (run_once): the verified logs' files, which vouch
+        # for each file as it is read, and the paths drawn for the sample
+        self.vouching: Expected | None = None
+        self.sample_rels: set[str] = set()
         self.report = ProofReport(verify_all=verify_all)
         self.cfg = cfg = catalog.config
         self.root = cfg.root
@@ -263,6 +267,8 @@ class CredentialStage:
         self.logs: list[Log] | None = None  # as checked, for the published records
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> list[Award]:
+        if self.memo is None:
+            return self.run_once(progress)
         root, cfg, problems = self.root, self.cfg, self.problems
         if self.memo is not None:  # what every file was loaded under
             context = (self.keys_digest, cfg, tuple(sorted(self.by_achievement.items())))
@@ -312,6 +318,116 @@ class CredentialStage:
             self.cache.save(self.digests(credential_files)[1])
         self.report.credentials = len(credential_files)
         return awards
+
+    def run_once(self, progress: Callable[[int, int], None] | None = None) -> list[Award]:
+        """``run`` for a one-off build (no dev server's memo): the logs first, then each
+        credential file read, hashed, vouched for (or not) and loaded in one pass on every
+        core, where ``run`` reads and hashes every file before it loads them (which a dev
+        server's rebuilds need: they load only files whose hash changed). Each file is
+        judged as ``run`` judges it: vouched for when a verified log gives its path these
+        bytes (``_logged``, the test ``check_files`` applies), in the sample when drawn
+        (``draw_sample_from_logs``), then ``check_files`` over all the hashes."""
+        root, cfg, problems = self.root, self.cfg, self.problems
+        paths = self.credential_paths()
+        status_files = _read_files(root, STATUS_DIR, problems)
+        people_files = _read_files(root, EARNERS_DIR, problems) + [
+            f for f in _read_files(root, INSIGHTS_PATH.parent, problems)
+            if f.rel == INSIGHTS_PATH.as_posix()]
+        try:
+            before = len(problems.errors)
+            logs: list[Log] | None = check_logs(root, cfg, self.keys, problems)
+            expected = expected_files(logs)
+            if len(problems.errors) == before:  # every chain and head signature verified
+                self.vouching = expected
+        except UnreadableLog:
+            logs = None
+        self.logs = logs
+        self.draw_sample_from_logs(paths)
+        # what loading a credential states it by; its problems are reported where ``run``
+        # reports them, after those of the files' hashes and of the status lists
+        self.withdrawn = withdrawn_entries(logs or [])
+        later = Problems(root)
+        self.revocations = _revocations(root, later)
+        self.renewals = renewals(logs or [])
+        self.renewed_from = {}
+        for old, new in self.renewals.items():
+            self.renewed_from.setdefault(new, old)
+        credential_files, results = self.read_and_load(paths, progress)
+        if logs is not None:
+            others = {f.rel: f.digest for f in status_files + people_files}
+            if self.vouching is not None:
+                self.check_files(expected, logs, credential_files, others)
+            else:
+                check_files(root, expected, {**self.digests(credential_files)[0], **others},
+                            self.keys, problems, withdrawn=logs)
+        self.lists = _check_status_lists(cfg, status_files, self.resolver, problems,
+                                         self.now)
+        problems.items.extend(later.items)
+        if logs is not None:
+            check_revocation_records(root, logs, self.revocations, self.keys, problems)
+        awards = self.state_all(credential_files, results)
+        _check_revocations_match(root, cfg, self.by_id(awards), self.lists,
+                                 self.revocations, self.owners, self.withdrawn, problems)
+        if not problems.errors:
+            self.cache.save(self.digests(credential_files)[1])
+        self.report.credentials = len(credential_files)
+        return awards
+
+    def credential_paths(self) -> list[str]:
+        """The credential files' paths from the site folder, sorted, as text (the names
+        glob("*.json") gives, without a Path per file)."""
+        folder = self.root / CREDENTIALS_DIR
+        prefix = CREDENTIALS_DIR.as_posix() + "/"
+        if not folder.is_dir():
+            return []
+        with os.scandir(folder) as entries:
+            return sorted(prefix + e.name for e in entries if e.name.endswith(".json"))
+
+    def read_and_load(self, paths: list[str], progress
+                      ) -> tuple[list[_File], dict[str, tuple]]:
+        """Every file of ``paths`` read, hashed and loaded, on every core: (the files
+        read, in path order, without their bytes; {path: load result})."""
+        self.paths = paths
+        files: dict[str, _File] = {}
+        results: dict[str, tuple] = {}
+        for done, (found, problems, loaded) in fan_out(_read_load_range, self, len(paths)):
+            for f in found:
+                files[f.rel] = f
+            self.problems.items.extend(problems)
+            self.cache.fresh |= loaded.fresh
+            for name, n in loaded.counts.items():
+                setattr(self.report, name, getattr(self.report, name) + n)
+            for rel, _, result in loaded.results:
+                results[rel] = result
+            if progress:
+                progress(done, len(paths))
+        self.loaded_now = set(results)
+        return [files[rel] for rel in paths if rel in files], results
+
+    def draw_sample_from_logs(self, paths: list[str]) -> None:
+        """``draw_sample`` before the files are read: among the credential paths a verified
+        log gives bytes no earlier build verified. While every file has the bytes its log
+        gives (else the build fails), that is the pool ``draw_sample`` draws from, in the
+        same order: the same seed draws the same files."""
+        seed = self.sampling.seed
+        if seed is None:
+            seed = random.SystemRandom().randrange(2**32)
+        self.report.seed = seed
+        expected = self.vouching
+        if self.sampling.size == 0 or expected is None:
+            return
+        ok = self.cache.ok
+
+        def logged(rel: str) -> bool:
+            digests = [s.entry.get("files", {}).get(rel) for s in expected.parallel.get(rel, [])]
+            digests.append(expected.files.get(rel))
+            return any(d is not None and d not in ok for d in digests)
+
+        pool = [rel for rel in paths if logged(rel)]
+        drawn = random.Random(seed).sample(pool, min(self.sampling.size, len(pool)))
+        self.sample_rels = set(drawn)
+        self.report.sampled = len(drawn)
+        self.report.sample_paths = sorted(drawn)
 
     def by_id(self, awards: list[Award]) -> dict[str, Award]:
         """{credential id: award}; a dev server's is patched for the few awards a
@@ -545,7 +661,11 @@ class CredentialStage:
             self.problems.error(path, "changed while the site was being built",
                                 hint="build again")
             return None, None, {}
-        f = _File(f.rel, raw, f.digest)
+        return self.load_read(path, _File(f.rel, raw, f.digest))
+
+    def load_read(self, path: Path, f: _File
+                  ) -> tuple[Award | None, tuple[str, int] | None, dict[str, Any]]:
+        """``load_one`` of a file read already (``f.raw``, hashed as ``f.digest``)."""
         doc, unreadable = read_document(f.raw)
         if unreadable:
             self.problems.error(path, unreadable, hint="restore the file from git; a signed "
@@ -586,7 +706,12 @@ class CredentialStage:
         if f.digest in self.cache.ok and not self.verify_all:
             self.report.cached += 1
             return True
-        if f.digest in self.vouched and f.digest not in self.sample and not self.verify_all:
+        if self.vouching is not None:  # run_once: judged as the file is read
+            vouched = _logged(self.vouching, f.rel, f.digest)
+            sampled = f.rel in self.sample_rels
+        else:
+            vouched, sampled = f.digest in self.vouched, f.digest in self.sample
+        if vouched and not sampled and not self.verify_all:
             self.report.vouched += 1
             shape = check_shape(doc)
             bad = [shape] if shape else [c for c in (check_keys(doc, self.key_resolver).check,)
@@ -595,7 +720,7 @@ class CredentialStage:
                 self.problems.error(path, f"{c.check} check failed: {c.message}",
                                     hint=self.hint_for(c, doc))
             return not bad and not self.signed_after_retirement(path, doc)
-        if f.digest in self.vouched:
+        if vouched:
             self.report.vouched += 1
         self.report.verified += 1
         fmt, key, sig = check_proof(doc, self.resolver)
@@ -807,6 +932,39 @@ def _load_range(stage: CredentialStage, start: int, end: int) -> _Loaded:
             loaded.append((f.rel, f.digest, (award, entry, stage.problems.items, dates)))
         return _Loaded(loaded, {n: getattr(stage.report, n) - before[n] for n in _COUNTS},
                        stage.cache.fresh - fresh_before)
+    finally:
+        stage.problems = problems
+        for name, value in before.items():
+            setattr(stage.report, name, value)
+        stage.cache.fresh = fresh_before
+
+
+def _read_load_range(stage: CredentialStage, start: int, end: int
+                     ) -> tuple[list[_File], list, _Loaded]:
+    """``run_once``'s pass over paths ``start:end``: each file read once, hashed and
+    loaded; (the files read, without their bytes; the problems of those that could not be
+    read; what ``_load_range`` returns for the others)."""
+    problems, stage.problems = stage.problems, Problems(stage.root)
+    before = {name: getattr(stage.report, name) for name in _COUNTS}
+    fresh_before = set(stage.cache.fresh)
+    root = str(stage.root)
+    unreadable = Problems(stage.root)
+    found, loaded = [], []
+    try:
+        for rel in stage.paths[start:end]:
+            try:
+                raw = read_regular(os.path.join(root, rel))
+            except UnsafeFile as exc:  # swapped in after the scan of load_site
+                unreadable.error(stage.root / rel, exc.message, hint=exc.hint)
+                continue
+            f = _File(rel, raw, sha256_hex(raw))
+            found.append(_File(rel, b"", f.digest))
+            stage.problems = Problems(stage.root)
+            award, entry, dates = stage.load_read(stage.root / rel, f)
+            loaded.append((rel, f.digest, (award, entry, stage.problems.items, dates)))
+        return found, unreadable.items, _Loaded(
+            loaded, {n: getattr(stage.report, n) - before[n] for n in _COUNTS},
+            stage.cache.fresh - fresh_before)
     finally:
         stage.problems = problems
         for name, value in before.items():
