@@ -4,6 +4,11 @@ Workers are forked, so they see the parent's state as it was at the fork (the pl
 compiled templates, the verified logs) without pickling it; each task is a range of indexes
 and returns a small result. Python's GIL makes threads useless for this CPU-bound work
 (Jinja, JSON, hashing small files); processes are what use the second core.
+
+Not multiprocessing.Pool: its worker-handler thread waits on the result pipe too, so it
+spins while a result waits to be read, burning in this process the CPU the workers need
+(3 s of a 100,000-credential build). Here each worker takes the next range from a counter
+in shared memory and sends its result down one pipe, which this process reads itself.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from typing import Any, TypeVar
 
 SMALL = 2000  # below this many items, forking costs more than it saves
@@ -71,19 +76,101 @@ def fan_out(fn: Callable[[Any, int, int], R], context: Any, n: int, *, chunk: in
     if gc.isenabled():  # paused (collector_paused, a dev server's build): collecting now
         gc.collect()    # would scan the whole heap, seconds at 100,000 credentials
     gc.freeze()  # keep the collector from touching (and so copying) the parent's pages
+    stack = ExitStack()  # the workers are ended however this generator ends
     try:
-        # workers collect (only what they make: the parent's objects are frozen)
-        with multiprocessing.get_context("fork").Pool(worker_count(n),
-                                                      initializer=gc.enable) as pool:
-            sizes = dict(ranges)
-            mapper = pool.imap if ordered else pool.imap_unordered
-            for (start, result) in mapper(_with_start, ranges):
-                done += sizes[start] - start
+        results = stack.enter_context(closing(_run_workers(ranges, worker_count(n))))
+        if not ordered:
+            for start, end, result in results:
+                done += end - start
                 yield done, result
+            return
+        waiting: dict[int, tuple[int, Any]] = {}
+        position = 0
+        for start, end, result in results:
+            waiting[start] = (end, result)
+            while position < n and position in waiting:
+                end, result = waiting.pop(position)
+                done += end - position
+                yield done, result
+                position = end
     finally:
+        stack.close()
         gc.unfreeze()
         _TASK = None
 
 
-def _with_start(bounds: tuple[int, int]) -> tuple[int, Any]:
-    return bounds[0], _call(bounds)
+def _run_workers(ranges: list[tuple[int, int]], workers: int
+                 ) -> Iterator[tuple[int, int, Any]]:
+    """(start, end, result) of every range, as the forked workers finish them. A worker's
+    exception is raised here; a worker that dies (killed, out of memory) is an error, not
+    a wait forever."""
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.RawValue("q", 0)  # the next range to take
+    lock = ctx.Lock()
+    out = ctx.SimpleQueue()
+    processes = [ctx.Process(target=_worker, args=(ranges, counter, lock, out), daemon=True)
+                 for _ in range(min(workers, len(ranges)))]
+    for process in processes:
+        process.start()
+    try:
+        received = 0
+        reader = out._reader
+        alive = list(processes)
+        while received < len(ranges):
+            if alive:
+                ready = wait([reader, *(p.sentinel for p in alive)])
+            elif reader.poll():
+                ready = [reader]
+            else:
+                raise RuntimeError("the build's worker processes ended before finishing")
+            if reader in ready:
+                ok, start, end, value = out.get()
+                if not ok:
+                    raise value
+                received += 1
+                yield start, end, value
+                continue
+            for p in [p for p in alive if p.sentinel in ready]:
+                p.join()
+                if p.exitcode != 0:  # killed, out of memory: its range is lost
+                    raise RuntimeError(f"a build worker process ended unexpectedly "
+                                       f"(exit code {p.exitcode})")
+                alive.remove(p)  # done: every result it made is in the pipe
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+                process.join()
+        out.close()
+
+
+def _worker(ranges: list[tuple[int, int]], counter, lock, out) -> None:
+    gc.enable()  # the parent's objects are frozen: it collects only what this one makes
+    while True:
+        with lock:
+            i = counter.value
+            counter.value = i + 1
+        if i >= len(ranges):
+            return
+        start, end = ranges[i]
+        try:
+            out.put((True, start, end, _call((start, end))))
+        except BaseException as exc:  # raised in the parent, as the Pool did
+            out.put((False, start, end, _picklable(exc)))
+            return
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    """``exc`` itself when it survives the trip to the parent, else a RuntimeError with
+    its traceback."""
+    import pickle
+    import traceback
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        text = "".join(traceback.format_exception(exc))
+        return RuntimeError(f"in a build worker process:\n{text}")
