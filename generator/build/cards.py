@@ -20,6 +20,7 @@ the drawing-ahead process, and one drawing child per process that asks for a car
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import io
 import os
@@ -171,6 +172,7 @@ def _draw_all(todo: list[tuple[Path, str, bytes | None, str | None]], issuer: st
               stop) -> None:
     global _DRAWS_HERE
     _DRAWS_HERE = os.getpid()  # a process that forks nothing: libvips may run here
+    gc.enable()  # the build pauses its collector (fanout.collector_paused); drawing needs it
     try:
         for path, name, image, kind in todo:
             if stop.is_set():
@@ -222,6 +224,7 @@ def _drawer():
     if pid == 0:  # the child: draw until the parent goes
         global _DRAWS_HERE
         _DRAWS_HERE = os.getpid()
+        gc.enable()
         code = 0
         try:
             mine.close()

@@ -28,13 +28,18 @@ _TASK: tuple[Callable[[Any, int, int], Any], Any] | None = None
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(collect: bool = True) -> Iterator[None]:
     """Python's cycle collector off while a one-off build loads and plans: it would scan
     the whole heap again and again as 100,000 awards and 300,000 jobs pile up (a third of
     the plan stage at 100,000 credentials), to find almost nothing, since what a build
-    makes lives until it ends. Worker processes collect as usual (``fan_out``); one
-    collection at the end frees whatever cycles the paused part left. Not for rendering
-    in this process: each Jinja render leaves ~25 objects in cycles."""
+    makes lives until it ends. Worker processes collect as usual (``fan_out``).
+
+    ``collect``: one collection at the end frees whatever cycles the paused part left
+    (half a second at 100,000 credentials). A one-off build passes False: its objects
+    live until its process ends, and a later collection in a process that goes on finds
+    what is garbage then. Not for rendering a large site in this process: each Jinja
+    render leaves ~25 objects in cycles (a one-off build renders in workers above
+    ``SMALL`` items)."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -42,7 +47,8 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
-            gc.collect()
+            if collect:
+                gc.collect()
 
 
 def worker_count(n_items: int) -> int:

@@ -44,7 +44,7 @@ from .links import check_links
 from .plan import Job, LogLine, plan_site
 from .render import Output, forget_theme
 from .safety import ScanMemo, SecretScanner, check_output, source_secrets
-from .stream import SiteFiles, write_jobs
+from .stream import SiteFiles, Written, write_jobs
 
 
 class Reporter:
@@ -428,10 +428,31 @@ def build(root: Path, out_dir: Path | None = None, *, strict: bool = False,
             Problem("", w, warning=True) for w in last.warnings),
             time.perf_counter() - start, target, (), None, unchanged=True)
     pipeline = Pipeline(root, strict=strict, reporter=reporter, sampling=sampling)
+    # no cycle collection while the build's objects pile up (the first one after would
+    # scan them all), nor a full one at the end: they live until the build is over
+    with collector_paused(collect=False):
+        written, planned = _plan_and_write(pipeline, root, target, last, now, strict,
+                                           verify_all, incremental, reporter)
+        planned.problems.items.extend(written.warnings)
+        warnings = tuple(planned.problems.warnings)
+        if incremental:
+            manifest.save(root, manifest.Manifest(
+                out=str(target), stamp=stamp, now=iso(now),
+                horizon=_horizon(planned.awards, now), links_checked=strict,
+                warnings=[str(w) for w in warnings], files=written.entries), target)
+        return BuildResult(planned.catalog, SiteFiles(target, list(planned.jobs)), warnings,
+                           time.perf_counter() - start, target, tuple(planned.awards),
+                           pipeline.proofs, written=written.staged, removed=written.removed)
+
+
+def _plan_and_write(pipeline: Pipeline, root: Path, target: Path, last: manifest.Manifest,
+                    now: datetime, strict: bool, verify_all: bool, incremental: bool,
+                    reporter: Reporter) -> tuple[Written, Planned]:
+    """``build``'s plan and pages stages: the new social cards drawn ahead while the
+    credentials are checked, then every file rendered, checked and written by workers."""
     ahead = DrawnAhead()
     try:
-        with collector_paused():  # not while pages render: a Jinja render leaves cycles
-            planned = pipeline.plan(now, verify_all=verify_all, loaded=ahead.start)
+        planned = pipeline.plan(now, verify_all=verify_all, loaded=ahead.start)
         ahead.finish()  # the pages stage's card jobs find every new card in the cache
     finally:
         ahead.stop()
@@ -449,16 +470,7 @@ def build(root: Path, out_dir: Path | None = None, *, strict: bool = False,
         written = write_jobs(target, planned.jobs, scanner, links=strict, strict=strict,
                              tick=tick, previous=last.previous(target) if incremental
                              else None, before_commit=before_commit)
-    planned.problems.items.extend(written.warnings)
-    warnings = tuple(planned.problems.warnings)
-    if incremental:
-        manifest.save(root, manifest.Manifest(
-            out=str(target), stamp=stamp, now=iso(now),
-            horizon=_horizon(planned.awards, now), links_checked=strict,
-            warnings=[str(w) for w in warnings], files=written.entries), target)
-    return BuildResult(planned.catalog, SiteFiles(target, list(planned.jobs)), warnings,
-                       time.perf_counter() - start, target, tuple(planned.awards),
-                       pipeline.proofs, written=written.staged, removed=written.removed)
+    return written, planned
 
 
 def _horizon(awards: list[Award], now: datetime) -> str:
