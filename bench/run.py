@@ -10,7 +10,8 @@ Scale figures, on a synthetic site (bench/synthetic.py) made once and cached by 
 bench/.cache/, each measured on a fresh copy without a build cache:
 - pages, cold_build_s: HTML files written and wall time of `badgepress build` (subprocess),
   with its stage timings; peak_rss_mb: the build's whole process tree, sampled every 50 ms
-  (peak_pss_mb: the same with pages shared by forked workers counted once);
+  (peak_pss_mb: the same with pages shared by forked workers counted once, every 0.5 s:
+  reading it walks page tables under the memory map's lock, which slows the build);
   peak_rss_main_mb: ru_maxrss of the build process itself (target <= 1.5 GB);
 - hugo_s, ratio_vs_hugo: Hugo 0.168.0 on a site of as many pages with the same visible
   words per page (bench/hugo_site.py), all cores, cold; cold_build_s / hugo_s (target <= 1);
@@ -144,10 +145,13 @@ TARGETS = {"ratio_vs_hugo": "<= 1.0x Hugo", "peak_rss_mb": "<= 1,536 MB (1.5 GB)
 class TreeRss:
     """Peak of the summed RSS of a process and all its descendants, sampled from /proc every
     ~50 ms in a thread: the build may start worker processes, whose memory counts as much
-    as its own (ru_maxrss sees one process at a time)."""
+    as its own (ru_maxrss sees one process at a time). Cheap enough not to slow the build
+    it watches: the tree is found through each process's children list (not by reading
+    every process of the machine), and the PSS (smaps_rollup walks a process's page tables,
+    holding its memory map's lock) is read every ``pss_every`` samples."""
 
-    def __init__(self, pid: int, interval: float = 0.05):
-        self.pid, self.interval = pid, interval
+    def __init__(self, pid: int, interval: float = 0.05, pss_every: int = 10):
+        self.pid, self.interval, self.pss_every = pid, interval, pss_every
         self.peak = 0
         self.peak_pss = 0  # proportional: pages a forked worker shares count once in all
         self.pids: list[int] = []
@@ -164,37 +168,45 @@ class TreeRss:
         self._thread.join()
 
     def _run(self) -> None:
+        n = 0
         while not self._stop.is_set():
             self.peak = max(self.peak, self.sample())
-            self.peak_pss = max(self.peak_pss, sum(_pss(pid) for pid in self.pids))
+            if n % self.pss_every == 0:
+                self.peak_pss = max(self.peak_pss, sum(_pss(pid) for pid in self.pids))
+            n += 1
             self._stop.wait(self.interval)
 
     def sample(self) -> int:
         """Bytes resident in the tree now (processes may come and go while we read)."""
-        children: dict[int, list[int]] = {}
-        rss: dict[int, int] = {}
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry.name}/stat", "rb") as fh:
-                    stat = fh.read()
-                with open(f"/proc/{entry.name}/statm", "rb") as fh:
-                    resident = int(fh.read().split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            fields = stat[stat.rindex(b")") + 2:].split()  # the name may hold spaces
-            pid = int(entry.name)
-            children.setdefault(int(fields[1]), []).append(pid)
-            rss[pid] = resident * self._page
         total, todo, pids = 0, [self.pid], []
         while todo:
             pid = todo.pop()
+            try:
+                with open(f"/proc/{pid}/statm", "rb") as fh:
+                    resident = int(fh.read().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
             pids.append(pid)
-            total += rss.get(pid, 0)
-            todo.extend(children.get(pid, []))
+            total += resident * self._page
+            todo.extend(_children(pid))
         self.pids = pids
         return total
+
+
+def _children(pid: int) -> list[int]:
+    """The processes that ``pid``'s threads started (Linux's /proc/PID/task/TID/children)."""
+    out: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
+                out.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return out
 
 
 def _pss(pid: int) -> int:

@@ -182,7 +182,8 @@ def test_links_made_once_per_depth_equal_links_made_per_page(basic_site: Path) -
              "credentials/u2/x/index.html", "log/2/index.html", "404.html"]
     targets = ["", "badges/", "badges/a/", "badges/b/card.png", "credentials/u1/",
                "credentials/u2/credential.json", "skills/#x-y", "verify/#how", "log/",
-               "assets/abc/style.css", "feeds/badges.atom", "badges"]
+               "assets/abc/style.css", "feeds/badges.atom", "badges", "badges//a/",
+               "credentials/./u1/", "feeds/badges.atom?x=1", "../outside", "log/page/2/"]
     rng = random.Random(7)
     for _ in range(3):
         for path in rng.sample(pages, len(pages)):

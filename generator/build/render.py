@@ -344,6 +344,7 @@ class Renderer:
         folder = posixpath.dirname(path)
         top = folder.split("/", 1)[0]
         depth = folder.count("/") + 1 if folder else 0
+        up = "../" * depth
         same = self._urls.setdefault((top, depth), {})
         # 404.html links by absolute path: its parts are its own
         parts = self._parts.setdefault(("404",) if path == "404.html" else (top, depth), {})
@@ -356,10 +357,16 @@ class Renderer:
             # once for all pages alike (100,000 credential pages share ~20 such links).
             found = same.get(target)
             if found is None:
-                found = relative_url(path, target)
                 if target.split("/", 1)[0] != top and not target.startswith((".", "/")):
+                    # out of this page's folder: as many '..' as the page is deep, then the
+                    # target as it is, when it is a plain path (relative_url's answer then;
+                    # 100,000 links to credentials from /log/ pages, each made once)
+                    plain = "#" not in target and "?" not in target and \
+                        _segments(target) is not None
+                    found = up + target if plain else relative_url(path, target)
                     same[target] = found
                 else:
+                    found = relative_url(path, target)
                     local[0] += 1
             return found
 
