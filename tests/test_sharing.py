@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import shutil
 import time
@@ -377,3 +378,19 @@ def _vips_threads() -> bool:
         with contextlib.suppress(OSError):
             names.append((task / "comm").read_text().strip())
     return any("vips" in n for n in names)
+
+
+def test_the_drawing_child_holds_none_of_its_parents_files(tmp_path):
+    """The drawing child lives as long as the process that asked for a card: a pipe or
+    socket of that process it kept open would keep the other end waiting (a browser
+    driver that waits for its input to close, at the end of a test session)."""
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>'
+    with open(tmp_path / "held.txt", "w") as held:
+        cards._forget_drawer()
+        cards.draw_card("Here", "Issuer", svg, "svg")
+        pid = cards._DRAWER[2]
+        assert held.fileno() > 2
+        fds = {int(fd) for fd in os.listdir(f"/proc/{pid}/fd")} - {0, 1, 2}
+        targets = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds}
+        assert str(tmp_path / "held.txt") not in targets
+        assert len(fds) == 1  # its end of the connection, nothing else

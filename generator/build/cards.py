@@ -191,6 +191,7 @@ def _draw_all(todo: list[tuple[Path, str, bytes | None, str | None]], issuer: st
 _DRAWS_HERE: int | None = None
 # (process id, connection, child's process id) of this process's drawing child
 _DRAWER: tuple[int, object, int] | None = None
+_MAX_FD = 1 << 20  # above any descriptor (os.closerange asks the kernel for a range)
 
 
 def draw_card(name: str, issuer: str, image: bytes | None, kind: str | None) -> bytes:
@@ -233,6 +234,12 @@ def _drawer():
         code = 0
         try:
             mine.close()
+            # nothing of the parent's but the standard streams: a pipe it holds open would
+            # keep whoever waits at the other end waiting (a browser driver's, a server's)
+            # for as long as this child lives, which is as long as the parent
+            keep = theirs.fileno()
+            os.closerange(3, keep)
+            os.closerange(keep + 1, _MAX_FD)
             _serve_draws(theirs)
         except BaseException:  # Ctrl-C reaches the whole process group: the parent reports
             code = 1
