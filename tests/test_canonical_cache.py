@@ -165,3 +165,46 @@ def mutated(draw) -> dict[str, Any]:
 @given(mutated())
 def test_mutated_documents_canonicalize_or_fail_as_before(doc: dict[str, Any]) -> None:
     assert outcome(cached, doc) == outcome(reference, doc)
+
+
+# check_contexts with the raw text: the walk for nested @context skipped only when the text
+# shows the top level's is the only one
+
+_KNOWN_CTX = ["https://www.w3.org/ns/credentials/v2",
+              "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+_ctx_values = st.one_of(st.sampled_from(_KNOWN_CTX), st.just("https://example.org/unknown"),
+                        st.just({"@vocab": "https://example.org/"}),
+                        st.lists(st.sampled_from(_KNOWN_CTX), min_size=1, max_size=2))
+_keys = st.sampled_from(["name", "type", "@context", "achievement", "narrative", "id"])
+_leaf = st.one_of(st.text(max_size=8), st.just("@context"), st.integers(0, 9))
+_nodes = st.recursive(_leaf, lambda inner: st.one_of(
+    st.lists(inner, max_size=3),
+    st.dictionaries(_keys, st.one_of(inner, _ctx_values), max_size=4)), max_leaves=12)
+
+
+def _outcome(doc, raw=None):
+    try:
+        ld.check_contexts(doc, raw)
+    except ld.UnsafeDocument as exc:
+        return str(exc)
+    return "ok"
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(top=st.one_of(st.none(), _ctx_values), body=st.dictionaries(_keys, _nodes, max_size=4),
+       ascii_only=st.booleans())
+def test_contexts_checked_with_the_text_as_by_the_walk(top, body, ascii_only):
+    doc = dict(body)
+    if top is not None:
+        doc["@context"] = top
+    raw = json.dumps(doc, ensure_ascii=ascii_only).encode()
+    assert _outcome(json.loads(raw), raw) == _outcome(json.loads(raw))
+
+
+def test_a_nested_context_spelled_with_escapes_is_still_found():
+    raw = (b'{"@context": ["https://www.w3.org/ns/credentials/v2"], "credentialSubject": '
+           b'{"\\u0040context": {"@vocab": "https://example.org/"}}}')
+    doc = json.loads(raw)
+    assert "@context" in doc["credentialSubject"]
+    with pytest.raises(ld.UnsafeDocument, match="inline"):
+        ld.check_contexts(doc, raw)

@@ -713,7 +713,7 @@ class CredentialStage:
             vouched, sampled = f.digest in self.vouched, f.digest in self.sample
         if vouched and not sampled and not self.verify_all:
             self.report.vouched += 1
-            shape = check_shape(doc)
+            shape = check_shape(doc, f.raw)
             bad = [shape] if shape else [c for c in (check_keys(doc, self.key_resolver).check,)
                                          if c.status != "pass"]
             for c in bad:

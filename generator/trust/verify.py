@@ -151,10 +151,11 @@ def check_format(doc: Any) -> tuple[Check, bool]:
     return Check("format", "pass", "format.ok" if is_ob else "format.ok_vc"), True
 
 
-def check_shape(doc: Any) -> Check | None:
+def check_shape(doc: Any, raw: bytes | None = None) -> Check | None:
     """The cheap part of the format check (no JSON-LD processing): the failing Check, or
     None when the document has the shape of a VC / OB 3.0 credential with known contexts.
-    The build runs just this for files its signed log vouches for."""
+    The build runs just this for files its signed log vouches for (``raw``: the bytes it
+    was parsed from, which spare the walk for nested contexts when they show none)."""
     if not isinstance(doc, dict):
         return Check("format", "fail", "format.shape", {"detail": "it is not a JSON object"})
     ctx = doc.get("@context")
@@ -163,7 +164,7 @@ def check_shape(doc: Any) -> Check | None:
         return Check("format", "fail", "format.shape", {
             "detail": f"its first @context must be {VC_V2}"})
     try:
-        ld.check_contexts(doc)
+        ld.check_contexts(doc, raw)
     except ld.UnsafeDocument as exc:
         return Check("format", "fail", "format.context", {"detail": _unknown_ctx(exc)})
     types = doc.get("type") if isinstance(doc.get("type"), list) else [doc.get("type")]
