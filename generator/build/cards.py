@@ -115,8 +115,9 @@ class DrawnAhead:
     """The cards a one-off build has not drawn before, drawn into the card cache by one
     background process at a low priority while the build checks its credentials and plans
     (1,000 cards: 6 s of CPU, mostly on the core the build's serial parts leave idle: 2 s
-    of a cold build at 100,000 credentials). The pages stage waits for it (``finish``);
-    its card jobs then find the cards in the cache. Nothing depends on it:
+    of a cold build at 100,000 credentials). It stops when the pages stage starts (waiting
+    for it would leave a core idle, and how far a low-priority process got varies), whose
+    card jobs find its cards in the cache and draw the rest. Nothing depends on it:
     a card it did not draw, or could not keep (a read-only site folder), is drawn by its
     job (the same bytes: the same function and cache key)."""
 
@@ -150,12 +151,6 @@ class DrawnAhead:
         except (OSError, ValueError):  # no fork here, or no process left: the jobs draw
             return
         self._process = process
-
-    def finish(self) -> None:
-        """Wait until every card is drawn (the pages stage would draw the rest itself)."""
-        if self._process is not None:
-            self._process.join()
-            self._process = None
 
     def stop(self) -> None:
         """Let the card being drawn be finished (a card is written whole or not at all),

@@ -453,8 +453,8 @@ def _plan_and_write(pipeline: Pipeline, root: Path, target: Path, last: manifest
     ahead = DrawnAhead()
     try:
         planned = pipeline.plan(now, verify_all=verify_all, loaded=ahead.start)
-        ahead.finish()  # the pages stage's card jobs find every new card in the cache
     finally:
+        # the cards not drawn yet are drawn by the pages stage's card jobs, on every core
         ahead.stop()
     scanner = SecretScanner(pipeline.root, planned.catalog)
 
