@@ -663,7 +663,7 @@ class CredentialStage:
             return None, None, {}
         return self.load_read(path, _File(f.rel, raw, f.digest))
 
-    def load_read(self, path: Path, f: _File
+    def load_read(self, path: Path | str, f: _File
                   ) -> tuple[Award | None, tuple[str, int] | None, dict[str, Any]]:
         """``load_one`` of a file read already (``f.raw``, hashed as ``f.digest``)."""
         doc, unreadable = read_document(f.raw)
@@ -687,7 +687,7 @@ class CredentialStage:
             return None, entry, {}
         return self.award(f, doc, slug, evidence), entry, _dates_of(doc)
 
-    def dates_readable(self, path: Path, doc: dict[str, Any]) -> bool:
+    def dates_readable(self, path: Path | str, doc: dict[str, Any]) -> bool:
         """validFrom and validUntil in the form every verifier and page can read: a signed
         credential from before issue checked its --date could carry '202-03-01…'."""
         ok = True
@@ -700,7 +700,7 @@ class CredentialStage:
                     ok = False
         return ok
 
-    def authentic(self, path: Path, f: _File, doc: dict[str, Any]) -> bool:
+    def authentic(self, path: Path | str, f: _File, doc: dict[str, Any]) -> bool:
         """Format, issuer key and signature in full, unless these exact bytes verified
         before (the local cache) or the signed log vouches for them (shape and key only)."""
         if f.digest in self.cache.ok and not self.verify_all:
@@ -735,7 +735,7 @@ class CredentialStage:
         self.cache.add(f.digest)
         return True
 
-    def signed_after_retirement(self, path: Path, doc: dict[str, Any]) -> bool:
+    def signed_after_retirement(self, path: Path | str, doc: dict[str, Any]) -> bool:
         """A retired key stays valid for what it signed before its rotation, never after."""
         for p in proofs_of(doc):
             key = key_for_method(self.cfg, self.keys, p.get("verificationMethod"))
@@ -757,11 +757,11 @@ class CredentialStage:
                     "to per-key documents (README: Upgrading from 0.1)")
         return "a signed credential must not be edited; reissue it with 'badgepress issue'"
 
-    def badge_of(self, path: Path, f: _File, doc: dict[str, Any]) -> str | None:
+    def badge_of(self, path: Path | str, f: _File, doc: dict[str, Any]) -> str | None:
         """The slug of the site's badge the credential is for; None (and a problem) when
         its file name, issuer or achievement do not belong to this site."""
         uuid = str(doc.get("id", "")).removeprefix("urn:uuid:")
-        if not UUID_RE.match(uuid) or Path(f.rel).stem != uuid:
+        if not UUID_RE.match(uuid) or f.rel.rsplit("/", 1)[-1].removesuffix(".json") != uuid:
             self.problems.error(path, f"the file name must be the credential's urn:uuid id "
                                 f"({uuid}.json)", hint="rename the file")
             return None
@@ -797,29 +797,35 @@ class CredentialStage:
 
     def award(self, f: _File, doc: dict[str, Any], slug: str,
               evidence: tuple[Evidence, ...]) -> Award:
-        """The model of a credential that passed every check, with its current state."""
-        award = Award(uuid=f.rel.rsplit("/", 1)[-1].removesuffix(".json"), source=f.rel,
-                      file=os.path.join(self.root, f.rel),
-                      digest=f.digest, id=doc["id"],
-                      badge_slug=slug, earner_name=earner_name(doc),
-                      valid_from=str(doc.get("validFrom", "")),
-                      valid_until=str(doc.get("validUntil", "")), evidence=evidence)
-        return self.restate(award, doc)
+        """The model of a credential that passed every check, with its current state (made
+        once: a frozen dataclass made again by ``replace`` costs as much again)."""
+        cid = doc["id"]
+        return Award(uuid=f.rel.rsplit("/", 1)[-1].removesuffix(".json"), source=f.rel,
+                     file=os.path.join(self.root, f.rel),
+                     digest=f.digest, id=cid,
+                     badge_slug=slug, earner_name=earner_name(doc),
+                     valid_from=str(doc.get("validFrom", "")),
+                     valid_until=str(doc.get("validUntil", "")), evidence=evidence,
+                     **self.state_of(cid, doc))
 
     def restate(self, award: Award, dates_doc: dict[str, Any]) -> Award:
         """``award`` with its state now: dates, revocation, renewals."""
-        revoked = self.revocations.get(award.id)
+        return replace(award, **self.state_of(award.id, dates_doc))
+
+    def state_of(self, cid: str, dates_doc: dict[str, Any]) -> dict[str, str]:
+        """The fields of an award that say its state now."""
+        revoked = self.revocations.get(cid)
         dates = check_dates(dates_doc, self.now)
         state = {"dates.expired": "expired", "dates.not_yet": "not-yet-valid"}.get(
             dates.code, "valid")
         if revoked:
             state = "revoked"
-        renewed_by = self.renewals.get(award.id, "")
-        renews = self.renewed_from.get(award.id, "")
-        return replace(award, state=state, revoked_on=revoked.date if revoked else "",
-                       revoked_reason=revoked.reason if revoked and revoked.public else "",
-                       renews=renews.removeprefix("urn:uuid:"),
-                       renewed_by=renewed_by.removeprefix("urn:uuid:"))
+        renewed_by = self.renewals.get(cid, "")
+        renews = self.renewed_from.get(cid, "")
+        return {"state": state, "revoked_on": revoked.date if revoked else "",
+                "revoked_reason": revoked.reason if revoked and revoked.public else "",
+                "renews": renews.removeprefix("urn:uuid:"),
+                "renewed_by": renewed_by.removeprefix("urn:uuid:")}
 
 
 @dataclass(frozen=True)
@@ -960,7 +966,9 @@ def _read_load_range(stage: CredentialStage, start: int, end: int
             f = _File(rel, raw, sha256_hex(raw))
             found.append(_File(rel, b"", f.digest))
             stage.problems = Problems(stage.root)
-            award, entry, dates = stage.load_read(stage.root / rel, f)
+            # the path as text: a Path per file costs more than its hash (problems take
+            # either)
+            award, entry, dates = stage.load_read(os.path.join(root, rel), f)
             loaded.append((rel, f.digest, (award, entry, stage.problems.items, dates)))
         return found, unreadable.items, _Loaded(
             loaded, {n: getattr(stage.report, n) - before[n] for n in _COUNTS},
