@@ -394,3 +394,4 @@ def test_the_drawing_child_holds_none_of_its_parents_files(tmp_path):
         targets = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds}
         assert str(tmp_path / "held.txt") not in targets
         assert len(fds) == 1  # its end of the connection, nothing else
+

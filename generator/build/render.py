@@ -478,21 +478,39 @@ class Lazy:
 
 def linkedin_url(award: Award, badge_name: str, cfg) -> str:
     """LinkedIn's documented add-to-profile link for a certification: what urlencode would
-    write, but quoting only the two values that can hold a character to quote (urlencode
-    quotes each name and number too: a tenth of the time of a credential page)."""
+    write, but quoting only what can hold a character to quote (urlencode quotes each name
+    and number too: a tenth of the time of a credential page)."""
     def year_month(prefix: str, value: str) -> list[str]:
+        # the date's own year and month, as datetime.fromisoformat reads them (every
+        # credential's dates passed dates_readable: the slice is that reading)
+        if len(value) >= 7 and value[4] == "-" and value[:4].isdigit() and value[5:7].isdigit():
+            return [f"{prefix}Year={int(value[:4])}", f"{prefix}Month={int(value[5:7])}"]
         try:  # no date, or none readable: LinkedIn asks the earner for it
             when = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return []
         return [f"{prefix}Year={when.year}", f"{prefix}Month={when.month}"]
 
+    uuid = award.uuid
+    if _UUID.fullmatch(uuid):  # nothing in it to quote: the quoted prefix, the uuid, '%2F'
+        cert = f"certUrl={_quoted(cfg.abs_url(award.url.removesuffix(uuid + '/')))}{uuid}" \
+               f"%2F&certId={uuid}"
+    else:
+        cert = f"certUrl={quote_plus(cfg.abs_url(award.url))}&certId={quote_plus(uuid)}"
     parts = [_linkedin_start(badge_name, cfg.issuer.name), *year_month("issue", award.valid_from),
-             f"certUrl={quote_plus(cfg.abs_url(award.url))}",
-             f"certId={quote_plus(award.uuid)}"]
+             cert]
     if award.valid_until:
         parts += year_month("expiration", award.valid_until)
     return "&".join(parts)
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@lru_cache(maxsize=8)
+def _quoted(url: str) -> str:
+    """quote_plus of a URL every credential's link starts with."""
+    return quote_plus(url)
 
 
 @lru_cache(maxsize=256)
