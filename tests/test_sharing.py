@@ -395,3 +395,27 @@ def test_the_drawing_child_holds_none_of_its_parents_files(tmp_path):
         assert str(tmp_path / "held.txt") not in targets
         assert len(fds) == 1  # its end of the connection, nothing else
 
+
+
+_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
+        b'<circle cx="32" cy="32" r="30" fill="#0f5fc2"/></svg>')
+
+
+def _draw_in_worker(context, start, end):
+    data = cards.draw_card("In a worker", "Issuer", _SVG, "svg")
+    own_drawer = cards._DRAWER is not None and cards._DRAWER[0] == os.getpid()
+    return data, own_drawer, os.getpid()
+
+
+def test_build_workers_draw_cards_themselves(monkeypatch):
+    """A build worker forks nothing, so it draws with libvips itself (no drawing child, whose
+    fork would double its share of memory): the same bytes as a drawing child's."""
+    from badgepress.build import fanout
+
+    monkeypatch.setenv(fanout.WORKERS_ENV, "2")
+    results = [r for _, r in fanout.fan_out(_draw_in_worker, None, fanout.SMALL * 2,
+                                            chunk=fanout.SMALL)]
+    want = cards.draw_card("In a worker", "Issuer", _SVG, "svg")
+    assert [data == want for data, _, _ in results] == [True, True]
+    assert not any(own for _, own, _ in results)
+    assert os.getpid() not in {pid for _, _, pid in results}

@@ -13,8 +13,9 @@ credentials.
 
 libvips keeps worker threads once used, and a process forked after that cannot use it (its
 threads are gone: the child hangs). So libvips runs only in processes that fork nothing:
-the drawing-ahead process, and one drawing child per process that asks for a card
-(``draw_card``), forked before that process ever touched libvips.
+the drawing-ahead process, the build's workers (fanout), and one drawing child for any
+other process that asks for a card (``draw_card``: the build's own process, a dev server,
+tests), forked before that process ever touched libvips.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from pathlib import Path
 from ..content.model import Badge
 from ..core.files import atomic_write, read_regular
 from ..core.paths import CACHE_DIR
+from .fanout import in_worker
 
 CARD_SIZE = (1200, 630)
 CARD_NAME = "card.png"
@@ -193,7 +195,9 @@ def draw_card(name: str, issuer: str, image: bytes | None, kind: str | None) -> 
     """The card's PNG bytes: badge image on the left, badge name and issuer on the right.
     Drawn here only in a process where libvips may run (see the module's docstring), else
     by this process's drawing child."""
-    if _DRAWS_HERE == os.getpid() or not hasattr(os, "fork"):  # no fork, no hazard
+    # no fork after it, no hazard: a drawing process, a build worker (it forks nothing),
+    # a system without fork
+    if _DRAWS_HERE == os.getpid() or in_worker() or not hasattr(os, "fork"):
         return _draw(name, issuer, image, kind)
     for attempt in (1, 2):
         conn = _drawer()

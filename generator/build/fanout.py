@@ -152,7 +152,18 @@ def _run_workers(ranges: list[tuple[int, int]], workers: int
         out.close()
 
 
+def in_worker() -> bool:
+    """Whether this process is one of fan_out's workers, which fork nothing (so it may run
+    what must not run in a process that forks afterwards: cards.draw_card)."""
+    return _WORKER == os.getpid()
+
+
+_WORKER: int | None = None  # the process id of a worker, set in that worker
+
+
 def _worker(ranges: list[tuple[int, int]], counter, lock, out) -> None:
+    global _WORKER
+    _WORKER = os.getpid()
     gc.enable()  # the parent's objects are frozen: it collects only what this one makes
     while True:
         with lock:
