@@ -292,3 +292,25 @@ def test_a_staged_file_is_written_whole_when_the_system_takes_it_in_parts(tmp_pa
     assert (size, mtime_ns) == (st.st_size, st.st_mtime_ns) == (50_000, st.st_mtime_ns)
     stream._make_folder(str(tmp_path / "b" / "c" / "d"))  # parents made as needed
     assert (tmp_path / "b" / "c" / "d").is_dir()
+
+
+def test_dates_remembered_by_their_day_read_as_each_timestamp_reads() -> None:
+    """The date filter remembers a timestamp shown as a date by its day: for any text, the
+    same words as parsing that very timestamp (offsets, fractions, early years, days that
+    do not exist, texts that are no date)."""
+    import random
+
+    from badgepress.build.render import DATE_FORMAT, _format_date, _formatted_date
+
+    rnd = random.Random(3)
+    values = ["2026-06-01T00:00:00Z", "2026-06-30T23:30:00-05:00", "2026-12-31T23:59:59+14:00",
+              "0999-01-01T00:00:00Z", "1000-01-01T00:00:00Z", "2024-02-30T10:00:00Z",
+              "2024-02-29T10:00:00.123456Z", "2024-13-01T00:00:00Z", "2024-06-01", "",
+              "2024-06-01T10:00:00", "not a date", "9999-12-31T23:59:59Z"]
+    for _ in range(2000):
+        values.append(f"{rnd.randint(1, 9999):04d}-{rnd.randint(0, 13):02d}-"
+                      f"{rnd.randint(0, 32):02d}T{rnd.randint(0, 24):02d}:{rnd.randint(0, 60):02d}:"
+                      f"{rnd.randint(0, 60):02d}"
+                      + rnd.choice(["Z", "+02:00", "-11:30", ".5Z", ".1234567Z", "+24:00", ""]))
+    for value in values:
+        assert _format_date(value) == _formatted_date.__wrapped__(value, DATE_FORMAT), value

@@ -441,10 +441,22 @@ def human_duration(value: str) -> str:
     return ", ".join(words) or value
 
 
-def _format_date(value: datetime | str, fmt: str = "%-d %B %Y") -> str:
+DATE_FORMAT = "%-d %B %Y"
+# a timestamp whose time and offset datetime.fromisoformat reads (so only its day decides)
+_TIMESTAMP = re.compile(r"[1-9]\d{3}-\d{2}-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?"
+                        r"(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)")
+
+
+def _format_date(value: datetime | str, fmt: str = DATE_FORMAT) -> str:
     """A date for people; any string that is no readable date is shown as it is (templates
     never crash on a date: the credentials stage reports unusable ones at their file).
-    Remembered: a credential page shows its dates four times over, and strftime is slow."""
+    Remembered: a credential page shows its dates four times over, and strftime is slow;
+    a timestamp shown as a date alone is remembered by its date (100,000 credentials are
+    issued on far fewer days than seconds)."""
+    if isinstance(value, str) and fmt == DATE_FORMAT and _TIMESTAMP.fullmatch(value):
+        shown = _formatted_date(value[:10], fmt)  # the date the text names, as fromisoformat
+        if shown != value[:10]:  # reads it in the timestamp's own offset
+            return shown
     try:
         return _formatted_date(value, fmt)
     except TypeError:  # a value that cannot be a dict key
