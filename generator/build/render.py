@@ -424,7 +424,15 @@ def key_multibase(vm: str) -> str:
 def type_label(value: str) -> str:
     """An Open Badges achievementType for people: 'CertificateOfCompletion' -> 'Certificate
     of completion'. Extension types ('ext:…') and other spellings are shown as they are."""
-    if not re.fullmatch(r"(?:[A-Z][a-z]+)+", value):
+    try:
+        return _type_label(value)
+    except TypeError:  # not a string (a template may pass anything): as it is
+        return value
+
+
+@lru_cache(maxsize=256)  # a handful of types, shown on every credential page
+def _type_label(value: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"(?:[A-Z][a-z]+)+", value):
         return value
     words = re.findall(r"[A-Z][a-z]+", value)
     return " ".join([words[0], *(w.lower() for w in words[1:])])
