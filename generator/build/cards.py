@@ -168,9 +168,7 @@ class DrawnAhead:
 
 def _draw_all(todo: list[tuple[Path, str, bytes | None, str | None]], issuer: str,
               stop) -> None:
-    global _DRAWS_HERE
-    _DRAWS_HERE = os.getpid()  # a process that forks nothing: libvips may run here
-    gc.enable()  # the build pauses its collector (fanout.collector_paused); drawing needs it
+    _become_drawing_process()
     # the lowest claim on a core: the build's serial parts leave one idle (loading, the
     # logs, planning), and the workers' pass over the credentials comes first
     with contextlib.suppress(OSError):  # not allowed to lower it: draws at the same priority
@@ -227,9 +225,7 @@ def _drawer():
     mine, theirs = Pipe()
     pid = os.fork()
     if pid == 0:  # the child: draw until the parent goes
-        global _DRAWS_HERE
-        _DRAWS_HERE = os.getpid()
-        gc.enable()
+        _become_drawing_process()
         code = 0
         try:
             mine.close()
@@ -251,6 +247,14 @@ def _drawer():
         atexit.register(_forget_drawer)
     _DRAWER = (os.getpid(), mine, pid)
     return mine
+
+
+def _become_drawing_process() -> None:
+    """This process forks nothing from now on: libvips may run here. The build pauses its
+    collector (fanout.collector_paused); drawing needs it."""
+    global _DRAWS_HERE
+    _DRAWS_HERE = os.getpid()
+    gc.enable()
 
 
 def _serve_draws(conn) -> None:

@@ -18,10 +18,10 @@ states, not errors: such credentials are published and say so.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
-import re
 from collections import ChainMap
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -31,6 +31,7 @@ from typing import Any
 
 from ..content.config import SiteConfig
 from ..content.model import Award, Catalog, Evidence, Restated
+from ..content.people import UUID_RE
 from ..core.dates import timestamp_problem
 from ..core.errors import Problems
 from ..core.files import UnsafeFile, atomic_write, read_regular
@@ -69,7 +70,6 @@ from .log_stage import (
     withdrawn_entries,
 )
 
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 CACHE_FILE = Path(".badgepress-cache") / "verified.json"
 SAMPLE_SIZE = 32  # proofs re-verified in full per build besides what the log vouches for
 WITHDRAW_HINT = ("withdraw it ('badgepress withdraw ID --reason …') and issue it again with "
@@ -270,17 +270,13 @@ class CredentialStage:
         if self.memo is None:
             return self.run_once(progress)
         root, cfg, problems = self.root, self.cfg, self.problems
-        if self.memo is not None:  # what every file was loaded under
-            context = (self.keys_digest, cfg, tuple(sorted(self.by_achievement.items())))
-            if self.memo.get("context") != context:
-                self.memo.clear()
-                self.memo["context"] = context
+        # what every file was loaded under
+        context = (self.keys_digest, cfg, tuple(sorted(self.by_achievement.items())))
+        if self.memo.get("context") != context:
+            self.memo.clear()
+            self.memo["context"] = context
         credential_files = self.hash_credentials()
-        status_files = _read_files(root, STATUS_DIR, problems)
-        # earner pages and program figures: vouched for by the logs like signed files
-        people_files = _read_files(root, EARNERS_DIR, problems) + [
-            f for f in _read_files(root, INSIGHTS_PATH.parent, problems)
-            if f.rel == INSIGHTS_PATH.as_posix()]
+        status_files, people_files = _other_signed_files(root, problems)
         try:
             before = len(problems.errors)
             logs = check_logs(root, cfg, self.keys, problems, self.memo)
@@ -291,8 +287,7 @@ class CredentialStage:
             else:
                 check_files(root, expected, {**self.digests(credential_files)[0], **others},
                             self.keys, problems, withdrawn=logs)
-                if self.memo is not None:
-                    self.memo.pop("checked", None)
+                self.memo.pop("checked", None)
         except UnreadableLog:
             logs = None
         self.logs = logs
@@ -305,19 +300,12 @@ class CredentialStage:
             check_revocation_records(root, logs, self.revocations, self.keys, problems,
                                      self.memo)
         self.renewals = renewals(logs or [], self.memo)
-        self.renewed_from: dict[str, str] = {}
-        for old, new in self.renewals.items():
-            self.renewed_from.setdefault(new, old)
+        self.renewed_from = _renewed_from(self.renewals)
         results = self.load_all(credential_files, progress)
         awards = self.restated(credential_files, results)
         if awards is None:
             awards = self.state_all(credential_files, results)
-        _check_revocations_match(root, cfg, self.by_id(awards), self.lists,
-                                 self.revocations, self.owners, self.withdrawn, problems)
-        if not problems.errors:
-            self.cache.save(self.digests(credential_files)[1])
-        self.report.credentials = len(credential_files)
-        return awards
+        return self.finish(awards, credential_files)
 
     def run_once(self, progress: Callable[[int, int], None] | None = None) -> list[Award]:
         """``run`` for a one-off build (no dev server's memo): the logs first, then each
@@ -329,10 +317,7 @@ class CredentialStage:
         (``draw_sample_from_logs``), then ``check_files`` over all the hashes."""
         root, cfg, problems = self.root, self.cfg, self.problems
         paths = self.credential_paths()
-        status_files = _read_files(root, STATUS_DIR, problems)
-        people_files = _read_files(root, EARNERS_DIR, problems) + [
-            f for f in _read_files(root, INSIGHTS_PATH.parent, problems)
-            if f.rel == INSIGHTS_PATH.as_posix()]
+        status_files, people_files = _other_signed_files(root, problems)
         try:
             before = len(problems.errors)
             logs: list[Log] | None = check_logs(root, cfg, self.keys, problems)
@@ -349,9 +334,7 @@ class CredentialStage:
         later = Problems(root)
         self.revocations = _revocations(root, later)
         self.renewals = renewals(logs or [])
-        self.renewed_from = {}
-        for old, new in self.renewals.items():
-            self.renewed_from.setdefault(new, old)
+        self.renewed_from = _renewed_from(self.renewals)
         credential_files, results = self.read_and_load(paths, progress)
         if logs is not None:
             others = {f.rel: f.digest for f in status_files + people_files}
@@ -366,9 +349,15 @@ class CredentialStage:
         if logs is not None:
             check_revocation_records(root, logs, self.revocations, self.keys, problems)
         awards = self.state_all(credential_files, results)
-        _check_revocations_match(root, cfg, self.by_id(awards), self.lists,
-                                 self.revocations, self.owners, self.withdrawn, problems)
-        if not problems.errors:
+        return self.finish(awards, credential_files)
+
+    def finish(self, awards: list[Award], credential_files: list[_File]) -> list[Award]:
+        """Both runs' end: status lists against revocations, the verification cache, the
+        count."""
+        _check_revocations_match(self.root, self.cfg, self.by_id(awards), self.lists,
+                                 self.revocations, self.owners, self.withdrawn,
+                                 self.problems)
+        if not self.problems.errors:
             self.cache.save(self.digests(credential_files)[1])
         self.report.credentials = len(credential_files)
         return awards
@@ -394,9 +383,7 @@ class CredentialStage:
             for f in found:
                 files[f.rel] = f
             self.problems.items.extend(problems)
-            self.cache.fresh |= loaded.fresh
-            for name, n in loaded.counts.items():
-                setattr(self.report, name, getattr(self.report, name) + n)
+            self.take_counts(loaded)
             for rel, _, result in loaded.results:
                 results[rel] = result
             if progress:
@@ -404,15 +391,18 @@ class CredentialStage:
         self.loaded_now = set(results)
         return [files[rel] for rel in paths if rel in files], results
 
+    def take_counts(self, loaded: _Loaded) -> None:
+        """A range's report counts and fully verified digests, added to this stage's."""
+        self.cache.fresh |= loaded.fresh
+        for name, n in loaded.counts.items():
+            setattr(self.report, name, getattr(self.report, name) + n)
+
     def draw_sample_from_logs(self, paths: list[str]) -> None:
         """``draw_sample`` before the files are read: among the credential paths a verified
         log gives bytes no earlier build verified. While every file has the bytes its log
         gives (else the build fails), that is the pool ``draw_sample`` draws from, in the
         same order: the same seed draws the same files."""
-        seed = self.sampling.seed
-        if seed is None:
-            seed = random.SystemRandom().randrange(2**32)
-        self.report.seed = seed
+        seed = self.sample_seed()
         expected = self.vouching
         if self.sampling.size == 0 or expected is None:
             return
@@ -574,9 +564,7 @@ class CredentialStage:
                 self.files.append(f)
         self.loaded_now = {f.rel for f in self.files}
         for done, loaded in fan_out(_load_range, self, len(self.files)):
-            self.cache.fresh |= loaded.fresh
-            for name, n in loaded.counts.items():
-                setattr(self.report, name, getattr(self.report, name) + n)
+            self.take_counts(loaded)
             for rel, digest, result in loaded.results:
                 results[rel] = memo[(rel, digest, digest in self.vouched)] = result
             if progress:
@@ -597,12 +585,7 @@ class CredentialStage:
         return files
 
     def _hash_credentials(self) -> list[_File]:
-        folder = self.root / CREDENTIALS_DIR
-        prefix = CREDENTIALS_DIR.as_posix() + "/"
-        paths: list[str] = []
-        if folder.is_dir():  # the names glob("*.json") gives, as text: no Path per file
-            with os.scandir(folder) as entries:
-                paths = sorted(prefix + e.name for e in entries if e.name.endswith(".json"))
+        paths = self.credential_paths()
         root = str(self.root)
         # a dev server's: the digest of each file whose size and mtime did not change
         known: dict[str, tuple[int, int, str]] = (
@@ -628,13 +611,19 @@ class CredentialStage:
             self.problems.items.extend(problems)
         return [files[rel] for rel in paths if rel in files]
 
-    def draw_sample(self, files: list[_File]) -> None:
-        """The files whose proofs are re-verified in full although the log vouches for
-        them: drawn among those no earlier build on this machine verified."""
+    def sample_seed(self) -> int:
+        """The sample's seed: the one asked for, else a fresh one (reported either way, so
+        a failing draw can be repeated)."""
         seed = self.sampling.seed
         if seed is None:
             seed = random.SystemRandom().randrange(2**32)
         self.report.seed = seed
+        return seed
+
+    def draw_sample(self, files: list[_File]) -> None:
+        """The files whose proofs are re-verified in full although the log vouches for
+        them: drawn among those no earlier build on this machine verified."""
+        seed = self.sample_seed()
         if self.sampling.size == 0:  # a dev server's rebuild: no draw, no pool to sort
             self.sample, self.report.sampled, self.report.sample_paths = set(), 0, []
             return
@@ -925,24 +914,8 @@ _COUNTS = ("cached", "vouched", "verified")
 
 
 def _load_range(stage: CredentialStage, start: int, end: int) -> _Loaded:
-    """Load files ``start:end`` of the stage; everything they change on the stage is
-    handed back and reset, so a worker process and this process behave the same."""
-    problems, stage.problems = stage.problems, Problems(stage.root)
-    before = {name: getattr(stage.report, name) for name in _COUNTS}
-    fresh_before = set(stage.cache.fresh)
-    try:
-        loaded = []
-        for f in stage.files[start:end]:
-            stage.problems = Problems(stage.root)
-            award, entry, dates = stage.load_one(f)
-            loaded.append((f.rel, f.digest, (award, entry, stage.problems.items, dates)))
-        return _Loaded(loaded, {n: getattr(stage.report, n) - before[n] for n in _COUNTS},
-                       stage.cache.fresh - fresh_before)
-    finally:
-        stage.problems = problems
-        for name, value in before.items():
-            setattr(stage.report, name, value)
-        stage.cache.fresh = fresh_before
+    """Load files ``start:end`` of the stage (``run``'s files, hashed before)."""
+    return _load_files(stage, stage.files[start:end], stage.load_one)
 
 
 def _read_load_range(stage: CredentialStage, start: int, end: int
@@ -950,29 +923,37 @@ def _read_load_range(stage: CredentialStage, start: int, end: int
     """``run_once``'s pass over paths ``start:end``: each file read once, hashed and
     loaded; (the files read, without their bytes; the problems of those that could not be
     read; what ``_load_range`` returns for the others)."""
+    root = str(stage.root)
+    unreadable = Problems(stage.root)
+    read = []
+    for rel in stage.paths[start:end]:
+        try:
+            raw = read_regular(os.path.join(root, rel))
+        except UnsafeFile as exc:  # swapped in after the scan of load_site
+            unreadable.error(stage.root / rel, exc.message, hint=exc.hint)
+            continue
+        read.append(_File(rel, raw, sha256_hex(raw)))
+    # the path as text: a Path per file costs more than its hash (problems take either)
+    loaded = _load_files(stage, read,
+                         lambda f: stage.load_read(os.path.join(root, f.rel), f))
+    return [_File(f.rel, b"", f.digest) for f in read], unreadable.items, loaded
+
+
+def _load_files(stage: CredentialStage, files: list[_File],
+                load: Callable[[_File], tuple]) -> _Loaded:
+    """``load`` of each file; everything it changes on the stage is handed back and reset,
+    so a worker process and this process behave the same."""
     problems, stage.problems = stage.problems, Problems(stage.root)
     before = {name: getattr(stage.report, name) for name in _COUNTS}
     fresh_before = set(stage.cache.fresh)
-    root = str(stage.root)
-    unreadable = Problems(stage.root)
-    found, loaded = [], []
     try:
-        for rel in stage.paths[start:end]:
-            try:
-                raw = read_regular(os.path.join(root, rel))
-            except UnsafeFile as exc:  # swapped in after the scan of load_site
-                unreadable.error(stage.root / rel, exc.message, hint=exc.hint)
-                continue
-            f = _File(rel, raw, sha256_hex(raw))
-            found.append(_File(rel, b"", f.digest))
+        loaded = []
+        for f in files:
             stage.problems = Problems(stage.root)
-            # the path as text: a Path per file costs more than its hash (problems take
-            # either)
-            award, entry, dates = stage.load_read(os.path.join(root, rel), f)
-            loaded.append((rel, f.digest, (award, entry, stage.problems.items, dates)))
-        return found, unreadable.items, _Loaded(
-            loaded, {n: getattr(stage.report, n) - before[n] for n in _COUNTS},
-            stage.cache.fresh - fresh_before)
+            award, entry, dates = load(f)
+            loaded.append((f.rel, f.digest, (award, entry, stage.problems.items, dates)))
+        return _Loaded(loaded, {n: getattr(stage.report, n) - before[n] for n in _COUNTS},
+                       stage.cache.fresh - fresh_before)
     finally:
         stage.problems = problems
         for name, value in before.items():
@@ -992,11 +973,9 @@ def _hash_range(stage: CredentialStage, start: int, end: int
         path = os.path.join(root, rel)  # text: a Path per file costs more than its hash
         stamp: tuple[int, int] | None = None
         if stamps:
-            try:
+            with contextlib.suppress(OSError):  # gone: no stamp, hashed again next time
                 st = os.stat(path, follow_symlinks=False)
                 stamp = (st.st_size, st.st_mtime_ns)
-            except OSError:
-                pass
         try:
             raw = read_regular(path)
         except UnsafeFile as exc:  # swapped in after the scan of load_site
@@ -1004,6 +983,24 @@ def _hash_range(stage: CredentialStage, start: int, end: int
             continue
         files.append((_File(rel, b"", sha256_hex(raw)), stamp))
     return files, problems.items
+
+
+def _other_signed_files(root: Path, problems: Problems) -> tuple[list[_File], list[_File]]:
+    """The status lists, and the earner pages and program figures (vouched for by the logs
+    like the credentials), read and hashed."""
+    status = _read_files(root, STATUS_DIR, problems)
+    people = _read_files(root, EARNERS_DIR, problems) + [
+        f for f in _read_files(root, INSIGHTS_PATH.parent, problems)
+        if f.rel == INSIGHTS_PATH.as_posix()]
+    return status, people
+
+
+def _renewed_from(renewed: dict[str, str]) -> dict[str, str]:
+    """{successor id: the credential it renewed} (the first, if a log named two)."""
+    out: dict[str, str] = {}
+    for old, new in renewed.items():
+        out.setdefault(new, old)
+    return out
 
 
 def _logged(expected: Expected, rel: str, digest: str) -> bool:

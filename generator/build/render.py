@@ -23,6 +23,7 @@ from markupsafe import Markup
 from markupsafe import escape as markupsafe_escape
 
 from ..content.model import Award, Catalog
+from ..content.people import UUID_RE
 from ..core.dates import parse_duration
 from ..core.errors import BuildError, Problem
 from ..core.files import read_regular
@@ -512,7 +513,7 @@ def linkedin_url(award: Award, badge_name: str, cfg) -> str:
         return [f"{prefix}Year={when.year}", f"{prefix}Month={when.month}"]
 
     uuid = award.uuid
-    if _UUID.fullmatch(uuid):  # nothing in it to quote: the quoted prefix, the uuid, '%2F'
+    if UUID_RE.fullmatch(uuid):  # nothing in it to quote: the quoted prefix, the uuid, '%2F'
         cert = f"certUrl={_quoted(cfg.abs_url(award.url.removesuffix(uuid + '/')))}{uuid}" \
                f"%2F&certId={uuid}"
     else:
@@ -522,9 +523,6 @@ def linkedin_url(award: Award, badge_name: str, cfg) -> str:
     if award.valid_until:
         parts += year_month("expiration", award.valid_until)
     return "&".join(parts)
-
-
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @lru_cache(maxsize=8)
