@@ -168,7 +168,7 @@ def test_mutated_documents_canonicalize_or_fail_as_before(doc: dict[str, Any]) -
 
 
 # check_contexts with the raw text: the walk for nested @context skipped only when the text
-# shows the top level's is the only one
+# shows the top level's and its proofs' are the only ones
 
 _KNOWN_CTX = ["https://www.w3.org/ns/credentials/v2",
               "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -190,13 +190,19 @@ def _outcome(doc, raw=None):
     return "ok"
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_proof = st.dictionaries(_keys, st.one_of(_nodes, _ctx_values), max_size=4)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(top=st.one_of(st.none(), _ctx_values), body=st.dictionaries(_keys, _nodes, max_size=4),
+       proof=st.one_of(st.none(), _nodes, _proof, st.lists(_proof, max_size=3)),
        ascii_only=st.booleans())
-def test_contexts_checked_with_the_text_as_by_the_walk(top, body, ascii_only):
+def test_contexts_checked_with_the_text_as_by_the_walk(top, body, proof, ascii_only):
     doc = dict(body)
     if top is not None:
         doc["@context"] = top
+    if proof is not None:  # an eddsa-jcs-2022 proof carries an @context of its own
+        doc["proof"] = proof
     raw = json.dumps(doc, ensure_ascii=ascii_only).encode()
     assert _outcome(json.loads(raw), raw) == _outcome(json.loads(raw))
 

@@ -109,15 +109,23 @@ def check_contexts(doc: dict[str, Any], raw: bytes | None = None) -> None:
     an inline context could redefine terms). Only objects and arrays are visited: a
     credential has ~65 values, most of them strings (100,000 credentials per build).
 
-    ``raw``: the JSON text ``doc`` was parsed from. When it holds '"@context"' once and no
-    '\\u' escape, the top level's @context is the document's only one (a key is spelled in
-    the text as it is, or with \\u escapes; the same string as a value would be a second
-    occurrence), and nothing else is visited: a fifth of loading a credential."""
+    ``raw``: the JSON text ``doc`` was parsed from. When it holds no '\\u' escape, each
+    @context key of the document is spelled '"@context"' in it (a key is spelled in the text
+    as it is, or with \\u escapes; the same string as a value is one occurrence more), so
+    when the top level's and its proofs' @context keys (an eddsa-jcs-2022 proof carries
+    one) are as many as the text's occurrences, they are all there are, and nothing else is
+    visited: a fifth of loading a credential."""
     known = _index()
-    if raw is not None and isinstance(doc, dict) and "@context" in doc \
-            and raw.count(b'"@context"') == 1 and b"\\u" not in raw:
-        _check_entries(doc["@context"], known)
-        return
+    if raw is not None and isinstance(doc, dict) and b"\\u" not in raw:
+        found = [doc] if "@context" in doc else []
+        proofs = doc.get("proof")
+        for p in proofs if isinstance(proofs, list) else [proofs]:
+            if isinstance(p, dict) and "@context" in p:
+                found.append(p)
+        if len(found) == raw.count(b'"@context"'):
+            for node in found:
+                _check_entries(node["@context"], known)
+            return
     todo: list[Any] = [doc]
     while todo:
         node = todo.pop()
