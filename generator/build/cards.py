@@ -3,7 +3,7 @@ badge or credential link (they do not render SVG, the usual badge image format).
 
 One card per badge, drawn at build time from the badge image (SVG rasterized by libvips'
 librsvg, PNG read by Pillow), the badge name and the issuer name (Pillow's bundled FreeType
-font, so no system font is needed), encoded by libvips (pyvips): about 6 ms a card, where
+font, so no system font is needed), encoded by libvips (pyvips): about 5 ms a card, where
 resvg-py and Pillow's encoder took 30. Cards are kept in the site's
 ``.badgepress-cache/cards/`` under a digest of everything their bytes depend on (the image
 bytes, the texts, the drawing code's version and the libraries' versions): a build where no
@@ -39,7 +39,7 @@ from .fanout import in_worker
 CARD_SIZE = (1200, 630)
 CARD_NAME = "card.png"
 # Bump when the drawing below changes: cached cards drawn by older code are then redrawn.
-DRAWING = 2
+DRAWING = 3
 CARDS_DIR = CACHE_DIR / "cards"
 
 _BACKGROUND = (248, 250, 252)
@@ -116,7 +116,7 @@ def cached_card(path: Path, draw: Callable[[], bytes]) -> bytes:
 class DrawnAhead:
     """The cards a one-off build has not drawn before, drawn into the card cache by one
     background process at a low priority while the build checks its credentials and plans
-    (1,000 cards: 6 s of CPU, mostly on the core the build's serial parts leave idle: 2 s
+    (1,000 cards: 5 s of CPU, mostly on the core the build's serial parts leave idle: 2 s
     of a cold build at 100,000 credentials). It stops when the pages stage starts (waiting
     for it would leave a core idle, and how far a low-priority process got varies), whose
     card jobs find its cards in the cache and draw the rest. Nothing depends on it:
@@ -310,12 +310,21 @@ def _draw(name: str, issuer: str, image: bytes | None, kind: str | None) -> byte
     return _png(card)
 
 
+def _vips():
+    """pyvips, with one thread per operation: a card is too small to share between
+    threads (the handing over cost 0.4 ms a card), and two drawing processes run at once."""
+    import pyvips
+
+    if pyvips.concurrency_get() != 1:
+        pyvips.concurrency_set(1)
+    return pyvips
+
+
 def _png(card) -> bytes:
     """The card as PNG, encoded by libvips: 2.4 ms where Pillow's encoder takes 11 (it
     tries four filters on every row); unfiltered rows of a card compress as well. No
     metadata, so the bytes depend on the pixels alone."""
-    import pyvips
-
+    pyvips = _vips()
     image = pyvips.Image.new_from_memory(card.tobytes(), card.width, card.height, 3, "uchar")
     return image.pngsave_buffer(compression=3, filter="none", keep="none")
 
@@ -347,8 +356,9 @@ def _svg_image(data: bytes):
     """An SVG badge rendered by libvips (librsvg) at the size of the image box (a vector
     image is drawn at that size, not scaled up), as a Pillow RGBA image; None when it
     cannot be drawn or points at anything outside itself."""
-    import pyvips
     from PIL import Image
+
+    pyvips = _vips()
 
     try:
         text = data.decode("utf-8-sig")
@@ -357,7 +367,14 @@ def _svg_image(data: bytes):
     if _external_refs(text):
         return None
     try:
-        img = pyvips.Image.thumbnail_buffer(data, _IMAGE_BOX, height=_IMAGE_BOX)
+        # its own size first (the header alone), then drawn once at the scale that fits the
+        # box: a third less than thumbnail_buffer, which draws it at the box size anyway
+        try:
+            img = pyvips.Image.svgload_buffer(data)
+            scale = min(_IMAGE_BOX / img.width, _IMAGE_BOX / img.height)
+            img = pyvips.Image.svgload_buffer(data, scale=scale)
+        except (pyvips.Error, ZeroDivisionError):  # a side drawn < 1 px: thumbnail copes
+            img = pyvips.Image.thumbnail_buffer(data, _IMAGE_BOX, height=_IMAGE_BOX)
         if img.interpretation != "srgb":
             img = img.colourspace("srgb")
         if not img.hasalpha():
