@@ -668,8 +668,9 @@ class LogBlock:
         return len(self.lines)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        for line in self.lines:
-            entry = json.loads(line.text)
+        # each line is one JSON value (the log was read line by line): one parse for all
+        entries = json.loads(f"[{','.join(line.text for line in self.lines)}]")
+        for line, entry in zip(self.lines, entries, strict=True):
             entry["log"] = line.log
             yield entry
 
