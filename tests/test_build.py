@@ -314,3 +314,48 @@ def test_dates_remembered_by_their_day_read_as_each_timestamp_reads() -> None:
                       + rnd.choice(["Z", "+02:00", "-11:30", ".5Z", ".1234567Z", "+24:00", ""]))
     for value in values:
         assert _format_date(value) == _formatted_date.__wrapped__(value, DATE_FORMAT), value
+
+
+def test_template_calls_and_globals_behave_as_in_stock_jinja() -> None:
+    """The render environment calls plain functions and methods itself and keeps template
+    globals in a plain dict: every kind of callable a template may call (context, eval
+    context and environment taking ones, callable objects, macros, a StopIteration) gives
+    what stock Jinja gives, loop and block variables included."""
+    import jinja2
+    from badgepress.build import render
+
+    class Greeter:
+        def __call__(self, who: str) -> str:
+            return f"hi {who}"
+
+    class ContextObject:
+        @jinja2.pass_context
+        def __call__(self, ctx, key: str) -> str:
+            return f"obj:{ctx.get(key)}"
+
+    def stop() -> str:
+        raise StopIteration
+
+    names = {
+        "plain": lambda x, y=0: f"plain:{x}:{y}",
+        "ctx": jinja2.pass_context(lambda c, key: f"ctx:{c.get(key)}"),
+        "env": jinja2.pass_environment(lambda e: f"env:{e.autoescape}"),
+        "evalctx": jinja2.pass_eval_context(lambda e: f"eval:{e.autoescape}"),
+        "greeter": Greeter(), "ctxobj": ContextObject(), "stop": stop,
+        "d": {"a": "<b>"}, "words": "x,y",
+    }
+    source = (
+        "{{ plain(1) }}|{{ plain(1, y=2) }}|{{ ctx('name') }}|{{ env() }}|{{ evalctx() }}|"
+        "{{ greeter('ann') }}|{{ ctxobj('name') }}|{{ d.get('a') }}|{{ words.split(',') }}|"
+        "[{{ stop() }}]|{% for item in [7] %}{{ ctx('item') }}{{ ctxobj('item') }}{% endfor %}|"
+        "{% macro m(x) %}<{{ x }}>{{ caller() if caller }}{% endmacro %}{{ m(2) }}|"
+        "{% call m(3) %}{{ ctx('name') }}{% endcall %}|{% set v = 5 %}{{ ctx('v') }}|"
+        "{% block b %}{% set w = 6 %}{{ ctx('w') }}{{ range(3)|list }}{% endblock %}")
+    outputs = []
+    for env_class in (jinja2.Environment, render._Environment):
+        env = env_class(autoescape=True, loader=jinja2.DictLoader({"t.html": source}))
+        env.globals["site_wide"] = "g"
+        outputs.append(env.get_template("t.html").render(name="Ann", **names))
+    assert outputs[0] == outputs[1]
+    assert outputs[1].startswith("plain:1:0|plain:1:2|ctx:Ann|env:True|eval:True|hi ann|obj:Ann|")
+    assert "|[]|" in outputs[1] and "ctx:5" in outputs[1] and "ctx:6[0, 1, 2]" in outputs[1]
