@@ -147,6 +147,46 @@ def test_the_sample_is_drawn_by_its_seed_and_reported(issued) -> None:
     assert not set(c.sample_paths) & set(a.sample_paths) and c.cached == 3
 
 
+def test_key_checks_are_remembered_per_issuer_and_key(issued) -> None:
+    """A logged file's key check is remembered by what it reads (issuer id and name, each
+    proof's type, key and time): a document naming another key, or the same key in other
+    words, gets the answer check_keys gives it, not the one remembered for the first."""
+    import copy
+
+    from badgepress.build.credential_stage import CredentialStage
+    from badgepress.build.pipeline import load_site
+    from badgepress.trust.verify import check_keys
+
+    site, _, _ = issued
+    catalog, _ = load_site(site)
+    stage = CredentialStage(catalog, Problems(site), NOW)
+    doc = json.loads(next((site / "site_src/credentials").glob("*.json")).read_bytes())
+    proofs = doc["proof"] if isinstance(doc["proof"], list) else [doc["proof"]]
+    variants = [doc]
+    for change in ("key", "name", "type", "created", "no name", "issuer text", "two proofs"):
+        other = copy.deepcopy(doc)
+        first = other["proof"][0] if isinstance(other["proof"], list) else other["proof"]
+        if change == "key":
+            first["verificationMethod"] += "x"
+        elif change == "name":
+            other["issuer"]["name"] = "Someone Else"
+        elif change == "type":
+            first["type"] = "Ed25519Signature2020"
+        elif change == "created":
+            first["created"] = "2020-01-01T00:00:00Z"
+        elif change == "no name":
+            del other["issuer"]["name"]
+        elif change == "issuer text":
+            other["issuer"] = other["issuer"]["id"]
+        else:
+            other["proof"] = [*proofs, {**proofs[0], "verificationMethod": "did:key:z6Mkx"}]
+        variants.append(other)
+    for d in [*variants, *variants]:  # each twice: the second answer is the remembered one
+        assert stage.key_check(d) == check_keys(d, stage.key_resolver).check
+    assert stage.key_check(doc).status == "pass"
+    assert stage.key_check(variants[1]).status == "fail"
+
+
 @pytest.mark.parametrize("warm", [False, True])
 def test_bytes_differing_from_the_log_fail_with_and_without_cache(issued, warm) -> None:
     site, _, _ = issued
