@@ -357,7 +357,7 @@ def test_a_file_list_leading_out_of_the_output_is_not_trusted(issued) -> None:
     victim.write_text("keep me")
     cache = site / ".badgepress-cache"
     data = json.loads((cache / "build-files.json").read_bytes())
-    data["files"]["../victim.txt"] = [7, 0]
+    data["files"]["../victim.txt"] = 7
     raw = json.dumps(data).encode()
     (cache / "build-files.json").write_bytes(raw)
     header = json.loads((cache / "build.json").read_bytes())

@@ -38,10 +38,10 @@ from .stream import page_count, safe_relative
 
 MANIFEST = CACHE_DIR / "build.json"
 FILES = CACHE_DIR / "build-files.json"
-FORMAT = 3  # 3: entries without the file's SHA-256 (files are compared byte for byte)
+FORMAT = 3  # 3: a file's size alone (2: also its SHA-256 and mtime; now compared byte for byte)
 
-# (size, mtime_ns) of a file as the last build wrote it
-Entry = tuple[int, int]
+# the size of a file as the last build wrote it
+Entry = int
 
 
 def _walk(folder: Path, into: list[tuple[str, int, int]]) -> None:
@@ -127,8 +127,7 @@ class Manifest:
                 raw = (self.root / FILES).read_bytes()
                 if hashlib.sha256(raw).hexdigest() != self.files_sha256:
                     return None
-                files = {p: (int(e[0]), int(e[1]))
-                         for p, e in json.loads(raw)["files"].items()}
+                files = {p: int(e) for p, e in json.loads(raw)["files"].items()}
             except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
                 return None
             # the next build deletes the listed files it no longer makes: a path leading

@@ -45,8 +45,8 @@ class ChunkResult:
     # (page, ref, target page, fragment): anchors on other pages, settled at the end
     anchors: list[tuple[str, str, str, str]] = field(default_factory=list)
     ids: dict[str, frozenset[str]] = field(default_factory=dict)
-    # path -> (size, mtime_ns) of every file, and which of them went to staging
-    entries: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # path -> size of every file, and which of them went to staging
+    entries: dict[str, int] = field(default_factory=dict)
     staged: list[str] = field(default_factory=list)
 
 
@@ -60,7 +60,7 @@ class _Work:
     links: bool
     paths: frozenset[str]
     out_dir: Path
-    previous: dict[str, tuple[int, int]] | None  # None: write everything
+    previous: dict[str, int] | None  # None: write everything
 
 
 def _do_range(work: _Work, start: int, end: int) -> ChunkResult:
@@ -77,17 +77,16 @@ def _do_range(work: _Work, start: int, end: int) -> ChunkResult:
         if work.links and path.endswith(".html") and path != "404.html":
             _check_page(work, path, job.source, data, result)
         before = work.previous.get(path) if work.previous is not None else None
-        if before is not None and before[0] == len(data):
-            kept = _kept(f"{work.out_dir}/{path}", data)
-            if kept is not None:  # on disk already, byte for byte
-                result.entries[path] = kept
-                result.written += 1
-                continue
+        if before == len(data) and _holds(f"{work.out_dir}/{path}", data):
+            result.entries[path] = before  # on disk already, byte for byte
+            result.written += 1
+            continue
         folder = posixpath.dirname(path)
         if folder not in made:
             _make_folder(f"{staging}/{folder}")
             made.add(folder)
-        result.entries[path] = _write_new(f"{staging}/{path}", data)
+        _write_new(f"{staging}/{path}", data)
+        result.entries[path] = len(data)
         result.staged.append(path)
         result.written += 1
     return result
@@ -103,34 +102,31 @@ def _make_folder(folder: str) -> None:
         os.makedirs(folder, exist_ok=True)
 
 
-def _write_new(path: str, data: bytes) -> tuple[int, int]:
-    """Write a new file of the staging tree with four system calls (open, write, fstat,
-    close; a buffered file object adds three more, 305,000 times at 100,000 credentials);
-    its (size, mtime_ns)."""
+def _write_new(path: str, data: bytes) -> None:
+    """Write a new file of the staging tree with three system calls (open, write, close; a
+    buffered file object adds three more, 305,000 times at 100,000 credentials)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-        st = os.fstat(fd)
     finally:
         os.close(fd)
-    return st.st_size, st.st_mtime_ns
 
 
-def _kept(path: str, data: bytes) -> tuple[int, int] | None:
-    """(size, mtime_ns) of the regular file at ``path`` when it holds exactly ``data``,
-    else None. Compared byte for byte with what is on disk, not with a digest the last
-    build recorded: a cold build then hashes none of its 1.8 GB of output (1.4 s of CPU
-    at 100,000 credentials), and a file changed behind the build's back is written again."""
+def _holds(path: str, data: bytes) -> bool:
+    """Whether the regular file at ``path`` holds exactly ``data``, compared byte for byte
+    with what is on disk, not with a digest the last build recorded: a cold build then
+    hashes none of its 1.8 GB of output (1.4 s of CPU at 100,000 credentials), and a file
+    changed behind the build's back is written again."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
     except OSError:
-        return None
+        return False
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
-            return None
+            return False
         chunks, left = [], len(data) + 1  # one byte more: a file that grew meanwhile
         while left > 0:
             chunk = os.read(fd, left)
@@ -141,10 +137,10 @@ def _kept(path: str, data: bytes) -> tuple[int, int] | None:
         same = (chunks[0] if len(chunks) == 1 else b"".join(chunks)) == data if chunks \
             else not data
     except OSError:
-        return None
+        return False
     finally:
         os.close(fd)
-    return (st.st_size, st.st_mtime_ns) if same else None
+    return same
 
 
 def _check_page(work: _Work, path: str, source: str, data: bytes,
@@ -174,10 +170,10 @@ def safe_relative(path: str) -> bool:
 
 @dataclass
 class Written:
-    """What a build wrote: link warnings, and every file's (size, mtime_ns)."""
+    """What a build wrote: link warnings, and every file's size."""
 
     warnings: list[Problem]
-    entries: dict[str, tuple[int, int]]
+    entries: dict[str, int]
     staged: int  # files written (the rest were on disk already)
     removed: int
 
@@ -185,7 +181,7 @@ class Written:
 def write_jobs(out_dir: Path, jobs: dict[str, Job], scanner: SecretScanner, *,
                links: bool = False, strict: bool = False,
                tick: Callable[[int, int], None] | None = None,
-               previous: dict[str, tuple[int, int]] | None = None,
+               previous: dict[str, int] | None = None,
                before_commit: Callable[[], None] | None = None) -> Written:
     """Make every job's file in a staging folder, then put it in place of ``out_dir``.
     Raises BuildError (writing nothing) on a secret, a template error, or, when
@@ -226,7 +222,7 @@ def write_jobs(out_dir: Path, jobs: dict[str, Job], scanner: SecretScanner, *,
             raise BuildError(sorted(problems, key=lambda p: (str(p.path), p.message)))
         if strict and link_problems:
             raise BuildError(link_problems)
-        entries: dict[str, tuple[int, int]] = {}
+        entries: dict[str, int] = {}
         for r in results:
             entries.update(r.entries)
         staged = [p for r in results for p in r.staged]
