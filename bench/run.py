@@ -485,7 +485,7 @@ def available_memory_mb() -> int | None:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) // 1024
     except (OSError, ValueError, IndexError):
-        pass
+        return None
     return None
 
 

@@ -675,7 +675,7 @@ class CredentialStage:
             self.problems.error(path, f"its evidence narrative cannot be shown: {exc.message}",
                                 hint=WITHDRAW_HINT)
             return None, entry, {}
-        return self.award(f, doc, slug, evidence), entry, _dates_of(doc)
+        return self.award(path, f, doc, slug, evidence), entry, _dates_of(doc)
 
     def dates_readable(self, path: Path | str, doc: dict[str, Any]) -> bool:
         """validFrom and validUntil in the form every verifier and page can read: a signed
@@ -703,9 +703,8 @@ class CredentialStage:
             vouched, sampled = f.digest in self.vouched, f.digest in self.sample
         if vouched and not sampled and not self.verify_all:
             self.report.vouched += 1
-            shape = check_shape(doc, f.raw)
-            bad = [shape] if shape else [c for c in (self.key_check(doc),)
-                                         if c.status != "pass"]
+            found = check_shape(doc, f.raw) or self.key_check(doc)  # the key if in shape
+            bad = [] if found.status == "pass" else [found]
             for c in bad:
                 self.problems.error(path, f"{c.check} check failed: {c.message}",
                                     hint=self.hint_for(c, doc))
@@ -799,13 +798,14 @@ class CredentialStage:
         else:
             self.owners[entry] = rel
 
-    def award(self, f: _File, doc: dict[str, Any], slug: str,
+    def award(self, path: Path | str, f: _File, doc: dict[str, Any], slug: str,
               evidence: tuple[Evidence, ...]) -> Award:
-        """The model of a credential that passed every check, with its current state (made
-        once: a frozen dataclass made again by ``replace`` costs as much again)."""
+        """The model of the credential at ``path`` that passed every check, with its
+        current state (made once: a frozen dataclass made again by ``replace`` costs as
+        much again)."""
         cid = doc["id"]
         return Award(uuid=f.rel.rsplit("/", 1)[-1].removesuffix(".json"), source=f.rel,
-                     file=os.path.join(self.root, f.rel),
+                     file=str(path),
                      digest=f.digest, id=cid,
                      badge_slug=slug, earner_name=earner_name(doc),
                      valid_from=str(doc.get("validFrom", "")),
@@ -940,17 +940,18 @@ def _read_load_range(stage: CredentialStage, start: int, end: int
     read; what ``_load_range`` returns for the others)."""
     root = str(stage.root)
     unreadable = Problems(stage.root)
-    read = []
+    read: list[_File] = []
+    paths: dict[str, str] = {}  # rel -> the path as text, joined once per file
     for rel in stage.paths[start:end]:
+        # text: a Path per file costs more than its hash (problems take either)
+        path = paths[rel] = os.path.join(root, rel)
         try:
-            raw = read_regular(os.path.join(root, rel))
+            raw = read_regular(path)
         except UnsafeFile as exc:  # swapped in after the scan of load_site
             unreadable.error(stage.root / rel, exc.message, hint=exc.hint)
             continue
         read.append(_File(rel, raw, sha256_hex(raw)))
-    # the path as text: a Path per file costs more than its hash (problems take either)
-    loaded = _load_files(stage, read,
-                         lambda f: stage.load_read(os.path.join(root, f.rel), f))
+    loaded = _load_files(stage, read, lambda f: stage.load_read(paths[f.rel], f))
     return [_File(f.rel, b"", f.digest) for f in read], unreadable.items, loaded
 
 
